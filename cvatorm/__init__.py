@@ -49,16 +49,35 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AccessTokenCredentials",
     "ApiException",
     "BackgroundRequestException",
+    "Client",
+    "Comment",
+    "Config",
     "FieldError",
     "IncompatibleVersionException",
     "InvalidHostException",
+    "Invitation",
+    "Issue",
+    "Job",
+    "Label",
+    "Membership",
+    "Model",
     "MultipleObjectsReturned",
     "ObjectDoesNotExist",
+    "Organization",
+    "PasswordCredentials",
+    "Project",
+    "Q",
+    "QuerySet",
+    "Task",
+    "User",
     "__version__",
+    "connect",
+    "connections",
     "exceptions",
-    *_LAZY,
+    "make_client",
 ]
 
 if TYPE_CHECKING:

@@ -117,7 +117,12 @@ class BulkOperationError(CvatOrmError):
     says exactly which objects were changed and which were not, and why.
     """
 
-    def __init__(self, operation: str, succeeded: Sequence[Any], failed: Sequence[tuple[Any, BaseException]]):
+    def __init__(
+        self,
+        operation: str,
+        succeeded: Sequence[Any],
+        failed: Sequence[tuple[Any, BaseException]],
+    ):
         self.operation = operation
         self.succeeded = list(succeeded)
         self.failed = list(failed)

@@ -1,0 +1,520 @@
+"""``Client``: a connection to one CVAT server, with CVAT's semantics on top of the transport.
+
+The transport moves bytes; the client knows CVAT: where the server is (scheme detection, like
+the official SDK: https first, then http with a warning), how to log in and out (session cookie
+plus CSRF, or a personal access token), the organization context (``X-Organization``), the
+server version check, background requests, and the repositories the models layer provides.
+
+Everything the ORM needs goes through :meth:`Client.request` (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+import requests
+from packaging.version import Version
+
+from cvatorm._sentinels import INHERIT, Inherit
+from cvatorm.connection.api_map import ApiMap, split_server_url
+from cvatorm.connection.background import BackgroundRequest, wait_for_request
+from cvatorm.connection.config import Config
+from cvatorm.connection.credentials import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AccessTokenCredentials,
+    BearerAuth,
+    CredentialsLike,
+    PasswordCredentials,
+    SessionCsrfAuth,
+    TokenAuth,
+    coerce_credentials,
+)
+from cvatorm.connection.organization import OrganizationContext, check_slug
+from cvatorm.connection.redaction import Redactor
+from cvatorm.connection.transport import Timeout, Transport
+from cvatorm.connection.versions import is_supported, parse_server_version, supported_range
+from cvatorm.exceptions import (
+    ApiException,
+    AuthenticationError,
+    ConfigurationError,
+    IncompatibleVersionException,
+    InvalidHostException,
+    NotFoundError,
+    TransportError,
+    UnauthorizedError,
+)
+
+__all__ = ["Client", "make_client"]
+
+_LOGGER = logging.getLogger("cvatorm.connection")
+_DETECT_TIMEOUT = (5.0, 5.0)
+# What CVAT answers to wrong credentials: 400 (login serializer), 401, 403 (disabled user...).
+_AUTH_FAILURE_STATUSES = frozenset({400, 401, 403})
+
+
+class Client:
+    """A connection to one CVAT server.
+
+    ``url`` may omit the scheme: then https is tried first and http second (with a warning, as
+    in the official SDK). ``InvalidHostException`` means a malformed URL, an unsupported scheme,
+    or no CVAT server answering. With ``check_server_version`` the version is checked at once
+    (a warning or ``IncompatibleVersionException``, see :mod:`cvatorm.connection.versions`).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        config: Config | None = None,
+        logger: logging.Logger | None = None,
+        check_server_version: bool = True,
+    ) -> None:
+        self.logger = logger or _LOGGER
+        self.config = config or Config()
+        if not isinstance(self.config, Config):
+            raise ConfigurationError(f"config must be a Config, not {type(self.config).__name__}")
+        self._redactor = Redactor()
+        self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
+        self._org = OrganizationContext()
+        self._repositories: dict[str, Any] = {}
+        self._repositories_lock = threading.Lock()
+        self._login_lock = threading.RLock()
+        self._user: str | None = None
+        self._token_key: str | None = None
+        try:
+            split = split_server_url(url)
+            scheme = split.scheme or self._detect_scheme(split.with_scheme)
+            self.api_map = ApiMap(split.with_scheme(scheme))
+            if check_server_version:
+                self.check_server_version()
+        except BaseException:
+            self._transport.close()
+            raise
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def session(self) -> requests.Session:
+        """The ``requests.Session`` every request of this client goes through."""
+        return self._transport.session
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    @property
+    def server_id(self) -> str:
+        """``scheme://host[:port]`` (plus a path prefix, if any), normalized."""
+        return self.api_map.server_id
+
+    @property
+    def user(self) -> str | None:
+        """The user name of the last password login (``None`` for tokens or no login)."""
+        return self._user
+
+    def __repr__(self) -> str:
+        auth = "logged in" if self.has_credentials() else "anonymous"
+        who = f" as {self._user!r}" if self._user and self.has_credentials() else ""
+        return f"<Client {self.api_map.host} {auth}{who} organization={self.organization_slug!r}>"
+
+    # ------------------------------------------------------------------ scheme detection
+
+    def _detect_scheme(self, url_with: Callable[[str], str]) -> str:
+        if self._answers_like_cvat(url_with("https")):
+            return "https"
+        self.logger.warning(
+            "Failed to connect to the server using HTTPS; will attempt HTTP instead"
+        )
+        self.logger.warning(
+            "To avoid this probe, explicitly add 'https://' or 'http://' to the server URL"
+        )
+        if self._answers_like_cvat(url_with("http")):
+            return "http"
+        raise InvalidHostException(
+            "failed to find a CVAT server at this address over https or http; check the URL, "
+            "or give the scheme ('https://' or 'http://') explicitly"
+        )
+
+    def _answers_like_cvat(self, host: str) -> bool:
+        """One quick probe of ``/api/server/about``: 200 (or 401 on old servers) means CVAT."""
+        try:
+            response = self.session.get(
+                ApiMap(host).url_for("/api/server/about"), timeout=_DETECT_TIMEOUT
+            )
+        except requests.exceptions.RequestException as exc:
+            self.logger.debug("probe of %s failed: %s", host, type(exc).__name__)
+            return False
+        with response:
+            return response.status_code in (200, 401)
+
+    # ------------------------------------------------------------------ requests
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        organization: str | Inherit | None = INHERIT,
+        timeout: Timeout | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Send a request to this server; return the response (status < 400) or raise.
+
+        ``path`` is ``/api/...`` or an absolute URL on this server. ``organization``:
+        ``INHERIT`` the current context, ``None`` none, ``""`` the personal workspace, a slug.
+        Raises ``ApiException`` subclasses for error statuses and ``TransportError`` when the
+        server cannot be reached after the configured retries.
+        """
+        slug = self._org.get() if organization is INHERIT else check_slug(organization)
+        merged = OrganizationContext.headers_for(slug)
+        if headers:
+            merged.update(headers)
+        return self._transport.send(
+            method,
+            self.api_map.url_for(path),
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=merged,
+            timeout=timeout,
+            stream=stream,
+        )
+
+    # ------------------------------------------------------------------ authentication
+
+    def login(self, credentials: CredentialsLike) -> None:
+        """Log in with ``(user, password)``, ``PasswordCredentials`` or ``AccessTokenCredentials``.
+
+        A password login opens a session (``sessionid`` cookie; unsafe requests then carry
+        ``X-CSRFToken``). A token is sent as ``Authorization: Bearer`` and checked at once with
+        ``GET /api/users/self``. Failure raises ``AuthenticationError`` and leaves the client
+        logged out.
+        """
+        creds = coerce_credentials(credentials)
+        with self._login_lock:
+            if self.has_credentials():
+                self.logout()
+            if isinstance(creds, AccessTokenCredentials):
+                self._login_with_token(creds)
+            else:
+                self._login_with_password(creds)
+
+    def _login_with_password(self, creds: PasswordCredentials) -> None:
+        self._redactor.add(creds.password)
+        try:
+            response = self.request(
+                "POST",
+                "/api/auth/login",
+                json={"username": creds.user, "password": creds.password},
+                organization=None,
+            )
+        except ApiException as exc:
+            self._clear_credentials()
+            if exc.status not in _AUTH_FAILURE_STATUSES:
+                raise
+            raise AuthenticationError(
+                f"login as {creds.user!r} at {self.api_map.host} failed: {self._reason(exc)}"
+            ) from None
+        for name in (SESSION_COOKIE, CSRF_COOKIE):
+            self._redactor.add(self.session.cookies.get(name))
+        key = _json_or_none(response)
+        key = key.get("key") if isinstance(key, Mapping) else None
+        if self.session.cookies.get(SESSION_COOKIE):
+            self.session.auth = SessionCsrfAuth(self.session.cookies, self.api_map.origin)
+        elif isinstance(key, str) and key:
+            # A server that authenticates but sets no session cookie: use the returned key.
+            self._redactor.add(key)
+            self._token_key = key
+            self.session.auth = TokenAuth(key)
+        else:
+            self._clear_credentials()
+            raise AuthenticationError(
+                f"login as {creds.user!r} at {self.api_map.host} returned neither a session "
+                "cookie nor a key"
+            )
+        self._user = creds.user
+        self.logger.info("Logged in to %s as %r", self.api_map.host, creds.user)
+
+    def _login_with_token(self, creds: AccessTokenCredentials) -> None:
+        self._redactor.add(creds.token)
+        self.session.auth = BearerAuth(creds.token)
+        try:
+            self.request("GET", "/api/users/self", organization=None)
+        except ApiException as exc:
+            self._clear_credentials()
+            if exc.status not in _AUTH_FAILURE_STATUSES:
+                raise
+            raise AuthenticationError(
+                f"the access token was rejected by {self.api_map.host}: {self._reason(exc)}"
+            ) from None
+        self.logger.info("Authenticated to %s with an access token", self.api_map.host)
+
+    @staticmethod
+    def _reason(exc: ApiException) -> str:
+        return f"{exc.status} {exc.reason}" + (f": {exc.body}" if exc.body else "")
+
+    def has_credentials(self) -> bool:
+        """Is there a session cookie or a token that requests will carry?"""
+        return self.session.auth is not None or SESSION_COOKIE in self.session.cookies
+
+    def logout(self) -> None:
+        """End the server session (if any) and forget every credential. Idempotent."""
+        with self._login_lock:
+            if not self.has_credentials():
+                return
+            # A personal access token is not a session: there is nothing to end server-side,
+            # and POST /api/auth/logout must not be sent with it (it would be refused).
+            server_session = SESSION_COOKIE in self.session.cookies or self._token_key
+            try:
+                if server_session:
+                    self.request("POST", "/api/auth/logout", organization=None)
+            except UnauthorizedError:
+                self.logger.debug("session already ended on the server")
+            finally:
+                self._clear_credentials()
+            self.logger.info("Logged out of %s", self.api_map.host)
+
+    def _clear_credentials(self) -> None:
+        self.session.auth = None
+        self.session.cookies.clear()
+        self._user = None
+        self._token_key = None
+
+    def close(self) -> None:
+        """Release the connection pool. Does not log out (use ``logout()`` or ``with``)."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.logout()
+        except Exception:
+            if exc_type is None:
+                raise
+            # Do not let a failing logout hide the exception that ended the block.
+            self.logger.warning("logout on exit failed", exc_info=True)
+        finally:
+            self.close()
+
+    # ------------------------------------------------------------------ organizations
+
+    @property
+    def organization_slug(self) -> str | None:
+        """The organization of this thread's/task's requests: ``None``, ``""`` or a slug."""
+        return self._org.get()
+
+    @organization_slug.setter
+    def organization_slug(self, slug: str | None) -> None:
+        self._org.set(slug)
+
+    @property
+    def default_organization_slug(self) -> str | None:
+        """The slug seen by threads and tasks that have not set their own (shared)."""
+        return self._org.default
+
+    @default_organization_slug.setter
+    def default_organization_slug(self, slug: str | None) -> None:
+        self._org.default = slug
+
+    @contextmanager
+    def organization_context(self, slug: str | None) -> Iterator[None]:
+        """Use ``slug`` in this thread/task for the ``with`` block, then restore the previous."""
+        with self._org.use(slug):
+            yield
+
+    # ------------------------------------------------------------------ versions
+
+    def get_server_version(self) -> Version:
+        """The server's version, from ``GET /api/server/about``."""
+        response = self.request("GET", "/api/server/about", organization=None)
+        about = _json_or_none(response)
+        if not isinstance(about, Mapping):
+            raise InvalidHostException(f"{self.api_map.host} does not answer like a CVAT server")
+        return parse_server_version(about.get("version"))
+
+    def check_server_version(self, fail_if_unsupported: bool | None = None) -> None:
+        """Warn about (or, with ``fail_if_unsupported``, refuse) an unsupported server.
+
+        ``fail_if_unsupported=None`` follows ``not config.allow_unsupported_server``. Raises
+        ``InvalidHostException`` when nothing that looks like CVAT answers.
+        """
+        if fail_if_unsupported is None:
+            fail_if_unsupported = not self.config.allow_unsupported_server
+        try:
+            version = self.get_server_version()
+        except (NotFoundError, TransportError) as exc:
+            raise InvalidHostException(
+                f"no CVAT server answers at {self.api_map.host}: {exc}"
+            ) from exc
+        except (ApiException, IncompatibleVersionException) as exc:
+            message = (
+                f"Failed to retrieve the server version: {exc}. "
+                "Some cvatorm functions may not work properly with this server."
+            )
+            self.logger.warning(message)
+            if fail_if_unsupported:
+                raise IncompatibleVersionException(message) from exc
+            return
+        if not is_supported(version):
+            message = (
+                f"Server version {version} is not supported by cvatorm (supported: "
+                f"{supported_range()}). Some cvatorm functions may not work properly."
+            )
+            self.logger.warning(message)
+            if fail_if_unsupported:
+                raise IncompatibleVersionException(message)
+
+    # ------------------------------------------------------------------ background requests
+
+    def wait_for_completion(
+        self,
+        rq_id: str,
+        *,
+        status_check_period: float | None = None,
+        log_prefix: str | None = None,
+        timeout: float | None = None,
+    ) -> tuple[BackgroundRequest, requests.Response]:
+        """Poll ``/api/requests/<rq_id>`` until it finishes; return ``(request, response)``.
+
+        Raises ``BackgroundRequestException`` (with the server's message) if it fails and
+        ``OperationTimeoutError`` if ``timeout`` seconds pass first.
+        """
+
+        def fetch(request_id: str) -> requests.Response:
+            return self.request(
+                "GET", self.api_map.make_endpoint_url("/api/requests/{}", psub=(request_id,))
+            )
+
+        return wait_for_request(
+            fetch,
+            rq_id,
+            status_check_period=(
+                self.config.status_check_period
+                if status_check_period is None
+                else status_check_period
+            ),
+            timeout=timeout,
+            log_prefix=log_prefix,
+            logger=self.logger,
+        )
+
+    # ------------------------------------------------------------------ repositories
+
+    def _repository(self, resource: str) -> Any:
+        with self._repositories_lock:
+            repo = self._repositories.get(resource)
+            if repo is None:
+                from cvatorm.models.repositories import repository_for
+
+                repo = repository_for(self, resource)
+                self._repositories[resource] = repo
+            return repo
+
+    @property
+    def tasks(self) -> Any:
+        return self._repository("tasks")
+
+    @property
+    def projects(self) -> Any:
+        return self._repository("projects")
+
+    @property
+    def jobs(self) -> Any:
+        return self._repository("jobs")
+
+    @property
+    def users(self) -> Any:
+        return self._repository("users")
+
+    @property
+    def organizations(self) -> Any:
+        return self._repository("organizations")
+
+    @property
+    def issues(self) -> Any:
+        return self._repository("issues")
+
+    @property
+    def comments(self) -> Any:
+        return self._repository("comments")
+
+    @property
+    def labels(self) -> Any:
+        return self._repository("labels")
+
+    @property
+    def memberships(self) -> Any:
+        return self._repository("memberships")
+
+    @property
+    def invitations(self) -> Any:
+        return self._repository("invitations")
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def make_client(
+    host: str,
+    *,
+    port: int | None = None,
+    credentials: CredentialsLike | None = None,
+    access_token: str | None = None,
+    config: Config | None = None,
+    logger: logging.Logger | None = None,
+    check_server_version: bool = True,
+) -> Client:
+    """Create a client for ``host`` (optionally ``port``) and log in when credentials are given.
+
+    ``credentials`` and ``access_token`` exclude each other, and so do a port in ``host`` and
+    ``port``: both are a ``ConfigurationError`` raised before any request.
+    """
+    if credentials is not None and access_token is not None:
+        raise ConfigurationError(
+            "'credentials' and 'access_token' cannot be used together; pass only one"
+        )
+    url = host.strip().rstrip("/")
+    if port is not None:
+        split = split_server_url(url)
+        netloc_port = split.netloc.rsplit("]", 1)[-1]
+        if ":" in netloc_port:
+            raise ConfigurationError(
+                "the host already has a port and 'port' was given too; specify only one"
+            )
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise ConfigurationError(f"port must be an int in 1..65535, not {port!r}")
+        prefix = f"{split.scheme}://" if split.scheme else ""
+        url = f"{prefix}{split.netloc}:{port}{split.path}"
+    client = Client(url, config=config, logger=logger, check_server_version=check_server_version)
+    try:
+        if access_token is not None:
+            client.login(AccessTokenCredentials(access_token))
+        elif credentials is not None:
+            client.login(credentials)
+    except BaseException:
+        client.close()
+        raise
+    return client

@@ -1,0 +1,141 @@
+"""Credentials, and the requests ``AuthBase`` objects that put them on the wire.
+
+The value objects never show their secret: ``repr()`` and ``str()`` mask it, so that a
+credentials object in a log line, a traceback's locals or a debugger prints safely.
+
+The auth objects are the HTTP half of CVAT's three schemes:
+
+- :class:`BearerAuth`: a personal access token, ``Authorization: Bearer <token>``;
+- :class:`TokenAuth`: the legacy ``Authorization: Token <key>`` that ``/api/auth/login`` returns
+  (used only when a server answers a login without a session cookie);
+- :class:`SessionCsrfAuth`: the Django session cookie (sent by the cookie jar) plus, on unsafe
+  methods, the ``X-CSRFToken`` header copied from the ``csrftoken`` cookie and an ``Origin``
+  header, because Django's CSRF middleware rejects unsafe session requests without them (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+from requests.auth import AuthBase
+from requests.cookies import RequestsCookieJar
+
+__all__ = [
+    "AccessTokenCredentials",
+    "BearerAuth",
+    "Credentials",
+    "CredentialsLike",
+    "PasswordCredentials",
+    "SessionCsrfAuth",
+    "TokenAuth",
+    "coerce_credentials",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SESSION_COOKIE = "sessionid"
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "X-CSRFToken"
+
+
+class Credentials:
+    """Base of the credential kinds ``Client.login()`` accepts."""
+
+
+@dataclass(frozen=True)
+class PasswordCredentials(Credentials):
+    """A user name (or e-mail) and password, for a session login."""
+
+    user: str
+    password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"PasswordCredentials(user={self.user!r}, password='***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class AccessTokenCredentials(Credentials):
+    """A personal access token (PAT), sent as ``Authorization: Bearer``."""
+
+    token: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "AccessTokenCredentials(token='***')"
+
+    __str__ = __repr__
+
+
+CredentialsLike = Credentials | tuple[str, str]
+
+
+def coerce_credentials(credentials: object) -> PasswordCredentials | AccessTokenCredentials:
+    """Accept what the official SDK accepts: a credentials object or a ``(user, password)``."""
+    if isinstance(credentials, (PasswordCredentials, AccessTokenCredentials)):
+        return credentials
+    if (
+        isinstance(credentials, tuple)
+        and len(credentials) == 2
+        and all(isinstance(part, str) for part in credentials)
+    ):
+        return PasswordCredentials(credentials[0], credentials[1])
+    # Say what was wrong without echoing the value: it may well hold a password.
+    raise TypeError(
+        "credentials must be PasswordCredentials, AccessTokenCredentials or a (user, password) "
+        f"tuple of two strings, not {type(credentials).__name__}"
+    )
+
+
+class _HeaderAuth(AuthBase):
+    scheme = ""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    @property
+    def secret(self) -> str:
+        return self._secret
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"{self.scheme} {self._secret}"
+        return r
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(***)"
+
+
+class BearerAuth(_HeaderAuth):
+    """``Authorization: Bearer <personal access token>``."""
+
+    scheme = "Bearer"
+
+
+class TokenAuth(_HeaderAuth):
+    """``Authorization: Token <key>`` (the key ``/api/auth/login`` returns)."""
+
+    scheme = "Token"
+
+
+class SessionCsrfAuth(AuthBase):
+    """Adds Django's CSRF header (and ``Origin``) to unsafe requests of a cookie session.
+
+    The cookies themselves travel through the session's cookie jar; this only reads the
+    current ``csrftoken`` from it at send time, so a rotated token is picked up.
+    """
+
+    def __init__(self, cookies: RequestsCookieJar, origin: str) -> None:
+        self._cookies = cookies
+        self._origin = origin
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if (r.method or "GET").upper() not in SAFE_METHODS:
+            token = self._cookies.get(CSRF_COOKIE)
+            if token:
+                r.headers[CSRF_HEADER] = token
+                r.headers.setdefault("Origin", self._origin)
+                r.headers.setdefault("Referer", self._origin + "/")
+        return r
+
+    def __repr__(self) -> str:
+        return f"SessionCsrfAuth(origin={self._origin!r})"

@@ -1,0 +1,82 @@
+"""The organization context of one client, private to each thread and asyncio task.
+
+CVAT scopes most requests by organization (the ``X-Organization`` header). The official SDK
+keeps the slug in the API client's default headers, shared by every thread: one thread's
+``with client.organization_context("a")`` changes what another thread's requests see. Here the
+slug lives in a ``contextvars.ContextVar`` owned by the client, so that:
+
+- a value set with ``client.organization_slug = ...`` or ``organization_context()`` is seen only
+  by the thread (or asyncio task, and the tasks it spawns) that set it;
+- a context that never set one sees the client's ``default``: ``None`` unless
+  ``connect(organization=...)`` or ``Client.default_organization_slug`` chose another, which
+  every thread shares.
+
+The three meanings of a slug: ``None``, no organization is sent (everything the user can see;
+new objects go to the personal workspace); ``""``, the personal workspace only; ``"slug"``, that
+organization.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+__all__ = ["ORG_HEADER", "OrganizationContext", "check_slug"]
+
+ORG_HEADER: Final = "X-Organization"
+
+_UNSET: Final = object()
+_counter = itertools.count()
+
+
+def check_slug(slug: object) -> str | None:
+    """Return ``slug`` if it is ``None`` or a string; raise ``TypeError`` otherwise."""
+    if slug is None or isinstance(slug, str):
+        return slug
+    raise TypeError(f"an organization slug is a str or None, not {type(slug).__name__}")
+
+
+class OrganizationContext:
+    """Holds a client's organization slug, per execution context."""
+
+    def __init__(self, default: str | None = None) -> None:
+        self._default = check_slug(default)
+        self._var: contextvars.ContextVar[object] = contextvars.ContextVar(
+            f"cvatorm_organization_{next(_counter)}", default=_UNSET
+        )
+
+    @property
+    def default(self) -> str | None:
+        """The slug seen by contexts that did not set their own."""
+        return self._default
+
+    @default.setter
+    def default(self, slug: str | None) -> None:
+        self._default = check_slug(slug)
+
+    def get(self) -> str | None:
+        value = self._var.get()
+        if value is _UNSET:
+            return self._default
+        assert value is None or isinstance(value, str)
+        return value
+
+    def set(self, slug: str | None) -> None:
+        self._var.set(check_slug(slug))
+
+    @contextmanager
+    def use(self, slug: str | None) -> Iterator[None]:
+        """Use ``slug`` inside the ``with`` block, then restore what was there before."""
+        token = self._var.set(check_slug(slug))
+        try:
+            yield
+        finally:
+            self._var.reset(token)
+
+    @staticmethod
+    def headers_for(slug: str | None) -> dict[str, str]:
+        """The headers that express ``slug`` on the wire (none for ``None``)."""
+        return {} if slug is None else {ORG_HEADER: slug}

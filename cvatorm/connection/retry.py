@@ -1,0 +1,78 @@
+"""When to retry a request, and how long to wait first: pure policy, no I/O.
+
+Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) are retried, on connection errors,
+timeouts, 429 and 502/503/504. POST and PATCH are never retried blindly: a POST that timed out
+may have created the object, and sending it again would create a second one.
+
+Waits use exponential backoff with "full jitter" (a uniform random value between 0 and the
+exponential bound), so that many clients failing together do not come back in lockstep; a
+``Retry-After`` from the server replaces the computed wait.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or ``None``."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``max_retries`` extra attempts; waits bounded by ``backoff_cap`` and ``max_retry_after``."""
+
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = 300.0
+    methods: frozenset[str] = IDEMPOTENT_METHODS
+    statuses: frozenset[int] = RETRY_STATUSES
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def allows_method(self, method: str) -> bool:
+        return method.upper() in self.methods
+
+    def retries_status(self, method: str, status: int) -> bool:
+        return self.allows_method(method) and status in self.statuses
+
+    def backoff(self, retry_number: int) -> float:
+        """The jittered wait before retry ``retry_number`` (0 for the first retry)."""
+        bound = min(self.backoff_cap, self.backoff_base * (2**retry_number))
+        return self.rng.uniform(0.0, bound)
+
+    def wait_before(
+        self, retry_number: int, headers: Mapping[str, str] | None = None
+    ) -> float | None:
+        """How long to wait before retry ``retry_number``, or ``None`` to stop retrying.
+
+        ``None`` when the retries are used up, or when the server asks (``Retry-After``) for a
+        longer wait than ``max_retry_after``: then failing now beats blocking for minutes.
+        """
+        if retry_number >= self.max_retries:
+            return None
+        retry_after = parse_retry_after((headers or {}).get("Retry-After"))
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        return self.backoff(retry_number)

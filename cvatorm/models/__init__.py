@@ -1,0 +1,67 @@
+"""The ORM's models: one class per CVAT resource, their fields, relations and registry.
+
+``Task``, ``Job``, ``Project``, ``Organization``, ``User``, ``Label``, ``Issue``, ``Comment``,
+``Membership`` and ``Invitation`` wrap the server's JSON (``docs/models.md``);
+``cvatorm.models.repositories`` adds the cvat-sdk style (``client.tasks.retrieve(7)``).
+"""
+
+from __future__ import annotations
+
+from cvatorm.models import enums
+from cvatorm.models.base import Model
+from cvatorm.models.enums import (
+    ChunkType,
+    Dimension,
+    FrameSelectionMethod,
+    JobStage,
+    JobState,
+    JobStatus,
+    JobType,
+    LabelType,
+    Role,
+    StorageLocation,
+    TaskMode,
+    ValidationMode,
+)
+from cvatorm.models.fields import Field
+from cvatorm.models.issues import Comment, Issue
+from cvatorm.models.jobs import Job
+from cvatorm.models.labels import Label
+from cvatorm.models.organizations import Invitation, Membership, Organization
+from cvatorm.models.projects import Project
+from cvatorm.models.registry import registry
+from cvatorm.models.relations import ForwardRelation, Relation, ReverseRelation
+from cvatorm.models.tasks import Task
+from cvatorm.models.users import User
+
+__all__ = [
+    "ChunkType",
+    "Comment",
+    "Dimension",
+    "Field",
+    "ForwardRelation",
+    "FrameSelectionMethod",
+    "Invitation",
+    "Issue",
+    "Job",
+    "JobStage",
+    "JobState",
+    "JobStatus",
+    "JobType",
+    "Label",
+    "LabelType",
+    "Membership",
+    "Model",
+    "Organization",
+    "Project",
+    "Relation",
+    "ReverseRelation",
+    "Role",
+    "StorageLocation",
+    "Task",
+    "TaskMode",
+    "User",
+    "ValidationMode",
+    "enums",
+    "registry",
+]

@@ -1,0 +1,413 @@
+"""``Model``: an object of a CVAT resource, around the server's raw JSON.
+
+Design choices, and why:
+
+- The raw dict the server sent is kept as is (``_raw``) and fields are converted on first read
+  (then cached): building a thousand instances from a page costs about what ``json.loads`` did,
+  and fields a newer server adds stay available (``obj.raw``, and as plain attributes).
+- ``_raw`` is also the snapshot for dirty tracking: assignments go through field descriptors
+  (validated at once and marked dirty), and values that can be edited in place (lists, dicts) are
+  compared with the raw data at ``save()``. ``save()`` sends exactly the dirty writable fields,
+  and nothing at all when nothing changed (python-gitlab's lesson: never resend everything).
+- The server's response to a PATCH is merged into the raw data rather than replacing it, so
+  fields the server did not echo are not lost.
+- Instances remember the client and organization they came from and send every later request
+  (save, refresh, delete, relations) with that organization. There is no identity map: a shared
+  server changes behind our back, so two fetches give two objects, equal by (model, server, id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeVar
+
+from cvatorm._sentinels import INHERIT
+from cvatorm.exceptions import (
+    FieldError,
+    MultipleObjectsReturned,
+    ObjectDoesNotExist,
+    ValidationError,
+)
+from cvatorm.models import dirty
+from cvatorm.models.clients import ApiClient, OrganizationArg, resolve_client
+from cvatorm.models.fields import Field
+from cvatorm.models.options import Options
+from cvatorm.models.registry import registry
+from cvatorm.models.relations import Relation, ReverseRelation
+from cvatorm.models.serialization import validate_payload
+from cvatorm.wire.endpoints import collection_path, item_path
+
+__all__ = ["Model", "ModelBase", "bound_queryset"]
+
+M = TypeVar("M", bound="Model")
+
+
+class ModelBase(type):
+    """Builds ``_meta`` from the declared fields and relations, gives each model its own
+    ``DoesNotExist``/``MultipleObjectsReturned`` (so ``except Task.DoesNotExist`` does not catch
+    a missing job), and registers concrete models by resource."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> ModelBase:
+        meta = namespace.pop("Meta", None)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+
+        fields: dict[str, Field[Any]] = {}
+        relations: dict[str, Relation] = {}
+        for base in reversed(cls.__mro__[1:]):
+            base_meta = base.__dict__.get("_meta")
+            if isinstance(base_meta, Options):
+                fields.update(base_meta.fields)
+                relations.update(base_meta.relations)
+        for attr, value in namespace.items():
+            if isinstance(value, Field):
+                fields[attr] = value
+            elif isinstance(value, Relation):
+                relations[attr] = value
+                if isinstance(value, ReverseRelation) and value.write_field is not None:
+                    fields[attr] = value.write_field
+        options = Options(cls, meta, fields, relations)  # type: ignore[arg-type]
+        cls._meta = options  # type: ignore[attr-defined]
+
+        qualname = namespace.get("__qualname__", name)
+        module = namespace.get("__module__", __name__)
+        parents = [b for b in bases if isinstance(b, ModelBase)]
+        cls.DoesNotExist = type(  # type: ignore[attr-defined]
+            "DoesNotExist",
+            tuple(p.DoesNotExist for p in parents) or (ObjectDoesNotExist,),  # type: ignore[attr-defined]
+            {"__module__": module, "__qualname__": f"{qualname}.DoesNotExist"},
+        )
+        cls.MultipleObjectsReturned = type(  # type: ignore[attr-defined]
+            "MultipleObjectsReturned",
+            tuple(p.MultipleObjectsReturned for p in parents)  # type: ignore[attr-defined]
+            or (MultipleObjectsReturned,),
+            {"__module__": module, "__qualname__": f"{qualname}.MultipleObjectsReturned"},
+        )
+        if options.resource:
+            registry.register(cls)  # type: ignore[arg-type]
+        return cls
+
+
+class Model(metaclass=ModelBase):
+    """Base of every model. Subclasses declare fields, relations and an inner ``Meta``.
+
+    ``Task(name="cars", labels=[{"name": "car"}])`` builds a new, unsaved object;
+    ``Model._from_wire(data, client=..., organization=...)`` wraps server data.
+    """
+
+    _meta: ClassVar[Options]
+    DoesNotExist: ClassVar[type[ObjectDoesNotExist]]
+    MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
+
+    _raw: dict[str, Any]
+    _values: dict[str, Any]
+    _assigned: set[str]
+    _prefetched: dict[str, Any]
+    _related: dict[str, Any]
+    _client: ApiClient | None
+    _organization: OrganizationArg
+
+    def __init__(self, **values: Any) -> None:
+        self._init_state({}, client=None, organization=INHERIT)
+        meta = self._meta
+        for name, value in values.items():
+            if name not in meta.fields:
+                raise FieldError(
+                    f"{type(self).__name__}() got an unknown field {name!r}; "
+                    f"fields are: {', '.join(meta.fields)}"
+                )
+            setattr(self, name, value)
+
+    def _init_state(
+        self, raw: dict[str, Any], *, client: ApiClient | None, organization: OrganizationArg
+    ) -> None:
+        self._raw = raw
+        self._values = {}
+        self._assigned = set()
+        self._prefetched = {}
+        self._related = {}
+        self._client = client
+        self._organization = organization
+
+    @classmethod
+    def _from_wire(
+        cls: type[M],
+        data: dict[str, Any],
+        *,
+        client: ApiClient | None,
+        organization: OrganizationArg = INHERIT,
+    ) -> M:
+        """An instance around ``data`` (kept, not copied, not converted): the fast path used
+        for every object of a listed page."""
+        obj = cls.__new__(cls)
+        obj._init_state(data, client=client, organization=organization)
+        return obj
+
+    @classmethod
+    def _fetch(
+        cls: type[M], pk: Any, *, client: ApiClient, organization: OrganizationArg = INHERIT
+    ) -> M:
+        """GET one object by primary key; ``DoesNotExist`` on 404."""
+        from cvatorm.exceptions import NotFoundError
+
+        org = organization if cls._meta.organization_scoped else None
+        try:
+            response = client.request(
+                "GET", item_path(cls._meta.resource, pk), organization=org
+            )
+        except NotFoundError as exc:
+            raise cls.DoesNotExist(
+                f"{cls.__name__} with {cls._meta.pk_name}={pk!r} not found"
+            ) from exc
+        return cls._from_wire(response.json(), client=client, organization=organization)
+
+    # ------------------------------------------------------------------ field access
+
+    def _read_field(self, field: Field[Any]) -> Any:
+        values = self._values
+        name = field.name
+        if name in values:
+            return values[name]
+        if field.write_only:
+            return None
+        value = field.from_wire(self._raw.get(field.wire_name), self)
+        values[name] = value
+        return value
+
+    def _write_field(self, field: Field[Any], value: Any) -> None:
+        name = field.name
+        if field.read_only:
+            raise ValidationError({name: [f"{type(self).__name__}.{name} is read-only."]})
+        if self.pk is not None and not field.on_update:
+            raise ValidationError(
+                {name: [f"{type(self).__name__}.{name} can only be set when creating."]}
+            )
+        self._values[name] = field.clean(value)
+        self._assigned.add(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: keys a newer server added stay readable.
+        if not name.startswith("_"):
+            raw = self.__dict__.get("_raw")
+            if raw is not None and name in raw:
+                return raw[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def pk(self) -> Any:
+        """The primary key (``id``; an invitation's ``key``), ``None`` before the first save."""
+        return self._raw.get(self._meta.pk_wire_name)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The server's data, read-only, including fields this library does not declare."""
+        return MappingProxyType(self._raw)
+
+    @property
+    def dirty_fields(self) -> tuple[str, ...]:
+        """Names of the writable fields changed since loaded (in-place edits included)."""
+        return tuple(dirty.dirty_fields(self))
+
+    @property
+    def is_dirty(self) -> bool:
+        return bool(dirty.dirty_fields(self))
+
+    # ------------------------------------------------------------------ connection
+
+    def _connection(self, using: str | ApiClient | None = None) -> ApiClient:
+        if using is not None:
+            return resolve_client(using)
+        if self._client is not None:
+            return self._client
+        return resolve_client(None)
+
+    def _request_organization(self) -> OrganizationArg:
+        return self._organization if self._meta.organization_scoped else None
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(
+        self,
+        *,
+        update_fields: Iterable[str] | None = None,
+        using: str | ApiClient | None = None,
+        organization: OrganizationArg = INHERIT,
+    ) -> None:
+        """Create (POST) a new object, or PATCH exactly the changed writable fields.
+
+        Nothing is sent when nothing changed. ``update_fields`` restricts a PATCH to those
+        fields (the others stay dirty). ``using`` is a connection alias (or a client); by default
+        the client the object came from, else ``"default"``. ``organization`` sets where a new
+        object is created (and is remembered for later requests). Invalid values and usernames
+        that match no user raise ``ValidationError`` before the create or update is sent.
+        """
+        client = self._connection(using)
+        if organization is not INHERIT:
+            self._organization = organization
+        if self.pk is None:
+            if update_fields is not None:
+                raise ValidationError("update_fields cannot be used when creating an object.")
+            self._create(client)
+        else:
+            self._update(client, None if update_fields is None else list(update_fields))
+
+    def _create(self, client: ApiClient) -> None:
+        meta = self._meta
+        if not meta.creatable:
+            raise ValidationError(f"{meta.model_name} objects cannot be created through the API.")
+        names = dirty.dirty_fields(self)
+        update_only = [n for n in names if not meta.fields[n].on_create]
+        if update_only:
+            raise ValidationError(
+                {n: ["can only be changed on an existing object."] for n in update_only}
+            )
+        payload = dirty.build_payload(self, names, client)
+        validate_payload(type(self), payload, creating=True)
+        response = client.request(
+            "POST",
+            collection_path(meta.resource),
+            json=payload,
+            organization=self._request_organization(),
+        )
+        self._init_state(dict(response.json()), client=client, organization=self._organization)
+
+    def _update(self, client: ApiClient, update_fields: list[str] | None) -> None:
+        meta = self._meta
+        names = dirty.dirty_fields(self)
+        if update_fields is not None:
+            for name in update_fields:
+                field = meta.get_field(name)
+                if field.read_only:
+                    raise ValidationError({name: ["read-only field in update_fields."]})
+            names = [n for n in names if n in update_fields]
+        if not names:
+            return
+        if not meta.updatable:
+            raise ValidationError(f"{meta.model_name} objects cannot be changed through the API.")
+        payload = dirty.build_payload(self, names, client)
+        validate_payload(type(self), payload, creating=False)
+        response = client.request(
+            "PATCH",
+            item_path(meta.resource, self.pk),
+            json=payload,
+            organization=self._request_organization(),
+        )
+        still_dirty = set(dirty.dirty_fields(self)) - set(names)
+        self._client = client
+        self._merge(response.json(), saved=names, keep=still_dirty)
+
+    def _merge(self, data: Mapping[str, Any], *, saved: Iterable[str], keep: set[str]) -> None:
+        """Fold a server response into the raw data: echoed keys win, others are kept."""
+        self._raw.update(data)
+        for name in saved:
+            self._assigned.discard(name)
+            self._values.pop(name, None)
+        for name, field in self._meta.fields.items():
+            if name not in keep and field.wire_name in data:
+                self._values.pop(name, None)
+
+    def refresh(self, *, using: str | ApiClient | None = None) -> None:
+        """Reload from the server (GET): replaces all state and forgets unsaved changes."""
+        meta = self._meta
+        if self.pk is None:
+            raise ValidationError(f"{self!r} is not saved yet: there is nothing to refresh.")
+        client = self._connection(using)
+        response = client.request(
+            "GET", item_path(meta.resource, self.pk), organization=self._request_organization()
+        )
+        self._init_state(dict(response.json()), client=client, organization=self._organization)
+
+    def refresh_from_db(self, *, using: str | ApiClient | None = None) -> None:
+        """Django's name for ``refresh()``."""
+        self.refresh(using=using)
+
+    def delete(self, *, using: str | ApiClient | None = None) -> None:
+        """DELETE the object on the server. The instance keeps its data, without a primary key,
+        so ``save()`` would create a new object (as in Django)."""
+        meta = self._meta
+        if not meta.deletable:
+            raise ValidationError(f"{meta.model_name} objects cannot be deleted through the API.")
+        if self.pk is None:
+            raise ValidationError(f"{self!r} is not saved yet: there is nothing to delete.")
+        client = self._connection(using)
+        client.request(
+            "DELETE", item_path(meta.resource, self.pk), organization=self._request_organization()
+        )
+        self._raw.pop(meta.pk_wire_name, None)
+        self._values.pop(meta.pk_name, None)
+
+    # ------------------------------------------------------------------ cvat-sdk style
+
+    def fetch(self: M) -> M:
+        """cvat-sdk's ``entity.fetch()``: reload from the server and return ``self``."""
+        self.refresh()
+        return self
+
+    def update(self, values: Mapping[str, Any]) -> None:
+        """cvat-sdk's ``entity.update({...})``: PATCH those fields, merge the response.
+
+        Keys are field names (``"assignee"``) or request names (``"assignee_id"``).
+        """
+        names: list[str] = []
+        for key, value in values.items():
+            field = self._field_for_key(key)
+            self._write_field(field, value)
+            names.append(field.name)
+        self._update(self._connection(), names)
+
+    def remove(self) -> None:
+        """cvat-sdk's ``entity.remove()``: DELETE the object."""
+        self.delete()
+
+    @classmethod
+    def _field_for_key(cls, key: str) -> Field[Any]:
+        meta = cls._meta
+        if key in meta.fields:
+            return meta.fields[key]
+        for field in meta.fields.values():
+            if field.write_name == key:
+                return field
+        return meta.get_field(key)
+
+    # ------------------------------------------------------------------ identity
+
+    def _identity(self) -> tuple[type[Model], str | None, Any]:
+        server = self._client.server_id if self._client is not None else None
+        return (type(self), server, self.pk)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        if self is other:
+            return True
+        if self.pk is None or other.pk is None:
+            return False
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        if self.pk is None:
+            raise TypeError(f"unsaved {type(self).__name__} objects are unhashable (no id yet)")
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        meta = self._meta
+        pk = self.pk
+        head = f"<{type(self).__name__} {pk if pk is not None else '(unsaved)'}"
+        if meta.repr_field is not None:
+            label = self._read_field(meta.fields[meta.repr_field])
+            if label is not None:
+                return f"{head}: {label!r}>"
+        return f"{head}>"
+
+
+def bound_queryset(
+    model: type[M], *, client: ApiClient, organization: OrganizationArg
+) -> Any:
+    """``model.objects.all()`` sent through ``client`` in ``organization``: what relations and
+    repositories hand out, so related objects are read where their parent was."""
+    import importlib
+
+    query = importlib.import_module("cvatorm.query")
+    return query.QuerySet(model).using(client).organization(organization)

@@ -1,0 +1,524 @@
+"""Field descriptors: how one attribute of a model is read from, and written to, the wire.
+
+A ``Field`` is declared on a model class (``name = StringField(writable=True)``) and is then three
+things at once, as in peewee:
+
+- read on the class (``Task.name``), it is the ``Field`` itself, which the query layer uses to
+  name fields and convert filter values (``to_filter``);
+- read on an instance, it converts the raw JSON value on first access and caches the result
+  (``to_python``), so that building instances from a large page costs nothing per field;
+- assigned on an instance, it validates the value at once (``ValidationError`` before any
+  request) and marks the field dirty, so that ``save()`` sends exactly what changed.
+
+Each field knows its read name (``wire_name``, the key in server responses) and its write name
+(``write_name``, the key in request bodies: a task's ``assignee`` is read as a nested user and
+written as ``assignee_id``), and whether it may be written when creating, when updating, both or
+never. Validation of written values is marshmallow's (see ``serialization``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
+
+from marshmallow import fields as mm
+from marshmallow import validate
+
+from cvatorm.exceptions import ValidationError
+from cvatorm.models import serialization
+from cvatorm.models.registry import registry
+
+if TYPE_CHECKING:
+    from cvatorm.models.base import Model
+    from cvatorm.models.users import User
+
+__all__ = [
+    "BooleanField",
+    "DateTimeField",
+    "DictField",
+    "EnumField",
+    "Field",
+    "FloatField",
+    "IntegerField",
+    "LabelSpecsField",
+    "ListField",
+    "StorageField",
+    "StringField",
+    "UserField",
+    "Writable",
+]
+
+T = TypeVar("T")
+F = TypeVar("F", bound="Field[Any]")
+E = TypeVar("E", bound=enum.Enum)
+
+#: ``True``: on create and update; ``"create"``/``"update"``: only then; ``False``: read-only.
+Writable = bool | Literal["create", "update"]
+
+
+class Field(Generic[T]):
+    """Base of every field: names, writability, lazy conversion, validation, filter values.
+
+    Subclasses override ``to_python`` (wire -> Python), ``_to_raw`` (Python -> wire, before
+    validation), ``clean_value`` (normalize an assigned value) and ``_mm_field`` (the marshmallow
+    field that validates the wire value).
+    """
+
+    #: Python values of this field can be edited in place (lists, dicts): ``save()`` compares
+    #: them with the raw data to notice such edits.
+    mutable: ClassVar[bool] = False
+
+    name: str
+    model: type[Model]
+
+    def __init__(
+        self,
+        *,
+        wire_name: str | None = None,
+        write_name: str | None = None,
+        writable: Writable = False,
+        nullable: bool = False,
+        required: bool = False,
+        write_only: bool = False,
+        related: str | None = None,
+        doc: str = "",
+    ) -> None:
+        self._wire_name = wire_name
+        self._write_name = write_name
+        self.on_create = writable is True or writable == "create"
+        self.on_update = writable is True or writable == "update"
+        self.nullable = nullable
+        self.required = required
+        self.write_only = write_only
+        self._related = related
+        self.doc = doc
+        self.name = ""
+
+    # ------------------------------------------------------------------ declaration
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+        self.model = owner
+
+    @property
+    def wire_name(self) -> str:
+        """The key of this field in the server's responses."""
+        return self._wire_name or self.name
+
+    @property
+    def write_name(self) -> str | None:
+        """The key of this field in request bodies, ``None`` for read-only fields."""
+        if self.read_only:
+            return None
+        return self._write_name or self.wire_name
+
+    @property
+    def read_only(self) -> bool:
+        return not (self.on_create or self.on_update)
+
+    @property
+    def related_model(self) -> type[Model] | None:
+        """The model this field refers to (a ``User`` for ``owner``, a ``Project`` for
+        ``project_id``), resolved lazily through the registry so modules can refer to each
+        other."""
+        return registry[self._related] if self._related else None
+
+    # ------------------------------------------------------------------ descriptor
+
+    @overload
+    def __get__(self: F, instance: None, owner: type[Any]) -> F: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> T: ...
+
+    def __get__(self: F, instance: Model | None, owner: type[Any]) -> F | Any:
+        if instance is None:
+            return self
+        return instance._read_field(self)
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        instance._write_field(self, value)
+
+    # ------------------------------------------------------------------ conversions
+
+    def to_python(self, raw: Any) -> T:
+        """The Python value of a wire value (``None`` stays ``None``)."""
+        return raw  # type: ignore[no-any-return]
+
+    def from_wire(self, raw: Any, instance: Model) -> T:
+        """``to_python`` for a value read from ``instance`` (references inherit its client)."""
+        return self.to_python(raw)
+
+    def clean_value(self, value: Any) -> Any:
+        """Normalize a value assigned by the user (``"acceptance"`` -> ``JobStage.ACCEPTANCE``).
+
+        ``to_wire`` is run on the result, so invalid values fail on assignment.
+        """
+        return value
+
+    def clean(self, value: Any) -> Any:
+        """Validate and normalize an assigned value; raise ``ValidationError`` if invalid."""
+        cleaned = self.clean_value(value)
+        self.to_wire(cleaned)
+        return cleaned
+
+    def _to_raw(self, value: Any) -> Any:
+        return value
+
+    def to_wire(self, value: Any) -> Any:
+        """The wire (request body) value of ``value``, validated: raises ``ValidationError``."""
+        raw = None if value is None else self._to_raw(value)
+        serialization.check_value(self.name, self.marshmallow_field(), raw)
+        return raw
+
+    def to_filter(self, value: Any) -> Any:
+        """``value`` as the server's filters compare it (ids, usernames, ISO strings)."""
+        from cvatorm.models.base import Model
+
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, Model):
+            return value.pk
+        return value
+
+    def marshmallow_field(self, *, required: bool = False) -> mm.Field[Any]:
+        """The marshmallow field that validates this field's wire value."""
+        return self._mm_field(required=required, allow_none=self.nullable)
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Raw(required=required, allow_none=allow_none)
+
+    def __repr__(self) -> str:
+        owner = getattr(self, "model", None)
+        where = f"{owner.__name__}." if owner is not None else ""
+        return f"<{type(self).__name__} {where}{self.name}>"
+
+
+def _type_error(name: str, expected: str, value: Any) -> ValidationError:
+    return ValidationError({name: [f"Expected {expected}, got {type(value).__name__} {value!r}."]})
+
+
+class IntegerField(Field[int]):
+    """An integer; with ``related``, the id of another model (``project_id``)."""
+
+    def __init__(
+        self, *, min_value: int | None = None, max_value: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def clean_value(self, value: Any) -> Any:
+        from cvatorm.models.base import Model
+
+        if isinstance(value, Model) and self._related is not None:
+            if not isinstance(value, self.related_model or ()):
+                raise _type_error(self.name, f"a {self._related} object or an id", value)
+            if value.pk is None:
+                raise ValidationError({self.name: [f"{value!r} is not saved yet (no id)."]})
+            return value.pk
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise _type_error(self.name, "an integer", value)
+        return value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        checks = []
+        if self.min_value is not None or self.max_value is not None:
+            checks.append(validate.Range(min=self.min_value, max=self.max_value))
+        return mm.Integer(strict=True, required=required, allow_none=allow_none, validate=checks)
+
+
+class FloatField(Field[float]):
+    """A floating-point number."""
+
+    def clean_value(self, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise _type_error(self.name, "a number", value)
+        return value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Float(allow_nan=False, required=required, allow_none=allow_none)
+
+
+class BooleanField(Field[bool]):
+    """A boolean; only ``True``/``False`` are accepted when written (no ``"yes"``, no ``1``)."""
+
+    def clean_value(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, bool):
+            raise _type_error(self.name, "True or False", value)
+        return value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Boolean(
+            truthy={True}, falsy={False}, required=required, allow_none=allow_none
+        )
+
+
+class StringField(Field[str]):
+    """A string, with the server's length limits and pattern, or an e-mail address."""
+
+    def __init__(
+        self,
+        *,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        email: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = pattern
+        self.email = email
+
+    def clean_value(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise _type_error(self.name, "a string", value)
+        return value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        checks: list[Callable[[Any], Any]] = []
+        if self.min_length is not None or self.max_length is not None:
+            checks.append(validate.Length(min=self.min_length, max=self.max_length))
+        if self.pattern is not None:
+            checks.append(validate.Regexp(self.pattern))
+        if self.email:
+            return mm.Email(required=required, allow_none=allow_none, validate=checks)
+        return mm.String(required=required, allow_none=allow_none, validate=checks)
+
+
+class EnumField(Field[E]):
+    """A value of a server enumeration, read as a member of ``enum_cls``.
+
+    A value the enum does not know (a newer server's) is returned as the plain string rather
+    than failing, so that listing keeps working; writing only accepts known values.
+    """
+
+    def __init__(self, enum_cls: type[E], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.enum_cls = enum_cls
+
+    def to_python(self, raw: Any) -> E:
+        if raw is None:
+            return None  # type: ignore[return-value]
+        try:
+            return self.enum_cls(raw)
+        except ValueError:
+            return raw  # type: ignore[no-any-return]
+
+    def clean_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, self.enum_cls):
+            return value
+        try:
+            return self.enum_cls(value)
+        except ValueError:
+            choices = ", ".join(repr(m.value) for m in self.enum_cls)
+            raise ValidationError(
+                {self.name: [f"{value!r} is not one of {choices}."]}
+            ) from None
+
+    def _to_raw(self, value: Any) -> Any:
+        return value.value if isinstance(value, enum.Enum) else value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.String(
+            required=required,
+            allow_none=allow_none,
+            validate=validate.OneOf([m.value for m in self.enum_cls]),
+        )
+
+
+def parse_datetime(raw: str) -> dt.datetime:
+    """An aware datetime from the server's ISO 8601 strings (``...Z`` included, on 3.10)."""
+    text = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+class DateTimeField(Field[dt.datetime]):
+    """An aware ``datetime`` (the server sends UTC ISO 8601 strings).
+
+    A string the parser does not understand is returned unchanged rather than failing a whole
+    listing; written values must be aware datetimes.
+    """
+
+    def to_python(self, raw: Any) -> dt.datetime:
+        if not isinstance(raw, str):
+            return raw  # type: ignore[no-any-return]
+        try:
+            return parse_datetime(raw)
+        except ValueError:
+            return raw  # type: ignore[return-value]
+
+    def clean_value(self, value: Any) -> Any:
+        if value is None:
+            return value
+        if not isinstance(value, dt.datetime):
+            raise _type_error(self.name, "a datetime", value)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError({self.name: ["Expected an aware datetime (with a timezone)."]})
+        return value
+
+    def _to_raw(self, value: Any) -> Any:
+        return self.clean_value(value).isoformat()
+
+    def to_filter(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return self._to_raw(value)
+        return value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.String(required=required, allow_none=allow_none)
+
+
+class _MutableField(Field[T]):
+    """A JSON list or object: copied on read so that in-place edits don't touch the raw data,
+    which stays the snapshot that ``save()`` compares with."""
+
+    mutable = True
+
+    def to_python(self, raw: Any) -> T:
+        return copy.deepcopy(raw)  # type: ignore[no-any-return]
+
+
+class ListField(_MutableField[list[Any]]):
+    """A JSON list; ``item`` is the marshmallow field that validates each element."""
+
+    def __init__(self, item: mm.Field[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.item = item
+
+    def clean_value(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, list | tuple):
+            raise _type_error(self.name, "a list", value)
+        return list(value) if isinstance(value, tuple) else value
+
+    def _to_raw(self, value: Any) -> Any:
+        return list(value)
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.List(self.item or mm.Raw(), required=required, allow_none=allow_none)
+
+
+class DictField(_MutableField[dict[str, Any]]):
+    """A JSON object (an organization's ``contact``, ``organization_info``...)."""
+
+    def clean_value(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, Mapping):
+            raise _type_error(self.name, "a dict", value)
+        return dict(value) if value is not None and not isinstance(value, dict) else value
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Dict(keys=mm.String(), required=required, allow_none=allow_none)
+
+
+class StorageField(DictField):
+    """``source_storage``/``target_storage``: read as ``Storage`` (with its own ``id``), written
+    as ``StorageRequest`` (``location``, ``cloud_storage_id``): the id is dropped when sent."""
+
+    def _to_raw(self, value: Any) -> Any:
+        return {k: v for k, v in value.items() if k != "id"}
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Nested(serialization.StorageSchema, required=required, allow_none=allow_none)
+
+
+class LabelSpecsField(ListField):
+    """The write-only ``labels`` of a task or project: a list of ``PatchedLabelRequest`` dicts
+    (``{"name": "car", "attributes": [...]}``; ``{"id": 3, "deleted": True}`` removes one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(mm.Nested(serialization.LabelSpecSchema), write_only=True, **kwargs)
+
+
+class UserField(Field["User"]):
+    """A user, read from the nested ``BasicUser`` object the server sends (``owner``,
+    ``assignee``, a membership's ``user``) as a ``User``.
+
+    Written as the user's id under ``write_name`` (``assignee_id`` for tasks, ``assignee`` for
+    jobs and issues). An assigned value may be a ``User``, an id or a username; a username is
+    resolved to an id by ``save()``, with one request for all the usernames of that save.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("related", "users")
+        super().__init__(**kwargs)
+
+    def _user_model(self) -> type[User]:
+        return registry["users"]  # type: ignore[return-value]
+
+    def to_python(self, raw: Any) -> User:
+        if not isinstance(raw, Mapping):
+            return raw  # type: ignore[no-any-return]
+        return self._user_model()._from_wire(dict(raw), client=None, organization=None)
+
+    def from_wire(self, raw: Any, instance: Model) -> User:
+        if not isinstance(raw, Mapping):
+            return raw  # type: ignore[no-any-return]
+        return self._user_model()._from_wire(
+            dict(raw), client=instance._client, organization=instance._organization
+        )
+
+    def clean_value(self, value: Any) -> Any:
+        user_model = self._user_model()
+        if value is None or isinstance(value, user_model):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise _type_error(self.name, "a User, a user id or a username", value)
+        if isinstance(value, int):
+            return user_model._from_wire({"id": value}, client=None, organization=None)
+        username_check = user_model._meta.fields["username"].marshmallow_field()
+        serialization.check_value(self.name, username_check, value)
+        return user_model._from_wire({"username": value}, client=None, organization=None)
+
+    def needs_lookup(self, value: Any) -> str | None:
+        """The username to resolve before ``value`` can be sent, if it has no id yet."""
+        user_model = self._user_model()
+        if isinstance(value, str):
+            return value
+        if isinstance(value, user_model) and value.pk is None:
+            return value._raw.get("username")
+        return None
+
+    def clean(self, value: Any) -> Any:
+        cleaned = self.clean_value(value)
+        if self.needs_lookup(cleaned) is None:
+            self.to_wire(cleaned)
+        return cleaned
+
+    def _to_raw(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        user_model = self._user_model()
+        if isinstance(value, user_model):
+            if value.pk is None:
+                raise ValidationError(
+                    {self.name: [f"{value!r} has no id: save() resolves usernames to ids."]}
+                )
+            return value.pk
+        raise _type_error(self.name, "a User or a user id", value)
+
+    def to_filter(self, value: Any) -> Any:
+        """The username: the server's ``owner``/``assignee`` filters compare usernames."""
+        user_model = self._user_model()
+        if isinstance(value, user_model):
+            username = value._raw.get("username")
+            if username is None:
+                raise ValidationError(
+                    {self.name: [f"Filter by a username or a User with a username, not {value!r}."]}
+                )
+            return username
+        if value is None or isinstance(value, str):
+            return value
+        raise ValidationError(
+            {self.name: [f"The server filters {self.name} by username, not by {value!r}."]}
+        )
+
+    def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
+        return mm.Integer(strict=True, required=required, allow_none=allow_none)

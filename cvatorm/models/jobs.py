@@ -1,0 +1,90 @@
+"""``Job``: a segment of a task's frames, the unit of annotation work (``/api/jobs``)."""
+
+from __future__ import annotations
+
+from marshmallow import fields as mm
+from marshmallow import validate
+
+from cvatorm.models.base import Model
+from cvatorm.models.enums import (
+    ChunkType,
+    Dimension,
+    FrameSelectionMethod,
+    JobStage,
+    JobState,
+    JobStatus,
+    JobType,
+    TaskMode,
+)
+from cvatorm.models.fields import (
+    DateTimeField,
+    EnumField,
+    FloatField,
+    IntegerField,
+    ListField,
+    StorageField,
+    StringField,
+    UserField,
+)
+from cvatorm.models.relations import ForwardRelation, ReverseRelation
+
+__all__ = ["Job"]
+
+
+class Job(Model):
+    """A CVAT job.
+
+    Existing jobs take ``assignee`` (written as the user's id under ``assignee``), ``stage`` and
+    ``state``. Creating one makes a ground-truth job: ``task_id``, ``type`` and the frame
+    selection fields (``frame_selection_method``, ``frame_count``, ``frames``...).
+    """
+
+    url = StringField()
+    id = IntegerField()
+    task_id = IntegerField(writable="create", required=True, related="tasks")
+    task_name = StringField(nullable=True)
+    project_id = IntegerField(nullable=True, related="projects")
+    project_name = StringField(nullable=True)
+    assignee = UserField(writable="update", write_name="assignee", nullable=True)
+    guide_id = IntegerField(nullable=True)
+    dimension = EnumField(Dimension)
+    bug_tracker = StringField(nullable=True)
+    status = EnumField(JobStatus)
+    stage = EnumField(JobStage, writable="update")
+    state = EnumField(JobState, writable="update")
+    mode = EnumField(TaskMode)
+    frame_count = IntegerField(writable="create", min_value=1)
+    start_frame = IntegerField()
+    stop_frame = IntegerField()
+    data_chunk_size = IntegerField(nullable=True)
+    data_compressed_chunk_type = EnumField(ChunkType)
+    data_original_chunk_type = EnumField(ChunkType)
+    created_date = DateTimeField()
+    updated_date = DateTimeField()
+    type = EnumField(JobType, writable="create", required=True)
+    organization_id = IntegerField(wire_name="organization", nullable=True, related="organizations")
+    target_storage = StorageField(nullable=True)
+    source_storage = StorageField(nullable=True)
+    assignee_updated_date = DateTimeField(nullable=True)
+    parent_job_id = IntegerField(nullable=True, related="jobs")
+    consensus_replicas = IntegerField()
+    replicas_count = IntegerField()
+    frame_selection_method = EnumField(FrameSelectionMethod, writable="create", write_only=True)
+    frame_share = FloatField(writable="create", write_only=True)
+    frames_per_job_count = IntegerField(writable="create", write_only=True, min_value=1)
+    frames_per_job_share = FloatField(writable="create", write_only=True)
+    random_seed = IntegerField(writable="create", write_only=True, min_value=0)
+    frames = ListField(
+        mm.Integer(strict=True, validate=validate.Range(min=0)),
+        writable="create",
+        write_only=True,
+    )
+
+    task = ForwardRelation("tasks", field="task_id")
+    project = ForwardRelation("projects", field="project_id")
+    organization = ForwardRelation("organizations", field="organization_id")
+    parent_job = ForwardRelation("jobs", field="parent_job_id")
+    issues = ReverseRelation("issues", remote_field="job_id")
+
+    class Meta:
+        resource = "jobs"

@@ -1,0 +1,44 @@
+"""``Label``: a class of annotations of a task or project (``/api/labels``).
+
+Labels are created through their task's or project's ``labels`` (``task.labels = [...]``); this
+endpoint lists, changes and deletes them.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields as mm
+
+from cvatorm.models.base import Model
+from cvatorm.models.enums import LabelType
+from cvatorm.models.fields import BooleanField, EnumField, IntegerField, ListField, StringField
+from cvatorm.models.relations import ForwardRelation
+from cvatorm.models.serialization import AttributeSchema, SublabelSpecSchema
+
+__all__ = ["Label"]
+
+
+class Label(Model):
+    """A CVAT label: ``task_id`` or ``project_id`` says whose it is, ``parent_id`` the skeleton
+    it is a point of."""
+
+    id = IntegerField()
+    name = StringField(writable="update", min_length=1, max_length=64)
+    color = StringField(writable="update")
+    attributes = ListField(mm.Nested(AttributeSchema), writable="update")
+    type = EnumField(LabelType, writable="update")
+    svg = StringField(writable="update")
+    sublabels = ListField(mm.Nested(SublabelSpecSchema), writable="update")
+    project_id = IntegerField(nullable=True, related="projects")
+    task_id = IntegerField(nullable=True, related="tasks")
+    parent_id = IntegerField(nullable=True, related="labels")
+    has_parent = BooleanField()
+
+    task = ForwardRelation("tasks", field="task_id")
+    project = ForwardRelation("projects", field="project_id")
+    parent = ForwardRelation("labels", field="parent_id")
+
+    class Meta:
+        resource = "labels"
+        ordering = ("id",)
+        repr_field = "name"
+        creatable = False

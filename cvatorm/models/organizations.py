@@ -1,0 +1,89 @@
+"""``Organization``, ``Membership`` and ``Invitation``: who works together, and in which role."""
+
+from __future__ import annotations
+
+from cvatorm.models.base import Model
+from cvatorm.models.enums import Role
+from cvatorm.models.fields import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    EnumField,
+    IntegerField,
+    StringField,
+    UserField,
+)
+from cvatorm.models.relations import ForwardRelation, ReverseRelation
+
+__all__ = ["Invitation", "Membership", "Organization"]
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class Organization(Model):
+    """An organization (``/api/organizations``), addressed by id; its ``slug`` is what requests
+    send as ``X-Organization``. Its memberships and invitations are listed inside it."""
+
+    id = IntegerField()
+    slug = StringField(
+        writable=True, required=True, min_length=1, max_length=16, pattern=SLUG_PATTERN
+    )
+    name = StringField(writable=True, max_length=64)
+    description = StringField(writable=True)
+    created_date = DateTimeField()
+    updated_date = DateTimeField()
+    contact = DictField(writable=True)
+    owner = UserField(nullable=True)
+
+    memberships = ReverseRelation("memberships", by_organization=True)
+    invitations = ReverseRelation("invitations", by_organization=True)
+
+    class Meta:
+        resource = "organizations"
+        repr_field = "slug"
+        organization_scoped = False
+
+
+class Membership(Model):
+    """A user's membership of an organization (``/api/memberships``): created by accepting an
+    invitation, so only ``role`` can be changed here."""
+
+    id = IntegerField()
+    user = UserField()
+    organization_id = IntegerField(wire_name="organization", related="organizations")
+    is_active = BooleanField()
+    joined_date = DateTimeField(nullable=True)
+    role = EnumField(Role, writable="update")
+    invitation_key = StringField(wire_name="invitation", nullable=True, related="invitations")
+
+    organization = ForwardRelation("organizations", field="organization_id")
+    invitation = ForwardRelation("invitations", field="invitation_key")
+
+    class Meta:
+        resource = "memberships"
+        creatable = False
+
+
+class Invitation(Model):
+    """An invitation to an organization (``/api/invitations``), keyed by its ``key``.
+
+    Created inside the organization: ``Invitation(email=..., role="worker").save(
+    organization="org1")``. ``email`` is write-only.
+    """
+
+    key = StringField()
+    created_date = DateTimeField()
+    owner = UserField(nullable=True)
+    role = EnumField(Role, writable=True, required=True)
+    user = UserField()
+    organization_id = IntegerField(wire_name="organization", related="organizations")
+    expired = BooleanField(nullable=True)
+    organization_info = DictField()
+    email = StringField(writable=True, write_only=True, required=True, min_length=1, email=True)
+
+    organization = ForwardRelation("organizations", field="organization_id")
+
+    class Meta:
+        resource = "invitations"
+        pk_name = "key"
+        ordering = ("-created_date",)

@@ -1,0 +1,204 @@
+"""Relations between models: forward (FK-like, ``task.project``) and reverse (``task.jobs``).
+
+CVAT links objects by id: a task carries ``project_id``, an issue ``job``. A *forward* relation
+reads that id and fetches the related object once (cached on the instance, and dropped when the
+id changes), unless the query layer's ``prefetch_related()`` already put it in
+``instance._prefetched[name]``. A *reverse* relation is a queryset over the related resource,
+filtered by this object's id and bound to this object's client and organization.
+
+Both are descriptors and both are metadata: ``Task._meta.relations["project"]`` tells the query
+layer which local wire key holds the id (``local_field``), which model it points to, and, for
+reverse relations, which field of the related model is compared (``remote_field``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from cvatorm.exceptions import ValidationError
+from cvatorm.models.registry import registry
+
+if TYPE_CHECKING:
+    from cvatorm.models.base import Model
+    from cvatorm.models.fields import Field
+
+__all__ = ["ForwardRelation", "Relation", "ReverseRelation"]
+
+
+class Relation:
+    """What both kinds share: a name, the owner model, and the related model by resource."""
+
+    kind: ClassVar[Literal["forward", "reverse"]]
+    name: str
+    model: type[Model]
+
+    def __init__(self, related: str) -> None:
+        self._related = related
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+        self.model = owner
+
+    @property
+    def related_model(self) -> type[Model]:
+        return registry[self._related]
+
+    @property
+    def local_field(self) -> str:
+        """The wire key on this model's objects that the relation is computed from."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        owner = getattr(self, "model", None)
+        where = f"{owner.__name__}." if owner is not None else ""
+        return f"<{type(self).__name__} {where}{self.name} -> {self._related}>"
+
+
+class ForwardRelation(Relation):
+    """``task.project``: the object whose id is in a local field (``None`` when that is null).
+
+    ``field`` names the local id field (``"project_id"``; an issue's ``"job_id"``, read from the
+    wire key ``"job"``). Assigning an object (or ``None``) sets that field.
+    """
+
+    kind = "forward"
+
+    def __init__(self, related: str, *, field: str) -> None:
+        super().__init__(related)
+        self.field_name = field
+
+    def get_field(self) -> Field[Any]:
+        """The local field holding the related id."""
+        return self.model._meta.fields[self.field_name]
+
+    @property
+    def local_field(self) -> str:
+        """The wire key holding the related id (``"task_id"``, an issue's ``"job"``)."""
+        return self.model._meta.fields[self.field_name].wire_name
+
+    @property
+    def remote_field(self) -> str:
+        """The related model's field the id is compared with: its primary key."""
+        return self.related_model._meta.pk_name
+
+    def related_id(self, instance: Model) -> Any:
+        return instance._read_field(self.get_field())
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        related_id = self.related_id(instance)
+        if self.name in instance._prefetched:
+            prefetched = instance._prefetched[self.name]
+            if prefetched is None or prefetched.pk == related_id:
+                return prefetched
+        if related_id is None:
+            return None
+        cached = instance._related.get(self.name)
+        if cached is not None and cached.pk == related_id:
+            return cached
+        obj = self.related_model._fetch(
+            related_id, client=instance._connection(), organization=instance._organization
+        )
+        instance._related[self.name] = obj
+        return obj
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        from cvatorm.models.base import Model
+
+        if value is not None and not isinstance(value, Model | int):
+            raise ValidationError(
+                {self.name: [f"Expected a {self.related_model.__name__}, an id or None."]}
+            )
+        setattr(instance, self.field_name, value)
+        if isinstance(value, Model):
+            instance._related[self.name] = value
+        else:
+            instance._related.pop(self.name, None)
+        instance._prefetched.pop(self.name, None)
+
+
+class ReverseRelation(Relation):
+    """``task.jobs``: a queryset of the related objects that point at this one.
+
+    ``remote_field`` is the related model's field compared with this object's id
+    (``Job.task_id``). With ``by_organization`` (an organization's memberships) the queryset is
+    instead run inside this organization (``X-Organization: <slug>``), which is how the server
+    scopes memberships and invitations.
+
+    ``write_field`` lets a write-only request field share the relation's name: a task's
+    ``labels`` reads as a queryset of ``Label`` objects but is written as a list of label specs.
+    """
+
+    kind = "reverse"
+
+    def __init__(
+        self,
+        related: str,
+        *,
+        remote_field: str | None = None,
+        by_organization: bool = False,
+        write_field: Field[Any] | None = None,
+    ) -> None:
+        super().__init__(related)
+        if (remote_field is None) == (not by_organization):
+            raise TypeError("give exactly one of remote_field and by_organization")
+        self.remote_field = remote_field
+        self.by_organization = by_organization
+        self.write_field = write_field
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        super().__set_name__(owner, name)
+        if self.write_field is not None:
+            self.write_field.__set_name__(owner, name)
+
+    @property
+    def local_field(self) -> str:
+        """The wire key of this model's value the related objects are matched with."""
+        if self.by_organization:
+            return "slug"
+        return self.model._meta.pk_wire_name
+
+    def filter_kwargs(self, instance: Model) -> dict[str, Any]:
+        """The lookups that select the related objects of ``instance`` (``{"task_id": 7}``)."""
+        if self.remote_field is None:
+            return {}
+        return {self.remote_field: instance.pk}
+
+    def organization_for(self, instance: Model) -> Any:
+        """The organization the related objects are listed in."""
+        if self.by_organization:
+            return instance._raw.get("slug")
+        return instance._organization
+
+    def queryset(self, instance: Model) -> Any:
+        """The related objects of ``instance``, as a lazy queryset."""
+        if instance.pk is None:
+            raise ValidationError(
+                {self.name: [f"{instance!r} is not saved yet: it has no related objects."]}
+            )
+        from cvatorm.models.base import bound_queryset
+
+        qs = bound_queryset(
+            self.related_model,
+            client=instance._connection(),
+            organization=self.organization_for(instance),
+        )
+        kwargs = self.filter_kwargs(instance)
+        return qs.filter(**kwargs) if kwargs else qs
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        if self.name in instance._prefetched:
+            return instance._prefetched[self.name]
+        return self.queryset(instance)
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        if self.write_field is None:
+            raise AttributeError(
+                f"{type(instance).__name__}.{self.name} is a reverse relation: change the "
+                f"related {self.related_model.__name__} objects instead"
+            )
+        instance._write_field(self.write_field, value)

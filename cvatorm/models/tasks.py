@@ -1,0 +1,73 @@
+"""``Task``: images or a video to annotate, split into jobs (``/api/tasks``)."""
+
+from __future__ import annotations
+
+from cvatorm.models.base import Model
+from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode
+from cvatorm.models.fields import (
+    BooleanField,
+    DateTimeField,
+    EnumField,
+    IntegerField,
+    LabelSpecsField,
+    StorageField,
+    StringField,
+    UserField,
+)
+from cvatorm.models.relations import ForwardRelation, ReverseRelation
+from cvatorm.models.serialization import INT32_MAX
+
+__all__ = ["Task"]
+
+
+class Task(Model):
+    """A CVAT task.
+
+    Read names and write names differ: ``owner``/``assignee`` are read as nested users and
+    written as ``owner_id``/``assignee_id``; ``labels`` reads as a queryset of ``Label``
+    objects (the task's own, or its project's) and is written as a list of label specs.
+    ``overlap``, ``segment_size`` and ``consensus_replicas`` can only be set when creating.
+    """
+
+    url = StringField()
+    id = IntegerField()
+    name = StringField(writable=True, required=True, min_length=1, max_length=256)
+    project_id = IntegerField(writable=True, nullable=True, related="projects")
+    project_name = StringField(nullable=True)
+    mode = EnumField(TaskMode)
+    owner = UserField(writable=True, write_name="owner_id", nullable=True)
+    assignee = UserField(writable=True, write_name="assignee_id", nullable=True)
+    bug_tracker = StringField(writable=True, max_length=2000)
+    created_date = DateTimeField()
+    updated_date = DateTimeField()
+    overlap = IntegerField(writable="create", nullable=True, min_value=0, max_value=INT32_MAX)
+    segment_size = IntegerField(writable="create", min_value=0, max_value=INT32_MAX)
+    status = EnumField(JobStatus)
+    data_chunk_size = IntegerField(nullable=True)
+    data_original_chunk_type = EnumField(ChunkType)
+    data_compressed_chunk_type = EnumField(ChunkType)
+    data_cloud_storage_id = IntegerField(nullable=True)
+    guide_id = IntegerField(nullable=True)
+    size = IntegerField()
+    image_quality = IntegerField()
+    data = IntegerField(nullable=True)
+    dimension = EnumField(Dimension)
+    subset = StringField(writable=True, max_length=64)
+    organization_id = IntegerField(writable="update", nullable=True, related="organizations")
+    target_storage = StorageField(writable=True, nullable=True)
+    source_storage = StorageField(writable=True, nullable=True)
+    assignee_updated_date = DateTimeField(nullable=True)
+    validation_mode = StringField(nullable=True)
+    consensus_enabled = BooleanField()
+    consensus_replicas = IntegerField(writable="create", write_only=True, min_value=0)
+
+    project = ForwardRelation("projects", field="project_id")
+    organization = ForwardRelation("organizations", field="organization_id")
+    jobs = ReverseRelation("jobs", remote_field="task_id")
+    labels = ReverseRelation(
+        "labels", remote_field="task_id", write_field=LabelSpecsField(writable=True)
+    )
+
+    class Meta:
+        resource = "tasks"
+        repr_field = "name"

@@ -1,4 +1,4 @@
-"""The cvat-sdk style on top of the models: ``client.tasks.retrieve(7)``, ``.list()``, ``.create()``.
+"""The cvat-sdk style on top of the models: ``client.tasks.retrieve(7)``, ``.list()``...
 
 People coming from ``cvat_sdk.core`` know repositories bound to a client; here they are thin: a
 repository only binds a model to a client (and the client's current organization) and returns

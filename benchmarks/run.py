@@ -1,0 +1,259 @@
+"""``python -m benchmarks``: seed LocalCVAT, run the workloads three ways, print the table.
+
+Default sizes finish in a few minutes on a 2-core machine. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import shutil
+import sys
+import time
+import traceback
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import measure, synthetic
+from benchmarks.clients import Context, Floor, make_cvatorm, make_sdk, sdk_version
+from benchmarks.measure import Measurement, Outcome
+from benchmarks.report import WorkloadResult, machine, render
+from benchmarks.server import BenchServer
+from benchmarks.workloads import ALL, CLIENTS, Unavailable, Workload
+
+FLOOR_PAGE_SIZES = (100, 500, 1000, 5000)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def make_context(server: BenchServer, data: synthetic.SyntheticData, sdk_limit: int) -> Context:
+    ctx = Context(url=server.url, data=data, floor=Floor(server.url), sdk_limit=sdk_limit)
+    try:
+        ctx.sdk = make_sdk(server.url)
+    except Exception as error:
+        ctx.sdk_error = f"{type(error).__name__}: {error}"
+    try:
+        ctx.orm = make_cvatorm(server.url)
+    except Exception as error:
+        ctx.orm_error = f"{type(error).__name__}: {error}"
+    return ctx
+
+
+def calibrate_floor(ctx: Context, candidates: tuple[int, ...], sample: int) -> dict[int, float]:
+    """Wall time per object of a sequential page walk over the first ``sample`` tasks at each
+    candidate page size; the floor then uses the fastest."""
+    timings: dict[int, float] = {}
+    for page_size in candidates:
+        if page_size > max(sample, candidates[0]):
+            continue
+        start = time.perf_counter()
+        n = 0
+        for results in ctx.floor.pages("tasks", page_size):
+            n += len(results)
+            if n >= sample:
+                break
+        timings[page_size] = (time.perf_counter() - start) / max(n, 1)
+    ctx.floor_page_size = min(timings, key=lambda k: timings[k])
+    return timings
+
+
+def bytes_per_task(ctx: Context) -> float:
+    """Memory of one parsed task (a page of 100 through json.loads), for the memory target."""
+    response = ctx.floor.session.get(f"{ctx.url}/api/tasks", params={"page_size": 100})
+    body = response.content
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        page = json.loads(body)
+        size, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return (size - base) / max(1, len(page["results"]))
+
+
+def run_one(workload: Workload, client: str, ctx: Context, memory: bool) -> Measurement:
+    label = f"({workload.key}) {client}"
+    try:
+        best: Measurement | None = None
+        for _ in range(max(1, workload.repeats)):
+            run = workload.prepare(client, ctx)
+            m = measure.timed(workload.key, client, run)
+            if best is None or m.wall < best.wall:
+                best = m
+        assert best is not None
+        after: Callable[[str, Context, Measurement], None] | None = getattr(
+            workload, "after", None)
+        if after is not None:
+            after(client, ctx, best)
+        if memory and workload.memory:
+            best.peak_bytes = measure.peak_memory(workload.prepare(client, ctx))
+        log(f"{label}: {best.objects} objects, {best.total_requests} requests, "
+            f"{best.wall:.3f} s wall, {best.cpu:.3f} s CPU")
+        return best
+    except Unavailable as reason:
+        log(f"{label}: not available: {reason}")
+        return Measurement(workload.key, client, available=False, note=str(reason))
+    except Exception as error:
+        log(f"{label}: ERROR {type(error).__name__}: {error}")
+        traceback.print_exc(file=sys.stderr)
+        return Measurement(workload.key, client, error=f"{type(error).__name__}: {error}")
+
+
+def profile_cvatorm(workload: Workload, ctx: Context, top: int = 15) -> str:
+    """cProfile of cvatorm's run of a workload: where its time goes."""
+    try:
+        run = workload.prepare("cvatorm", ctx)
+    except Unavailable as reason:
+        return f"not available: {reason}"
+    profiler = cProfile.Profile()
+    outcome: Outcome = profiler.runcall(run)
+    if outcome.finish is not None:
+        outcome.finish(outcome)
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    lines = [line for line in stream.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    header = next((line for line in lines if "function calls" in line), "")
+    return "\n".join([header.strip(), *lines[start:]])
+
+
+def run_workloads(workloads: list[Workload], ctx: Context, memory: bool) -> list[WorkloadResult]:
+    out = []
+    for workload in workloads:
+        order: tuple[str, ...] = getattr(workload, "order", CLIENTS)
+        results = {client: run_one(workload, client, ctx, memory) for client in order}
+        results = {client: results[client] for client in CLIENTS if client in results}
+        out.append(WorkloadResult(
+            workload.key, workload.title, results,
+            {client: workload.describe(client, ctx) for client in CLIENTS},
+        ))
+    return out
+
+
+def judge(workloads: list[Workload], results: list[WorkloadResult],
+          contexts: dict[str, Context]) -> None:
+    for workload, result in zip(workloads, results, strict=True):
+        ctx = contexts[getattr(workload, "server", "main")]
+        result.problems = workload.check(ctx, result.results)
+        result.targets = workload.targets(ctx, result.results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--tasks", type=int, default=100_000,
+                        help="synthetic tasks on the main server (jobs: ~1.9 per task)")
+    parser.add_argument("--sdk-limit", type=int, default=2000,
+                        help="most tasks cvat-sdk lists in one workload (it costs ms each)")
+    parser.add_argument("--latency-tasks", type=int, default=10_000,
+                        help="synthetic tasks on workload 7's server")
+    parser.add_argument("--latency", type=float, default=0.02,
+                        help="seconds of latency per request on workload 7's server")
+    parser.add_argument("--workloads", default="1,2,3,4,5,6,7",
+                        help="comma-separated workload numbers")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile cvatorm's run of every workload whose target is missed")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run LocalCVAT in a thread of this process (distorts CPU times)")
+    parser.add_argument("--markdown", type=Path, help="also write the report to this file")
+    parser.add_argument("--json", type=Path, help="also write raw figures as JSON")
+    args = parser.parse_args(argv)
+
+    chosen = {k.strip() for k in args.workloads.split(",") if k.strip()}
+    workloads = [cls() for cls in ALL if cls.key in chosen]
+    main_workloads = [w for w in workloads if getattr(w, "server", "main") == "main"]
+    latency_workloads = [w for w in workloads if getattr(w, "server", "main") == "latency"]
+
+    measure.install()
+    info: dict[str, Any] = machine()
+    info["cvat-sdk"] = sdk_version()
+    info["sizes"] = (f"N={args.tasks:,} tasks on the main server, cvat-sdk limited to "
+                     f"{args.sdk_limit:,}; workload 7 on {args.latency_tasks:,} tasks with "
+                     f"{args.latency * 1000:g} ms latency")
+    info["server"] = "LocalCVAT in a thread" if args.in_process else "LocalCVAT in a child process"
+    started = time.perf_counter()
+    results: list[WorkloadResult] = []
+    contexts: dict[str, Context] = {}
+    folders: list[Path] = []
+    profiles: dict[str, str] = {}
+    try:
+        if main_workloads:
+            log(f"generating {args.tasks} synthetic tasks")
+            data = synthetic.generate(args.tasks)
+            folders.append(data.folder)
+            log(f"{data}; starting LocalCVAT")
+            with BenchServer(data.folder, in_process=args.in_process) as server:
+                log(f"LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}")
+                ctx = contexts["main"] = make_context(server, data, args.sdk_limit)
+                timings = calibrate_floor(ctx, FLOOR_PAGE_SIZES, min(20_000, data.total_tasks))
+                log("floor page sizes (us/object): " + ", ".join(
+                    f"{k}: {v * 1e6:.1f}" for k, v in timings.items())
+                    + f" -> {ctx.floor_page_size}")
+                ctx.notes["bytes_per_task"] = bytes_per_task(ctx)
+                results.extend(run_workloads(main_workloads, ctx, not args.no_memory))
+                judge(main_workloads, results, contexts)
+                if args.profile:
+                    for workload, result in zip(main_workloads, results, strict=True):
+                        if any(t.met is False for t in result.targets):
+                            log(f"profiling cvatorm on ({workload.key})")
+                            profiles[workload.key] = profile_cvatorm(workload, ctx)
+        if latency_workloads:
+            log(f"generating {args.latency_tasks} synthetic tasks for workload 7")
+            data7 = synthetic.generate(args.latency_tasks)
+            folders.append(data7.folder)
+            with BenchServer(data7.folder, latency=args.latency,
+                             in_process=args.in_process) as server7:
+                ctx7 = contexts["latency"] = make_context(server7, data7, args.sdk_limit)
+                latency_results = run_workloads(latency_workloads, ctx7, False)
+                judge(latency_workloads, latency_results, contexts)
+                results.extend(latency_results)
+                if args.profile:
+                    for workload, result in zip(latency_workloads, latency_results,
+                                                strict=True):
+                        if any(t.met is False for t in result.targets):
+                            log(f"profiling cvatorm on ({workload.key})")
+                            profiles[workload.key] = profile_cvatorm(workload, ctx7)
+    finally:
+        measure.uninstall()
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+    info["run time"] = f"{time.perf_counter() - started:.0f} s"
+    text = render(results, info)
+    if profiles:
+        text += "\n### Profiles (cProfile of cvatorm, by own time)\n"
+        for key, profile in profiles.items():
+            text += f"\n({key}):\n\n```\n{profile}\n```\n"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps([_as_json(r) for r in results], indent=1),
+                             encoding="utf-8")
+    return 0
+
+
+def _as_json(result: WorkloadResult) -> dict[str, Any]:
+    return {
+        "workload": result.key,
+        "title": result.title,
+        "problems": result.problems,
+        "targets": [{"text": t.text, "met": t.met, "detail": t.detail} for t in result.targets],
+        "results": {
+            client: {
+                "available": m.available, "note": m.note, "error": m.error,
+                "objects": m.objects, "wall": m.wall, "cpu": m.cpu,
+                "requests": dict(m.requests), "peak_bytes": m.peak_bytes,
+                "extra": {k: v for k, v in (m.outcome.extra if m.outcome else {}).items()
+                          if isinstance(v, (int, float, str, bool))},
+            }
+            for client, m in result.results.items()
+        },
+    }

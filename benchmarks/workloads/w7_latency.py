@@ -1,0 +1,160 @@
+"""Workload 7: walk 10,000 tasks with 20 ms of latency per request, while others write.
+
+Runs on its own LocalCVAT (seeded with ``latency_tasks`` tasks, latency injected by the
+server). During every walk, a child process creates tasks and deletes existing ones. A walk
+is correct when every task that existed before the walk and was not deleted during it is
+returned exactly once, and nothing is returned twice.
+
+The floor here is a *sequential* page walk at the page size cvatorm used (the issue's
+baseline for the 3x target); page-number walks are not safe under concurrent writes, and the
+check says whether it lost or repeated objects.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from benchmarks.clients import Context
+from benchmarks.measure import Measurement, Outcome
+from benchmarks.mutator import Mutator
+from benchmarks.workloads.base import Run, Target, Unavailable, Workload, orm_models
+
+DEFAULT_PAGE_SIZE = 100
+DELETIONS = 60
+WORKERS = 4
+
+
+def _snapshot(ctx: Context, min_id: int = 0) -> set[int]:
+    logic = json.dumps({">": [{"var": "id"}, min_id]})
+    return {task["id"] for task in ctx.floor.walk("tasks", 5000, filter=logic)}
+
+
+def _verdict(returned: list[int], before: set[int], created: Iterable[int],
+             deleted: Iterable[int]) -> dict[str, Any]:
+    counts = Counter(returned)
+    deleted_set = set(deleted)
+    must = before - deleted_set
+    allowed = before | set(created)
+    missing = sorted(must - counts.keys())
+    repeated = sorted(i for i, c in counts.items() if c > 1)
+    unknown = sorted(counts.keys() - allowed)
+    return {
+        "missing": len(missing),
+        "repeated": len(repeated),
+        "unknown": len(unknown),
+        "exactly_once": not missing and not repeated and not unknown,
+        "created": len(set(created)),
+        "deleted": len(deleted_set),
+    }
+
+
+def orm_parallel_walk(task_model: Any, workers: int) -> Callable[[], Iterable[Any]]:
+    """How cvatorm walks a listing with overlapping requests (its documented API)."""
+    queryset = task_model.objects.all()
+    iterator = getattr(queryset, "iterator", None)
+    if iterator is None:
+        raise Unavailable("QuerySet.iterator() not there yet")
+    parameters = inspect.signature(iterator).parameters
+    for name in ("parallel", "workers", "concurrency", "max_workers"):
+        if name in parameters:
+            return lambda: task_model.objects.all().iterator(**{name: workers})
+    raise Unavailable("no parallel (overlapping) walk in QuerySet.iterator() yet")
+
+
+class LatencyWalk(Workload):
+    key = "7"
+    title = "walk 10,000 tasks, 20 ms latency, concurrent writers"
+    memory = False
+    server = "latency"
+    order: tuple[str, ...] = ("cvatorm", "floor", "cvat-sdk")
+
+    def _prepare(self, ctx: Context, walk: Callable[[], list[int]], min_id: int = 0,
+                 extra: dict[str, Any] | None = None) -> Run:
+        before = _snapshot(ctx, min_id)
+        rng = random.Random(7)
+        victims = rng.sample(sorted(before), min(DELETIONS, len(before) // 10))
+        mutator = Mutator(ctx.url, victims).__enter__()
+
+        def run() -> Outcome:
+            returned = walk()
+
+            def finish(outcome: Outcome) -> None:
+                mutator.__exit__(None, None, None)
+                churn = mutator.churn
+                outcome.extra.update(_verdict(returned, before, churn.created, churn.deleted))
+                if churn.errors:
+                    outcome.extra["churn_errors"] = churn.errors[:3]
+
+            return Outcome(len(returned), None, dict(extra or {}), finish=finish)
+
+        return run
+
+    def prepare_cvatorm(self, ctx: Context) -> Run:
+        task_model, _ = orm_models()
+        walk = orm_parallel_walk(task_model, WORKERS)
+        return self._prepare(ctx, lambda: [task.id for task in walk()])
+
+    def prepare_floor(self, ctx: Context) -> Run:
+        page_size = int(ctx.notes.get("w7_page_size") or DEFAULT_PAGE_SIZE)
+        return self._prepare(ctx, lambda: [t["id"] for t in ctx.floor.walk("tasks", page_size)],
+                             extra={"page_size": page_size})
+
+    def prepare_sdk(self, ctx: Context) -> Run:
+        from cvat_sdk.core.helpers import get_paginated_collection
+        from cvat_sdk.core.proxies.tasks import Task
+
+        client = ctx.sdk
+        limit = min(ctx.sdk_limit // 2, ctx.data.tasks)
+        first = ctx.sdk_first_id(limit)
+        logic = json.dumps({">": [{"var": "id"}, first]})
+
+        def walk() -> list[int]:
+            models = get_paginated_collection(client.api_client.tasks_api.list_endpoint,
+                                              filter=logic)
+            return [Task(client, m).id for m in models]
+
+        return self._prepare(ctx, walk, first)
+
+    def describe(self, client: str, ctx: Context) -> str:
+        if client == "floor":
+            size = ctx.notes.get("w7_page_size") or DEFAULT_PAGE_SIZE
+            return f"sequential page walk, page_size={size} (cvatorm's page size)"
+        if client == "cvatorm":
+            return f"Task.objects.iterator(...) with {WORKERS} overlapping requests"
+        return ("client.tasks.list() (default page size) on the newest "
+                f"{min(ctx.sdk_limit // 2, ctx.data.tasks)} tasks (an id filter)")
+
+    def after(self, client: str, ctx: Context, m: Measurement) -> None:
+        if client == "cvatorm" and m.page_sizes:
+            ctx.notes["w7_page_size"] = Counter(m.page_sizes).most_common(1)[0][0]
+
+    def check(self, ctx: Context, results: dict[str, Measurement]) -> list[str]:
+        problems = []
+        for client, m in results.items():
+            if not (m.available and m.error is None and m.outcome):
+                continue
+            extra = m.outcome.extra
+            if not extra.get("exactly_once", False):
+                problems.append(f"{client}: {extra.get('missing')} missing, "
+                                f"{extra.get('repeated')} repeated, {extra.get('unknown')} unknown"
+                                f" (while {extra.get('created')} tasks were created and "
+                                f"{extra.get('deleted')} deleted)")
+        return problems
+
+    def targets(self, ctx: Context, results: dict[str, Measurement]) -> list[Target]:
+        orm, floor = results.get("cvatorm"), results.get("floor")
+        text = ("(7) >= 3x faster than a sequential page walk at the same page size, every "
+                "object exactly once under concurrent writes")
+        if not (orm and orm.available and orm.error is None and orm.outcome):
+            return [Target(text, None, "cvatorm not available")]
+        if not (floor and floor.error is None and floor.wall_per_object and orm.wall_per_object):
+            return [Target(text, None, "floor failed")]
+        speedup = floor.wall_per_object / orm.wall_per_object
+        once = bool(orm.outcome.extra.get("exactly_once"))
+        return [Target(text, speedup >= 3 and once,
+                       f"{speedup:.1f}x; exactly once: {'yes' if once else 'NO'}")]

@@ -1,0 +1,96 @@
+"""The server's request handling, independent of sockets: route, authenticate, dispatch.
+
+The order mirrors Django REST framework's: URL resolution (404 for unknown paths), then
+authentication (401 for bad credentials), then "must be authenticated" (401), then the method
+check (405 with ``Allow``), then the view, whose :class:`HttpError` becomes the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+from cvatorm.testing import seed
+from cvatorm.testing.auth import CHALLENGE, NOT_AUTHENTICATED, SAFE_METHODS, Auth
+from cvatorm.testing.background import Background
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Request, Response
+from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.store import Store
+
+log = logging.getLogger("cvatorm.testing")
+
+_NOT_FOUND_HTML = (
+    b'<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
+    b"<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    b"</body>\n</html>\n"
+)
+
+
+class App:
+    """One test server's state (store, sessions, background requests) and its routes."""
+
+    def __init__(self, data: str | Path, base_url: str) -> None:
+        from cvatorm.testing.routes import build_router
+
+        self.data = data
+        self.base_url = base_url
+        self.store = self._seeded_store()
+        self.auth = Auth(self.store)
+        self.background = Background(self)
+        self.router: Router = build_router()
+
+    def _seeded_store(self) -> Store:
+        store = Store(self.base_url)
+        seed.populate(store, self.data)
+        return store
+
+    def reset(self) -> None:
+        """Back to the seed data: new store, no sessions, no background requests."""
+        self.background.reset()
+        self.store = self._seeded_store()
+        self.auth.reset(self.store)
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return self._dispatch(request)
+        except HttpError as error:
+            response = Response.from_error(error)
+        except Exception:
+            log.exception("LocalCVAT: unhandled error for %s %s", request.method, request.path)
+            response = Response(
+                status=500,
+                body=traceback.format_exc().encode("utf-8"),
+                content_type="text/plain; charset=utf-8",
+            )
+        response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
+        return response
+
+    def _dispatch(self, request: Request) -> Response:
+        route, params, allowed = self.router.match(request.method, request.path)
+        if not allowed:
+            return Response(404, _NOT_FOUND_HTML, "text/html; charset=utf-8")
+        self.auth.authenticate(request)
+        if (route is None or not route.public) and request.user is None:
+            raise HttpError(401, NOT_AUTHENTICATED, CHALLENGE)
+        if route is None:
+            if request.method == "OPTIONS":
+                return Response.empty(200)
+            raise HttpError(
+                405,
+                {"detail": f'Method "{request.method}" not allowed.'},
+                {"Allow": ", ".join([*allowed, "OPTIONS"])},
+            )
+        if (
+            request.auth_kind == "bearer"
+            and request.token is not None
+            and request.token.get("read_only")
+            and request.method not in SAFE_METHODS
+            and not route.read_only_token
+        ):
+            raise HttpError(403, {"detail": "You do not have permission to perform this action."})
+        response = route.handler(Context(self, request, params))
+        response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
+        request.set_cookies = []
+        return response

@@ -1,0 +1,205 @@
+"""Authentication as CVAT's REST framework configures it, tried in the real server's order.
+
+1. ``Authorization: Token <key>`` (the key ``POST /api/auth/login`` returns; one per user),
+2. ``Authorization: Bearer <secret>`` (personal access tokens),
+3. the ``sessionid`` cookie (unsafe methods then need ``X-CSRFToken`` matching ``csrftoken``),
+4. ``Authorization: Basic ...``.
+
+Bad credentials of a scheme are a 401 with the real messages; no credentials leave the request
+anonymous (the routes answer 401 where a user is required).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import threading
+from typing import Any
+
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Request
+from cvatorm.testing.store import Store, now_iso
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+#: ``WWW-Authenticate`` of the first authentication class (DRF's ``TokenAuthentication``).
+CHALLENGE = {"WWW-Authenticate": "Token"}
+
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+
+SESSION_MAX_AGE = 1209600  # Django's SESSION_COOKIE_AGE, two weeks
+CSRF_MAX_AGE = 31449600  # Django's CSRF_COOKIE_AGE, a year
+
+
+def unauthorized(detail: str) -> HttpError:
+    return HttpError(401, {"detail": detail}, CHALLENGE)
+
+
+class Auth:
+    """Login sessions, login tokens and personal access tokens of one server."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._sessions: dict[str, int] = {}
+        self._tokens: dict[str, int] = {}
+
+    def reset(self, store: Store) -> None:
+        with self._lock:
+            self.store = store
+            self._sessions.clear()
+            self._tokens.clear()
+
+    # -- login / logout ------------------------------------------------------------------------
+
+    def login(self, user: dict[str, Any]) -> tuple[str, list[str]]:
+        """A login token (reused until logout, like DRF's ``Token``) and the cookies to set."""
+        with self._lock:
+            key = next((k for k, uid in self._tokens.items() if uid == user["id"]), None)
+            if key is None:
+                key = secrets.token_hex(20)
+                self._tokens[key] = user["id"]
+            session_id = secrets.token_hex(16)
+            self._sessions[session_id] = user["id"]
+        csrf = secrets.token_urlsafe(24)[:32]
+        self.store.update("users", user["id"], {"last_login": now_iso()})
+        cookies = [
+            f"csrftoken={csrf}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=Lax",
+            f"sessionid={session_id}; HttpOnly; Max-Age={SESSION_MAX_AGE}; Path=/; SameSite=Lax",
+        ]
+        return key, cookies
+
+    def logout(self, request: Request) -> list[str]:
+        """End the session and delete the user's login token; the cookies that clear them."""
+        with self._lock:
+            session_id = request.cookies.get("sessionid")
+            if session_id is not None:
+                self._sessions.pop(session_id, None)
+            if request.user is not None:
+                for key in [k for k, uid in self._tokens.items() if uid == request.user["id"]]:
+                    del self._tokens[key]
+        expired = "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax"
+        return [f'sessionid=""; {expired}']
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop the sessions and tokens of a deleted user."""
+        with self._lock:
+            for table in (self._sessions, self._tokens):
+                for key in [k for k, uid in table.items() if uid == user_id]:
+                    del table[key]
+
+    # -- authentication ------------------------------------------------------------------------
+
+    def authenticate(self, request: Request) -> None:
+        """Set ``request.user``/``auth_kind``/``token``, or raise 401/403 like the real server."""
+        header = request.headers.get_header("authorization") or ""
+        scheme, _, credentials = header.strip().partition(" ")
+        scheme_lower = scheme.lower()
+        credentials = credentials.strip()
+        if scheme_lower == "token":
+            self._by_login_token(request, credentials)
+        elif scheme_lower == "bearer":
+            self._by_access_token(request, credentials)
+        if request.user is None:
+            self._by_session(request)
+        if request.user is None and scheme_lower == "basic":
+            self._by_basic(request, credentials)
+
+    def _check_credentials(self, credentials: str) -> None:
+        if not credentials:
+            raise unauthorized("Invalid token header. No credentials provided.")
+        if " " in credentials:
+            raise unauthorized("Invalid token header. Token string should not contain spaces.")
+
+    def _active_user(self, user_id: int | None) -> dict[str, Any]:
+        user = self.store.get("users", user_id) if user_id is not None else None
+        if user is None or not user.get("is_active", True):
+            raise unauthorized("User inactive or deleted.")
+        return user
+
+    def _by_login_token(self, request: Request, credentials: str) -> None:
+        self._check_credentials(credentials)
+        with self._lock:
+            user_id = self._tokens.get(credentials)
+        if user_id is None:
+            raise unauthorized("Invalid token.")
+        request.user = self._active_user(user_id)
+        request.auth_kind = "token"
+
+    def _by_access_token(self, request: Request, credentials: str) -> None:
+        self._check_credentials(credentials)
+        with self.store.lock:
+            token_id = self.store.token_secrets.get(credentials)
+            token = self.store.get("access_tokens", token_id) if token_id is not None else None
+        if token is None or _expired(token):
+            raise unauthorized("Invalid token.")
+        request.user = self._active_user(token["owner"]["id"] if token.get("owner") else None)
+        request.auth_kind = "bearer"
+        request.token = token
+
+    def _by_session(self, request: Request) -> None:
+        session_id = request.cookies.get("sessionid")
+        if not session_id:
+            return
+        with self._lock:
+            user_id = self._sessions.get(session_id)
+        if user_id is None:
+            return
+        user = self.store.get("users", user_id)
+        if user is None or not user.get("is_active", True):
+            return
+        if request.method not in SAFE_METHODS:
+            enforce_csrf(request)
+        request.user = user
+        request.auth_kind = "session"
+
+    def _by_basic(self, request: Request, credentials: str) -> None:
+        invalid_header = "Invalid basic header."
+        if not credentials:
+            raise unauthorized(f"{invalid_header} No credentials provided.")
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise unauthorized(
+                f"{invalid_header} Credentials not correctly base64 encoded."
+            ) from None
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise unauthorized(f"{invalid_header} Credentials not correctly base64 encoded.")
+        user = self.check_password(username, password)
+        if user is None:
+            raise unauthorized("Invalid username/password.")
+        request.user = user
+        request.auth_kind = "basic"
+
+    def check_password(self, username: str, password: str) -> dict[str, Any] | None:
+        """The active user with these credentials, or None."""
+        user = self.store.user_by_username(username)
+        if user is None or not user.get("is_active", True):
+            return None
+        if self.store.passwords.get(user["id"]) != password:
+            return None
+        return user
+
+
+def enforce_csrf(request: Request) -> None:
+    """Django's CSRF check as DRF's ``SessionAuthentication`` runs it (403 with its reason)."""
+    cookie = request.cookies.get("csrftoken")
+    if not cookie:
+        raise HttpError(403, {"detail": "CSRF Failed: CSRF cookie not set."})
+    header = request.headers.get_header("x-csrftoken")
+    if not header:
+        raise HttpError(403, {"detail": "CSRF Failed: CSRF token missing."})
+    if not secrets.compare_digest(header, cookie):
+        raise HttpError(403, {"detail": "CSRF Failed: CSRF token incorrect."})
+
+
+def _expired(token: dict[str, Any]) -> bool:
+    expiry = token.get("expiry_date")
+    return bool(expiry) and str(expiry) < now_iso()
+
+
+def new_token_secret() -> str:
+    """A personal access token's secret, shown once in the create response."""
+    return secrets.token_urlsafe(40)

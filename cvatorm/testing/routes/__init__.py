@@ -1,0 +1,37 @@
+"""The route table: one module per resource group, each with a ``register(router)``."""
+
+from __future__ import annotations
+
+from cvatorm.testing.routes import (
+    auth,
+    issues,
+    jobs,
+    labels,
+    organizations,
+    projects,
+    requests,
+    server_info,
+    tasks,
+    users,
+)
+from cvatorm.testing.routing import Router
+
+_MODULES = (
+    server_info,
+    auth,
+    users,
+    organizations,
+    projects,
+    tasks,
+    jobs,
+    labels,
+    issues,
+    requests,
+)
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in _MODULES:
+        module.register(router)
+    return router

@@ -1,0 +1,147 @@
+"""``/api/auth/...``: login, logout and personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cvatorm.testing import auth as auth_module
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routes.common import list_page, lookup, ok
+from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.store import now_iso
+from cvatorm.testing.validation import Field, validate
+
+BAD_LOGIN = "Unable to log in with provided credentials."
+
+TOKEN_FIELDS = {
+    "name": Field("str", required=True, allow_blank=False, max_length=50),
+    "expiry_date": Field("datetime", allow_null=True),
+    "read_only": Field("bool"),
+}
+
+
+def login(ctx: Context) -> Response:
+    body = ctx.request.json_object()
+    clean = validate(
+        body,
+        {
+            "username": Field("str"),
+            "email": Field("str"),
+            "password": Field("str", required=True, allow_blank=False),
+        },
+    )
+    username = clean.get("username") or ""
+    email = clean.get("email") or ""
+    if not username and not email:
+        raise HttpError(400, {"non_field_errors": ['Must include "username" and "password".']})
+    user = None
+    if username:
+        user = ctx.app.auth.check_password(username, clean["password"])
+    elif email:
+        found = ctx.app.store.user_by_email(email)
+        if found is not None:
+            user = ctx.app.auth.check_password(found["username"], clean["password"])
+    if user is None:
+        raise HttpError(400, {"non_field_errors": [BAD_LOGIN]})
+    key, cookies = ctx.app.auth.login(user)
+    ctx.request.set_cookies.extend(cookies)
+    return ok({"key": key})
+
+
+def logout(ctx: Context) -> Response:
+    ctx.request.set_cookies.extend(ctx.app.auth.logout(ctx.request))
+    return ok({"detail": "Successfully logged out."})
+
+
+# -- personal access tokens -------------------------------------------------------------------
+
+
+def _token_wire(token: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in token.items() if key != "value"}
+
+
+def _own_token(ctx: Context) -> dict[str, Any]:
+    token = lookup(ctx, "access_tokens")
+    if (token.get("owner") or {}).get("id") != ctx.user["id"]:
+        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
+    if auth_module._expired(token):
+        raise HttpError(404, {"detail": "No AccessToken matches the given query."})
+    return token
+
+
+def list_tokens(ctx: Context) -> Response:
+    own = [
+        _token_wire(token)
+        for token in ctx.app.store.all("access_tokens")
+        if (token.get("owner") or {}).get("id") == ctx.user["id"]
+        and not auth_module._expired(token)
+    ]
+    return list_page(ctx, "access_tokens", own)
+
+
+def create_token(ctx: Context) -> Response:
+    clean = validate(ctx.request.json_object(), TOKEN_FIELDS)
+    if clean.get("expiry_date") and str(clean["expiry_date"]) < now_iso():
+        raise HttpError(400, {"expiry_date": ["The expiration date cannot be in the past"]})
+    stamp = now_iso()
+    store = ctx.app.store
+    secret = auth_module.new_token_secret()
+    with store.transaction():
+        token_id = store.next_id("access_tokens")
+        token = {
+            "created_date": stamp,
+            "expiry_date": clean.get("expiry_date"),
+            "id": token_id,
+            "last_used_date": None,
+            "name": clean["name"],
+            "owner": store.basic_user(ctx.user["id"]),
+            "read_only": clean.get("read_only", True),
+            "updated_date": stamp,
+        }
+        store.put("access_tokens", token)
+        store.token_secrets[secret] = token_id
+    return ok({**_token_wire(token), "value": secret}, 201)
+
+
+def retrieve_token(ctx: Context) -> Response:
+    return ok(_token_wire(_own_token(ctx)))
+
+
+def update_token(ctx: Context) -> Response:
+    token = _own_token(ctx)
+    clean = validate(ctx.request.json_object(), TOKEN_FIELDS, partial=True)
+    clean["updated_date"] = now_iso()
+    return ok(_token_wire(ctx.app.store.update("access_tokens", token["id"], clean)))
+
+
+def delete_token(ctx: Context) -> Response:
+    token = _own_token(ctx)
+    store = ctx.app.store
+    with store.transaction():
+        for secret in [s for s, tid in store.token_secrets.items() if tid == token["id"]]:
+            del store.token_secrets[secret]
+        store.remove("access_tokens", token["id"])
+    return Response.empty(204)
+
+
+def token_self(ctx: Context) -> Response:
+    if ctx.request.auth_kind != "bearer" or ctx.request.token is None:
+        raise HttpError(
+            401, {"detail": "Authentication credentials were not provided."}, auth_module.CHALLENGE
+        )
+    token = ctx.app.store.get("access_tokens", ctx.request.token["id"])
+    if token is None:
+        raise HttpError(401, {"detail": "Invalid token."}, auth_module.CHALLENGE)
+    return ok(_token_wire(token))
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/api/auth/login", login, public=True)
+    router.add("POST", "/api/auth/logout", logout, public=True, read_only_token=True)
+    router.add("GET", "/api/auth/access_tokens", list_tokens)
+    router.add("POST", "/api/auth/access_tokens", create_token)
+    router.add("GET", "/api/auth/access_tokens/self", token_self)
+    router.add("GET", "/api/auth/access_tokens/{id}", retrieve_token)
+    router.add("PATCH", "/api/auth/access_tokens/{id}", update_token)
+    router.add("DELETE", "/api/auth/access_tokens/{id}", delete_token)

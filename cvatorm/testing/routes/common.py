@@ -1,0 +1,121 @@
+"""What every resource route shares: permission and organization calls, lists, lookups.
+
+The only calls into :mod:`cvatorm.testing.permissions` and :mod:`cvatorm.testing.listing` are
+made here, so the routes read like the real viewsets: scope, visible items, list; get, check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cvatorm.testing import listing, permissions
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routing import Context
+
+#: Django's model names, for "No <Model> matches the given query."
+MODEL_NAMES = {
+    "users": "User",
+    "organizations": "Organization",
+    "memberships": "Membership",
+    "invitations": "Invitation",
+    "projects": "Project",
+    "tasks": "Task",
+    "jobs": "Job",
+    "labels": "Label",
+    "issues": "Issue",
+    "comments": "Comment",
+    "access_tokens": "AccessToken",
+}
+
+
+def actor(ctx: Context) -> permissions.Actor:
+    if "actor" not in ctx._cache:
+        ctx._cache["actor"] = permissions.Actor.from_user(ctx.app.store, ctx.user)
+    result: permissions.Actor = ctx._cache["actor"]
+    return result
+
+
+def scope(ctx: Context) -> permissions.OrgScope:
+    """The organization context of the request (X-Organization / org / org_id)."""
+    if "scope" not in ctx._cache:
+        ctx._cache["scope"] = permissions.resolve_org_scope(
+            ctx.app.store, actor(ctx), ctx.request.headers, ctx.request.query
+        )
+    return ctx._cache["scope"]
+
+
+def scope_org_id(ctx: Context) -> int | None:
+    """Where new objects go: the context organization's id, or None (personal workspace)."""
+    current = scope(ctx)
+    if isinstance(current, dict):
+        return int(current["id"])
+    return None
+
+
+def not_found(resource: str) -> HttpError:
+    return HttpError(404, {"detail": f"No {MODEL_NAMES[resource]} matches the given query."})
+
+
+def lookup(ctx: Context, resource: str, key: int | str | None = None) -> dict[str, Any]:
+    """The object named by the URL, or the real 404."""
+    if key is None:
+        key = ctx.int_param("id")
+    obj = ctx.app.store.get(resource, key)
+    if obj is None:
+        raise not_found(resource)
+    return obj
+
+
+def get_checked(
+    ctx: Context, resource: str, action: str, key: int | str | None = None
+) -> dict[str, Any]:
+    """Look up and check ``action`` ("view", "update", "delete") for the current user."""
+    obj = lookup(ctx, resource, key)
+    permissions.check(ctx.app.store, actor(ctx), action, resource, obj, scope(ctx))
+    return obj
+
+
+def check_create(ctx: Context, resource: str, body: dict[str, Any]) -> None:
+    permissions.check_create(ctx.app.store, actor(ctx), resource, body, scope(ctx))
+
+
+def visible(ctx: Context, resource: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return permissions.visible_items(ctx.app.store, actor(ctx), resource, items, scope(ctx))
+
+
+def list_page(
+    ctx: Context,
+    resource: str,
+    items: list[dict[str, Any]],
+    query: dict[str, str] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Response:
+    """Filter, order and paginate already visible items like the real list endpoints;
+    ``transform`` serializes each object of the page (filters see the full objects)."""
+    body = listing.list_response(
+        resource,
+        items,
+        ctx.request.query if query is None else query,
+        store=ctx.app.store,
+        base_url=ctx.app.base_url,
+        path=ctx.request.path,
+    )
+    if transform is not None:
+        body["results"] = [transform(item) for item in body["results"]]
+    return Response.json(body)
+
+
+def list_visible(
+    ctx: Context, resource: str, items: list[dict[str, Any]] | None = None
+) -> Response:
+    """The usual list endpoint: organization scope, visibility, then the listing engine."""
+    scope(ctx)
+    if items is None:
+        items = ctx.app.store.all(resource)
+    return list_page(ctx, resource, visible(ctx, resource, items))
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    return Response.json(data, status)

@@ -1,0 +1,143 @@
+"""``/api/projects``: list, create (with labels), retrieve, partial update, delete (cascading)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cvatorm.testing import cascade
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.labels import write_labels
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routes.common import (
+    check_create,
+    get_checked,
+    list_visible,
+    ok,
+    scope_org_id,
+)
+from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.store import Store, now_iso
+from cvatorm.testing.validation import Field, bad_pk, validate
+
+PROJECT_FIELDS = {
+    "name": Field("str", required=True, allow_blank=False, max_length=256),
+    "labels": Field("list"),
+    "owner_id": Field("int", allow_null=True),
+    "assignee_id": Field("int", allow_null=True),
+    "bug_tracker": Field("str", max_length=2000),
+    "target_storage": Field("dict"),
+    "source_storage": Field("dict"),
+    "organization_id": Field("int", allow_null=True),
+}
+
+
+def user_ref(store: Store, field: str, user_id: int | None) -> dict[str, Any] | None:
+    """The nested user for an ``owner_id``/``assignee_id`` value, or the real 400."""
+    if user_id is None:
+        return None
+    user = store.basic_user(user_id)
+    if user is None:
+        raise bad_pk(field, user_id)
+    return user
+
+
+def people_changes(
+    store: Store, clean: dict[str, Any], current: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``owner``/``assignee`` (and ``assignee_updated_date``) from ``owner_id``/``assignee_id``."""
+    changes: dict[str, Any] = {}
+    stamp = now_iso()
+    if "owner_id" in clean:
+        changes["owner"] = user_ref(store, "owner_id", clean["owner_id"])
+    if "assignee_id" in clean:
+        changes["assignee"] = user_ref(store, "assignee_id", clean["assignee_id"])
+        old = (current or {}).get("assignee") or {}
+        if (changes["assignee"] or {}).get("id") != old.get("id"):
+            changes["assignee_updated_date"] = stamp if changes["assignee"] else None
+    return changes
+
+
+def list_projects(ctx: Context) -> Response:
+    return list_visible(ctx, "projects")
+
+
+def retrieve_project(ctx: Context) -> Response:
+    return ok(get_checked(ctx, "projects", "view"))
+
+
+def create_project(ctx: Context) -> Response:
+    body = ctx.request.json_object()
+    clean = validate(body, PROJECT_FIELDS)
+    check_create(ctx, "projects", clean)
+    store = ctx.app.store
+    stamp = now_iso()
+    people = people_changes(store, clean, None)
+    with store.transaction():
+        project_id = store.next_id("projects")
+        org_id = scope_org_id(ctx)
+        project: dict[str, Any] = {
+            "assignee": None,
+            "assignee_updated_date": None,
+            "bug_tracker": clean.get("bug_tracker", ""),
+            "created_date": stamp,
+            "dimension": None,
+            "guide_id": None,
+            "id": project_id,
+            "labels": {},
+            "name": clean["name"],
+            "organization": org_id,
+            "organization_id": org_id,
+            "owner": store.basic_user(ctx.user["id"]),
+            "source_storage": store.new_storage(clean.get("source_storage")),
+            "status": "annotation",
+            "target_storage": store.new_storage(clean.get("target_storage")),
+            "task_subsets": [],
+            "tasks": {},
+            "updated_date": stamp,
+            "url": "",
+        }
+        project.update(people)
+        store.put("projects", project)
+        try:
+            write_labels(store, clean.get("labels", []), {"project_id": project_id}, creating=True)
+        except HttpError:
+            store.remove("projects", project_id)
+            raise
+    return ok(store.get("projects", project_id), 201)
+
+
+def update_project(ctx: Context) -> Response:
+    project = get_checked(ctx, "projects", "update")
+    body = ctx.request.json_object()
+    clean = validate(body, PROJECT_FIELDS, partial=True)
+    store = ctx.app.store
+    changes: dict[str, Any] = {key: clean[key] for key in ("name", "bug_tracker") if key in clean}
+    changes.update(people_changes(store, clean, project))
+    for field in ("source_storage", "target_storage"):
+        if field in clean:
+            changes[field] = store.new_storage(clean[field])
+    if "organization_id" in clean:
+        org_id = clean["organization_id"]
+        if org_id is not None and store.get("organizations", org_id) is None:
+            raise bad_pk("organization_id", org_id)
+        changes["organization"] = changes["organization_id"] = org_id
+    with store.transaction():
+        if "labels" in clean:
+            write_labels(store, clean["labels"], {"project_id": project["id"]}, creating=False)
+        changes["updated_date"] = now_iso()
+        store.update("projects", project["id"], changes)
+    return ok(store.get("projects", project["id"]))
+
+
+def delete_project(ctx: Context) -> Response:
+    project = get_checked(ctx, "projects", "delete")
+    cascade.delete_project(ctx.app.store, project["id"])
+    return Response.empty(204)
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/api/projects", list_projects)
+    router.add("POST", "/api/projects", create_project)
+    router.add("GET", "/api/projects/{id}", retrieve_project)
+    router.add("PATCH", "/api/projects/{id}", update_project)
+    router.add("DELETE", "/api/projects/{id}", delete_project)

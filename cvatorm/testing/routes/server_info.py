@@ -1,0 +1,79 @@
+"""``/api/server/about`` and ``/api/schema/`` (the real schema document, YAML or JSON)."""
+
+from __future__ import annotations
+
+from cvatorm.testing import seed
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routes.common import ok
+from cvatorm.testing.routing import Context, Router
+
+#: The server version LocalCVAT claims to be.
+VERSION = "2.64.1"
+
+DESCRIPTION = (
+    "CVAT is completely re-designed and re-implemented version of Video Annotation Tool from "
+    "Irvine, California, tool. It is free, online, interactive video and image annotation tool "
+    "for computer vision. It is being used by our team to annotate million of objects with "
+    "different properties. Many UI and UX decisions are based on feedbacks from professional "
+    "data annotation team."
+)
+
+YAML_TYPES = ("application/vnd.oai.openapi", "application/yaml")
+JSON_TYPES = ("application/vnd.oai.openapi+json", "application/json")
+
+
+def about(ctx: Context) -> Response:
+    return ok(
+        {
+            "name": "Computer Vision Annotation Tool",
+            "description": DESCRIPTION,
+            "version": VERSION,
+            "logo_url": f"{ctx.app.base_url}/static/logo.svg",
+            "subtitle": "Open Data Annotation Platform",
+        }
+    )
+
+
+def _negotiate(ctx: Context) -> str | None:
+    """drf-spectacular's choice: ``?format=`` first, then the Accept header, YAML by default.
+
+    Returns the media type to answer with, or None when nothing acceptable is offered.
+    """
+    fmt = ctx.query.get("format")
+    if fmt == "json":
+        return JSON_TYPES[0]
+    if fmt in ("yaml", "openapi"):
+        return YAML_TYPES[0]
+    accept = ctx.request.headers.get_header("accept") or "*/*"
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in YAML_TYPES or media in JSON_TYPES:
+            return media
+        if media in ("*/*", "application/*", ""):
+            return YAML_TYPES[0]
+    return None
+
+
+def schema(ctx: Context) -> Response:
+    media = _negotiate(ctx)
+    if media is None:
+        accept = ctx.request.headers.get_header("accept") or ""
+        return Response.json(
+            {"detail": f'Could not satisfy the request Accept header "{accept}".'}
+            if accept
+            else {"detail": "Could not satisfy the request Accept header."},
+            406,
+        )
+    if media in JSON_TYPES:
+        return Response(200, seed.read_package_file("schema.json"), media)
+    return Response(200, seed.read_package_file("schema.yml"), f"{media}; charset=utf-8")
+
+
+def plugins(ctx: Context) -> Response:
+    return ok({"ANALYTICS": False, "MODELS": False})
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/api/server/about", about)
+    router.add("GET", "/api/schema/", schema)
+    router.add("GET", "/api/server/plugins", plugins)

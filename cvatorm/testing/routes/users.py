@@ -1,0 +1,89 @@
+"""``/api/users``: list, retrieve, ``self``, partial update, delete (no create: users register).
+
+Staff see every field of every user; others see their own full record and the ``BasicUser``
+form (id, username, names, url) of the rest, as the real ``UserViewSet`` serializes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cvatorm.testing import cascade
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routes.common import get_checked, list_page, ok, scope, visible
+from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.validation import Field, validate
+
+BASIC_FIELDS = ("url", "id", "username", "first_name", "last_name")
+
+USER_FIELDS = {
+    "username": Field("username", allow_blank=False, max_length=150),
+    "first_name": Field("str", max_length=150),
+    "last_name": Field("str", max_length=150),
+    "email": Field("email", max_length=254),
+    "groups": Field("list"),
+    "is_staff": Field("bool"),
+    "is_superuser": Field("bool"),
+    "is_active": Field("bool"),
+}
+SELF_EDITABLE = ("first_name", "last_name", "email", "username")
+
+
+def _is_staff(user: dict[str, Any]) -> bool:
+    return bool(user.get("is_staff") or user.get("is_superuser"))
+
+
+def serialize(ctx: Context, user: dict[str, Any]) -> dict[str, Any]:
+    if _is_staff(ctx.user) or user["id"] == ctx.user["id"]:
+        return user
+    return {key: user[key] for key in BASIC_FIELDS if key in user}
+
+
+def list_users(ctx: Context) -> Response:
+    scope(ctx)
+    items = visible(ctx, "users", ctx.app.store.all("users"))
+    return list_page(ctx, "users", items, transform=lambda user: serialize(ctx, user))
+
+
+def retrieve_user(ctx: Context) -> Response:
+    return ok(serialize(ctx, get_checked(ctx, "users", "view")))
+
+
+def self_user(ctx: Context) -> Response:
+    return ok(ctx.user)
+
+
+def update_user(ctx: Context) -> Response:
+    user = get_checked(ctx, "users", "update")
+    body = ctx.request.json_object()
+    clean = validate(body, USER_FIELDS, partial=True)
+    if not _is_staff(ctx.user):
+        clean = {key: value for key, value in clean.items() if key in SELF_EDITABLE}
+    if "username" in clean and clean["username"] != user["username"]:
+        other = ctx.app.store.user_by_username(clean["username"])
+        if other is not None:
+            raise HttpError(400, {"username": ["A user with that username already exists."]})
+    if "groups" in clean:
+        groups = [str(group) for group in clean["groups"]]
+        unknown = [g for g in groups if g not in ("admin", "user", "worker")]
+        if unknown:
+            raise HttpError(400, {"groups": [f"Object with name={unknown[0]} does not exist."]})
+        clean["groups"] = groups
+    updated = ctx.app.store.update("users", user["id"], clean)
+    return ok(serialize(ctx, updated))
+
+
+def delete_user(ctx: Context) -> Response:
+    user = get_checked(ctx, "users", "delete")
+    cascade.delete_user(ctx.app.store, user["id"])
+    ctx.app.auth.forget_user(user["id"])
+    return Response.empty(204)
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/api/users", list_users)
+    router.add("GET", "/api/users/self", self_user)
+    router.add("GET", "/api/users/{id}", retrieve_user)
+    router.add("PATCH", "/api/users/{id}", update_user)
+    router.add("DELETE", "/api/users/{id}", delete_user)

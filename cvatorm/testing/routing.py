@@ -1,0 +1,107 @@
+"""URL routing and the per-request context the route handlers receive.
+
+Routes are declared with the real server's URL templates (``/api/tasks/{id}``); the real router
+has no optional trailing slash (``DefaultRouter(trailing_slash=False)``), so neither do we: a path
+matches only as spelled in the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Request, Response
+
+if TYPE_CHECKING:
+    from cvatorm.testing.app import App
+
+Handler = Callable[["Context"], Response]
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = ""
+    position = 0
+    for match in _PARAM.finditer(template):
+        pattern += re.escape(template[position : match.start()])
+        name = match.group(1)
+        pattern += rf"(?P<{name}>\d+)" if name == "id" else rf"(?P<{name}>[^/]+)"
+        position = match.end()
+    pattern += re.escape(template[position:])
+    return re.compile(pattern)
+
+
+@dataclass
+class Route:
+    """One method of one URL. ``public``: no authentication needed. ``read_only_token``: a
+    read-only personal access token may call this unsafe method (e.g. local exports)."""
+
+    method: str
+    template: str
+    handler: Handler
+    public: bool = False
+    read_only_token: bool = False
+    regex: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.regex = _compile(self.template)
+
+
+class Router:
+    """An ordered route table."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        public: bool = False,
+        read_only_token: bool = False,
+    ) -> None:
+        self.routes.append(Route(method, template, handler, public, read_only_token))
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """The route for (method, path), its path parameters, and the methods the path allows."""
+        allowed: list[str] = []
+        found: tuple[Route, dict[str, str]] | None = None
+        for route in self.routes:
+            match = route.regex.fullmatch(path)
+            if match is None:
+                continue
+            allowed.append(route.method)
+            if found is None and route.method == method:
+                found = (route, match.groupdict())
+        if found is None:
+            return None, {}, allowed
+        return found[0], found[1], allowed
+
+
+@dataclass
+class Context:
+    """Everything a handler needs: the app (store, auth, background), the request, path params."""
+
+    app: App
+    request: Request
+    params: dict[str, str]
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> dict[str, Any]:
+        if self.request.user is None:  # routes needing a user are not public; defensive
+            raise HttpError(401, {"detail": "Authentication credentials were not provided."})
+        return self.request.user
+
+    @property
+    def query(self) -> dict[str, str]:
+        return self.request.query
+
+    def int_param(self, name: str = "id") -> int:
+        return int(self.params[name])

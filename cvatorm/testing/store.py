@@ -1,0 +1,305 @@
+"""The test server's database: every resource as the API serves it to the admin.
+
+Objects are kept in their wire form (the JSON the real server returns), so listing, filtering and
+the assets comparison work on exactly what a client sees. Fields the real server computes from
+other rows (a task's ``jobs.count``, a job's ``project_name``, nested users, ``url`` fields, ...)
+are recomputed after every change by :meth:`Store.refresh`, so they can never go stale.
+
+All access goes through one re-entrant lock: the HTTP server is threaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+#: The resources a Store holds, by wire name.
+RESOURCES: tuple[str, ...] = (
+    "users",
+    "organizations",
+    "memberships",
+    "invitations",
+    "projects",
+    "tasks",
+    "jobs",
+    "labels",
+    "issues",
+    "comments",
+    "access_tokens",
+)
+
+Obj = dict[str, Any]
+
+
+def now_iso() -> str:
+    """The current time as DRF renders a ``DateTimeField`` (UTC, microseconds, ``Z``)."""
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Store:
+    """In-memory tables of wire-form objects, keyed by ``id`` (invitations by ``key``).
+
+    ``passwords`` maps user id to password; ``token_secrets`` maps a personal access token's
+    secret to its id (secrets are never part of the served objects, as on the real server).
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.lock = threading.RLock()
+        self._tables: dict[str, dict[Any, Obj]] = {name: {} for name in RESOURCES}
+        self._counters: dict[str, int] = {name: 0 for name in RESOURCES}
+        self._counters["storages"] = 0
+        self._counters["attributes"] = 0
+        self.passwords: dict[int, str] = {}
+        self.token_secrets: dict[str, int] = {}
+        self._depth = 0
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def all(self, resource: str) -> list[Obj]:
+        """Every object of a resource as served to the admin (copies; newest id first).
+
+        Labels: only first-level labels, as ``GET /api/labels`` lists them (sublabels are served
+        nested in their parent and can be retrieved by id).
+        """
+        with self.lock:
+            rows = list(self._table(resource).values())
+            if resource == "labels":
+                rows = [row for row in rows if row.get("parent_id") is None]
+            return copy.deepcopy(rows)
+
+    def get(self, resource: str, key: int | str) -> Obj | None:
+        """One object (a copy) or None. Invitations are keyed by their ``key`` string."""
+        with self.lock:
+            table = self._table(resource)
+            row = table.get(key)
+            if row is None and isinstance(key, str) and key.isdigit():
+                row = table.get(int(key))
+            return copy.deepcopy(row) if row is not None else None
+
+    def find(self, resource: str, **equal: Any) -> list[Obj]:
+        """Objects whose fields equal the given values (copies), e.g. ``find("jobs", task_id=3)``.
+
+        Unlike :meth:`all`, sublabels are included for labels.
+        """
+        with self.lock:
+            return [
+                copy.deepcopy(row)
+                for row in self._table(resource).values()
+                if all(row.get(name) == value for name, value in equal.items())
+            ]
+
+    def user_by_username(self, username: str) -> Obj | None:
+        """The user with this username (case-sensitive, as Django's default backend)."""
+        with self.lock:
+            for row in self._tables["users"].values():
+                if row["username"] == username:
+                    return copy.deepcopy(row)
+            return None
+
+    def user_by_email(self, email: str) -> Obj | None:
+        """The user with this e-mail (case-insensitive, as CVAT's login by e-mail)."""
+        with self.lock:
+            for row in self._tables["users"].values():
+                if row.get("email", "").lower() == email.lower() and email:
+                    return copy.deepcopy(row)
+            return None
+
+    def basic_user(self, user_id: int | None) -> Obj | None:
+        """A user as nested in other objects (``BasicUser``), or None."""
+        if user_id is None:
+            return None
+        with self.lock:
+            user = self._tables["users"].get(user_id)
+            if user is None:
+                return None
+            return {
+                "first_name": user["first_name"],
+                "id": user["id"],
+                "last_name": user["last_name"],
+                "url": self.url(f"/api/users/{user['id']}"),
+                "username": user["username"],
+            }
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this server."""
+        return self.base_url + path
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Hold the lock over several changes; derived fields are refreshed once at the end."""
+        with self.lock:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+                self._changed()
+
+    def next_id(self, resource: str) -> int:
+        """A fresh id, never reused (like a database sequence)."""
+        with self.lock:
+            self._counters[resource] += 1
+            return self._counters[resource]
+
+    def put(self, resource: str, obj: Obj) -> Obj:
+        """Insert or replace an object (keyed by ``id``, or ``key`` for invitations)."""
+        with self.lock:
+            key = obj["key"] if resource == "invitations" else obj["id"]
+            if isinstance(key, int):
+                self._counters[resource] = max(self._counters[resource], key)
+            self._tables[resource][key] = copy.deepcopy(obj)
+            self._changed()
+            return copy.deepcopy(self._tables[resource][key])
+
+    def update(self, resource: str, key: int | str, changes: dict[str, Any]) -> Obj:
+        """Apply field changes to a stored object; returns the refreshed copy."""
+        with self.lock:
+            row = self._table(resource)[key]
+            row.update(copy.deepcopy(changes))
+            self._changed()
+            return copy.deepcopy(row)
+
+    def remove(self, resource: str, key: int | str) -> None:
+        """Delete one object without cascading (see :mod:`cvatorm.testing.cascade`)."""
+        with self.lock:
+            self._table(resource).pop(key, None)
+            if resource == "users" and isinstance(key, int):
+                self.passwords.pop(key, None)
+            self._changed()
+
+    def remove_many(self, resource: str, keys: Iterable[Any]) -> None:
+        """Delete several objects of one resource."""
+        with self.lock:
+            table = self._table(resource)
+            for key in list(keys):
+                table.pop(key, None)
+            self._changed()
+
+    def note_id(self, counter: str, value: int) -> None:
+        """Remember an id seen in the seed data (storages, attributes), so new ones are fresh."""
+        with self.lock:
+            self._counters[counter] = max(self._counters.get(counter, 0), value)
+
+    def new_storage(self, spec: dict[str, Any] | None) -> Obj:
+        """A task/project storage setting as served (``{"cloud_storage_id", "id", "location"}``)."""
+        spec = spec or {}
+        return {
+            "cloud_storage_id": spec.get("cloud_storage_id"),
+            "id": self.next_id("storages"),
+            "location": spec.get("location", "local"),
+        }
+
+    # -- derived fields -----------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if self._depth == 0:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute every field the real server derives from other rows."""
+        with self.lock:
+            self._refresh_users_nested()
+            self._refresh_projects_and_tasks()
+            self._refresh_jobs()
+            self._refresh_issues()
+            self._refresh_org_objects()
+
+    def _nest(self, row: Obj, field: str) -> None:
+        value = row.get(field)
+        if isinstance(value, dict) and "id" in value:
+            row[field] = self.basic_user(value["id"])
+
+    def _refresh_users_nested(self) -> None:
+        for user in self._tables["users"].values():
+            user["url"] = self.url(f"/api/users/{user['id']}")
+        for resource in ("projects", "tasks", "jobs", "issues", "comments", "organizations"):
+            for row in self._tables[resource].values():
+                for field in ("owner", "assignee"):
+                    self._nest(row, field)
+        for resource in ("memberships", "invitations"):
+            for row in self._tables[resource].values():
+                self._nest(row, "user")
+                self._nest(row, "owner")
+        for token in self._tables["access_tokens"].values():
+            self._nest(token, "owner")
+
+    def _refresh_projects_and_tasks(self) -> None:
+        tasks = self._tables["tasks"]
+        projects = self._tables["projects"]
+        jobs = self._tables["jobs"]
+        for project in projects.values():
+            pid = project["id"]
+            own = [t for t in tasks.values() if t.get("project_id") == pid]
+            project["tasks"] = {"count": len(own), "url": self.url(f"/api/tasks?project_id={pid}")}
+            project["task_subsets"] = sorted({t["subset"] for t in own if t.get("subset")})
+            project["labels"] = {"url": self.url(f"/api/labels?project_id={pid}")}
+            project["url"] = self.url(f"/api/projects/{pid}")
+        for task in tasks.values():
+            tid = task["id"]
+            project = projects.get(task.get("project_id"))
+            if project is None:
+                task["project_id"] = None
+                task["project_name"] = None
+            else:
+                task["project_name"] = project["name"]
+                task["organization"] = project["organization"]
+                task["organization_id"] = project["organization"]
+            own_jobs = [j for j in jobs.values() if j.get("task_id") == tid]
+            task["jobs"] = {
+                "completed": sum(
+                    1 for j in own_jobs if j["state"] == "completed" and j["stage"] == "acceptance"
+                ),
+                "count": len(own_jobs),
+                "url": self.url(f"/api/jobs?task_id={tid}"),
+                "validation": sum(1 for j in own_jobs if j["stage"] == "validation"),
+            }
+            task["labels"] = {"url": self.url(f"/api/labels?task_id={tid}")}
+            task["url"] = self.url(f"/api/tasks/{tid}")
+
+    def _refresh_jobs(self) -> None:
+        tasks = self._tables["tasks"]
+        issues = self._tables["issues"]
+        for job in self._tables["jobs"].values():
+            jid = job["id"]
+            task = tasks.get(job.get("task_id"))
+            if task is not None:
+                job["task_name"] = task["name"]
+                job["project_id"] = task["project_id"]
+                job["project_name"] = task["project_name"]
+                job["organization"] = task["organization"]
+            job["issues"] = {
+                "count": sum(1 for i in issues.values() if i.get("job") == jid),
+                "url": self.url(f"/api/issues?job_id={jid}"),
+            }
+            job["labels"] = {"url": self.url(f"/api/labels?job_id={jid}")}
+            job["url"] = self.url(f"/api/jobs/{jid}")
+
+    def _refresh_issues(self) -> None:
+        comments = self._tables["comments"]
+        for issue in self._tables["issues"].values():
+            iid = issue["id"]
+            issue["comments"] = {
+                "count": sum(1 for c in comments.values() if c.get("issue") == iid),
+                "url": self.url(f"/api/comments?issue_id={iid}"),
+            }
+
+    def _refresh_org_objects(self) -> None:
+        orgs = self._tables["organizations"]
+        for invitation in self._tables["invitations"].values():
+            org = orgs.get(invitation.get("organization"))
+            if org is not None:
+                invitation["organization_info"] = {"id": org["id"], "slug": org["slug"]}
+
+    def _table(self, resource: str) -> dict[Any, Obj]:
+        try:
+            return self._tables[resource]
+        except KeyError:
+            raise KeyError(f"unknown resource {resource!r}") from None

@@ -240,7 +240,9 @@ class FloatField(Field[float]):
         return value
 
     def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
-        return mm.Float(allow_nan=False, required=required, allow_none=allow_none)
+        return serialization.StrictNumber(
+            allow_nan=False, required=required, allow_none=allow_none
+        )
 
 
 class BooleanField(Field[bool]):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from marshmallow import fields as mm
-
 from cvatorm.models.base import Model
 from cvatorm.models.fields import (
     BooleanField,
@@ -14,7 +12,7 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
-from cvatorm.models.serialization import INT32_MAX
+from cvatorm.models.serialization import INT32_MAX, StrictNumber
 
 __all__ = ["Comment", "Issue"]
 
@@ -28,7 +26,7 @@ class Issue(Model):
 
     id = IntegerField()
     frame = IntegerField(writable="create", required=True, min_value=0, max_value=INT32_MAX)
-    position = ListField(mm.Float(allow_nan=False), writable=True, required=True)
+    position = ListField(StrictNumber(allow_nan=False), writable=True, required=True)
     job_id = IntegerField(
         wire_name="job", writable="create", required=True, related="jobs"
     )

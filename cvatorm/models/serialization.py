@@ -31,6 +31,7 @@ __all__ = [
     "AttributeSchema",
     "LabelSpecSchema",
     "StorageSchema",
+    "StrictNumber",
     "SublabelSpecSchema",
     "check_value",
     "validate_payload",
@@ -45,6 +46,15 @@ LABEL_TYPES = (
     "any", "cuboid", "ellipse", "mask", "points", "polygon", "polyline", "rectangle", "skeleton",
     "tag",
 )
+
+
+class StrictNumber(mm.Float):
+    """A JSON number: unlike ``marshmallow.fields.Float``, refuses strings and booleans."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class StorageSchema(marshmallow.Schema):

@@ -1,0 +1,1 @@
+"""Tests of the models layer (fields, dirty tracking, save/refresh/delete, relations)."""

@@ -1,0 +1,310 @@
+"""Runs a ``Plan``: sends list requests through the client and streams raw objects back.
+
+The only module of ``query`` that talks to a client, through the contract of
+``docs/architecture.md``: ``client.request("GET", path, params=..., organization=...)``. It
+chooses page sizes and pages (``pagination``), walks long listings by keyset when the order is
+the primary key (``id > last`` added to the filter each round, so objects created or deleted
+during the walk are neither skipped nor repeated), applies the plan's local part page by page
+(constant memory unless the order itself is local), and loads related objects in batches
+(``id in [...]``: one request per related resource per page) for local conditions on related
+fields and for ``prefetch_related``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from cvatorm.exceptions import NotFoundError
+from cvatorm.query.pagination import covering_windows, page_for_offset
+from cvatorm.query.paths import FieldPath, pk_of
+from cvatorm.query.planner import OrderTerm, Plan
+from cvatorm.wire import jsonlogic
+from cvatorm.wire.capabilities import capabilities_for
+from cvatorm.wire.endpoints import collection_path, item_path
+from cvatorm.wire.filtervars import denormalized_key, filter_var
+from cvatorm.wire.jsonlogic import Rule
+from cvatorm.wire.listing import ListRequest, PageResult, parse_page
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Executor", "RelatedLoader", "sort_locally"]
+
+#: Objects per page when walking a listing (``iterator(chunk_size=)`` overrides it).
+DEFAULT_PAGE_SIZE = 500
+#: The largest page the planner asks for to serve a slice in one request.
+MAX_PAGE_SIZE = 1000
+#: Ids per ``id in [...]`` request, which keeps URLs well under common 8 KiB limits.
+RELATED_BATCH = 500
+
+Raw = dict[str, Any]
+
+
+def fetch_page(client: Any, request: ListRequest, organization: Any) -> PageResult:
+    """One list request; a page past the end (404 on page > 1) is an empty page."""
+    try:
+        response = client.request(
+            "GET", request.path, params=request.params(), organization=organization
+        )
+    except NotFoundError:
+        if request.page > 1:
+            return PageResult.empty()
+        raise
+    return parse_page(response.json())
+
+
+class RelatedLoader:
+    """Raw JSON of related objects, loaded in batches and kept for one query's execution."""
+
+    def __init__(self, client: Any, organization: Any = None) -> None:
+        self.client = client
+        self.organization = organization
+        self._raws: dict[tuple[str, Any], Raw | None] = {}
+
+    def raw(self, model: Any, pk: Any) -> Raw | None:
+        return self._raws.get((model._meta.resource, pk))
+
+    def load(self, model: Any, pks: Iterable[Any]) -> None:
+        resource = model._meta.resource
+        wanted = (p for p in pks if p is not None and (resource, p) not in self._raws)
+        missing = list(dict.fromkeys(wanted))
+        if not missing:
+            return
+        caps = capabilities_for(self.client, resource)
+        pk_field = model._meta.fields[model._meta.pk_name]
+        var = filter_var(resource, (pk_field.wire_name,))
+        if var is not None and var in caps.filter_fields:
+            for start in range(0, len(missing), RELATED_BATCH):
+                chunk = missing[start : start + RELATED_BATCH]
+                request = ListRequest(
+                    collection_path(resource),
+                    filter=jsonlogic.member_of(var, chunk),
+                    page_size=len(chunk),
+                )
+                for raw in fetch_page(self.client, request, self.organization).results:
+                    self._raws[(resource, raw.get(pk_field.wire_name))] = raw
+        else:
+            for pk in missing:
+                try:
+                    response = self.client.request(
+                        "GET", item_path(resource, pk), organization=self.organization
+                    )
+                except NotFoundError:
+                    continue
+                self._raws[(resource, pk)] = response.json()
+        for pk in missing:  # invisible or deleted: remembered, so never asked for again
+            self._raws.setdefault((resource, pk), None)
+
+    def prime(self, path: FieldPath, raws: Iterable[Mapping[str, Any]]) -> None:
+        """Load, hop by hop, every related object ``path`` needs to be read from ``raws``."""
+        shortcut = denormalized_key(path.resource, path.wire_path)
+        current: list[Mapping[str, Any]] = [
+            r for r in raws if shortcut is None or shortcut not in r
+        ]
+        for index in range(len(path.fields) - 1):
+            key = path.fields[index].wire_name
+            following = path.fields[index + 1].wire_name
+            model = path.related[index]
+            nested: list[Mapping[str, Any]] = []
+            pks: list[Any] = []
+            for raw in current:
+                value = raw.get(key)
+                if isinstance(value, Mapping) and following in value:
+                    nested.append(value)
+                elif value is not None:
+                    pks.append(pk_of(value))
+            if pks:
+                self.load(model, pks)
+            loaded = [self.raw(model, pk) for pk in pks]
+            current = nested + [r for r in loaded if r is not None]
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    # PostgreSQL: NULLS LAST ascending, NULLS FIRST descending (the key is reversed with it).
+    return (value is None, 0 if value is None else value)
+
+
+def sort_locally(raws: list[Raw], terms: tuple[OrderTerm, ...], loader: RelatedLoader) -> list[Raw]:
+    """Stable multi-key sort with the server's null placement."""
+    for term in terms:
+        loader.prime(term.path, raws)
+    result = list(raws)
+    for term in reversed(terms):
+        result.sort(
+            key=lambda raw, t=term: _sort_key(t.path.value(raw, loader)),  # type: ignore[misc]
+            reverse=term.descending,
+        )
+    return result
+
+
+class Executor:
+    """Sends the requests of one plan; every method starts a fresh walk."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        client: Any,
+        organization: Any,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        max_page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        self.plan = plan
+        self.client = client
+        self.organization = organization
+        self.page_size = max(1, page_size)
+        self.max_page_size = max(self.page_size, max_page_size)
+        self.path = collection_path(plan.resource)
+        self.loader = RelatedLoader(client)
+
+    # ------------------------------------------------------------------ requests
+
+    def request(self, *, page: int, page_size: int, extra: Rule | None = None) -> ListRequest:
+        rules = [r for r in (self.plan.server_filter, extra) if r is not None]
+        return ListRequest(
+            self.path,
+            filter=jsonlogic.all_of(rules) if rules else None,
+            sort=self.plan.sort,
+            page=page,
+            page_size=page_size,
+        )
+
+    def fetch(self, request: ListRequest) -> PageResult:
+        return fetch_page(self.client, request, self.organization)
+
+    # ------------------------------------------------------------------ server-side walks
+
+    def _server_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
+        """Server-ordered objects ``[low:high]`` of the server part, page by page."""
+        if high is not None and high <= low:
+            return
+        if high is not None and high - low <= self.max_page_size:
+            windows = covering_windows(low, high, self.max_page_size)
+            for window in windows:
+                page = self.fetch(self.request(page=window.page, page_size=window.page_size))
+                chunk = page.results[window.skip : window.skip + window.take]
+                if chunk:
+                    yield chunk
+                if len(chunk) < window.take:
+                    return
+            return
+        if self.plan.keyset is not None:
+            yield from self._keyset_pages(low, high)
+        else:
+            yield from self._numbered_pages(low, high)
+
+    def _numbered_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
+        size = self.page_size
+        page, skip = page_for_offset(low, size)
+        remaining = None if high is None else high - low
+        while True:
+            result = self.fetch(self.request(page=page, page_size=size))
+            chunk = result.results[skip:]
+            if remaining is not None:
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+            if chunk:
+                yield chunk
+            if not result.has_next or len(result.results) < size or remaining == 0:
+                return
+            page, skip = page + 1, 0
+
+    def _keyset_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
+        plan = self.plan
+        assert plan.keyset is not None and plan.pk_var is not None
+        pk_key = plan.model._meta.fields[plan.model._meta.pk_name].wire_name
+        op = ">" if plan.keyset == "asc" else "<"
+        remaining = None if high is None else high - low
+        page, skip = page_for_offset(low, self.page_size)
+        extra: Rule | None = None
+        while True:
+            size = self.page_size
+            request = self.request(page=page, page_size=size, extra=extra)
+            result = self.fetch(request)
+            chunk = result.results[skip:]
+            if remaining is not None:
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+            if chunk:
+                yield chunk
+            seen = (page - 1) * size + len(result.results)
+            if not result.results or len(result.results) < size or seen >= result.count:
+                return
+            if remaining == 0:
+                return
+            extra = jsonlogic.compare(op, plan.pk_var, result.results[-1][pk_key])
+            page, skip = 1, 0
+
+    # ------------------------------------------------------------------ the plan's results
+
+    def batches(self) -> Iterator[list[Raw]]:
+        """The plan's objects (local part applied, sliced), in pages; constant memory unless
+        the ordering is local."""
+        plan = self.plan
+        if not plan.needs_full_scan:
+            yield from self._server_pages(plan.low, plan.high)
+            return
+        if plan.local_order:
+            everything: list[Raw] = []
+            for chunk in self._server_pages(0, None):
+                everything.extend(self._filter(chunk))
+            ordered = sort_locally(everything, plan.local_order, self.loader)
+            sliced = ordered[plan.low : plan.high]
+            for start in range(0, len(sliced), self.page_size):
+                yield sliced[start : start + self.page_size]
+            return
+        skip = plan.low
+        remaining = None if plan.high is None else plan.high - plan.low
+        if remaining is not None and remaining <= 0:
+            return
+        for chunk in self._server_pages(0, None):
+            kept = self._filter(chunk)
+            if skip:
+                dropped = min(skip, len(kept))
+                kept, skip = kept[dropped:], skip - dropped
+            if remaining is not None:
+                kept = kept[:remaining]
+                remaining -= len(kept)
+            if kept:
+                yield kept
+            if remaining == 0:
+                return
+
+    def _filter(self, chunk: list[Raw]) -> list[Raw]:
+        if not self.plan.local_filter:
+            return chunk
+        for path in {id(p): p for p in self.plan.local_paths()}.values():
+            if len(path.fields) > 1:
+                self.loader.prime(path, chunk)
+        return [raw for raw in chunk if self.plan.matches(raw, self.loader)]
+
+    def count(self) -> int:
+        """One ``page_size=1`` request, or a full local walk when the plan has a local part."""
+        plan = self.plan
+        if plan.needs_full_scan:
+            return sum(len(chunk) for chunk in self.batches())
+        total = self.fetch(self.request(page=1, page_size=1)).count
+        upper = total if plan.high is None else min(total, plan.high)
+        return max(0, upper - plan.low)
+
+    def exists(self) -> bool:
+        plan = self.plan
+        if plan.needs_full_scan:
+            return any(True for _ in self.batches())
+        if plan.high is not None and plan.high <= plan.low:
+            return False
+        page = self.fetch(self.request(page=plan.low + 1, page_size=1))
+        return bool(page.results)
+
+    def describe(self) -> list[str]:
+        """The first request(s) a walk sends, as text (for ``explain()``)."""
+        plan = self.plan
+        if not plan.needs_full_scan and plan.high is not None:
+            if plan.high <= plan.low:
+                return []
+            windows = covering_windows(plan.low, plan.high, self.max_page_size)
+            if plan.high - plan.low <= self.max_page_size:
+                return [
+                    self.request(page=w.page, page_size=w.page_size).describe() for w in windows
+                ]
+        low = 0 if plan.needs_full_scan else plan.low
+        page, _ = page_for_offset(low, self.page_size)
+        return [self.request(page=page, page_size=self.page_size).describe()]

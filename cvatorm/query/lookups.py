@@ -1,0 +1,406 @@
+"""The lookup registry: ``field__<lookup>=value``, one small class per lookup.
+
+A lookup knows three things: how to check its right-hand side (``prepare``, before any
+request), how to evaluate itself in Python with Django's semantics (``matches``), and for which
+kinds of field the server evaluates it *exactly* and how to spell that in JSON Logic
+(``server_rule``). The planner sends a condition to the server only when the server's answer is
+the one ``matches`` would give, so results do not depend on which side evaluated a condition.
+
+Exactness, read from CVAT's ``JsonLogicFilter`` (PostgreSQL behind Django):
+
+- ``==`` is Django ``exact``: case-sensitive for text, exact for numbers, booleans, datetimes;
+- ``in`` with a list is ``__in``; ``in`` with a text first is ``__contains``, case-sensitive
+  (LIKE with Django's escaping) -- so ``contains`` goes to the server and ``icontains`` does not;
+- ``<``/``>``... on numbers and datetimes are exact; on text they follow the database
+  collation, which Python cannot reproduce, so text comparisons stay local;
+- nothing spells ``startswith``, ``endswith``, ``iexact``, ``regex``: local.
+
+Adding a lookup::
+
+    @register_lookup
+    class NotEqual(Lookup):
+        name = "ne"
+        def matches(self, lhs, rhs):
+            return lhs is not None and lhs != rhs
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
+from cvatorm.exceptions import FieldError
+from cvatorm.wire import jsonlogic
+from cvatorm.wire.jsonlogic import Rule
+
+__all__ = [
+    "KINDS",
+    "Lookup",
+    "coerce",
+    "get_lookup",
+    "lookup_names",
+    "register_lookup",
+]
+
+#: Field kinds the lookups reason about. ``relation`` compares related primary keys.
+KINDS = frozenset({"text", "number", "bool", "datetime", "relation", "other"})
+_ORDERED = frozenset({"number", "datetime", "relation"})
+_EQUALITY = frozenset({"text", "number", "bool", "datetime", "relation"})
+
+_registry: dict[str, type[Lookup]] = {}
+
+L = TypeVar("L", bound="type[Lookup]")
+
+
+def register_lookup(cls: L) -> L:
+    """Class decorator: make ``field__<cls.name>=`` available on every model."""
+    name = getattr(cls, "name", "")
+    if not name or "__" in name:
+        raise ValueError(f"a lookup needs a name without '__': {cls!r}")
+    _registry[name] = cls
+    return cls
+
+
+def get_lookup(name: str) -> type[Lookup] | None:
+    return _registry.get(name)
+
+
+def lookup_names() -> list[str]:
+    return sorted(_registry)
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    return value
+
+
+def coerce(kind: str, value: Any) -> Any:
+    """A value as fields of ``kind`` compare it, the same for a field value and a lookup value.
+
+    Enums become their wire value, naive datetimes are taken as UTC (the server's zone), ISO
+    strings compared with datetimes are parsed, model instances stand for their primary key.
+    """
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if kind == "datetime":
+        if isinstance(value, str):
+            try:
+                value = _parse_datetime(value)
+            except ValueError:
+                raise ValueError(f"not an ISO 8601 datetime: {value!r}") from None
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+    if kind == "text":
+        return value if isinstance(value, str) else str(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "number" and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"expected a number, got {value!r}") from None
+    if kind == "relation" and hasattr(value, "_meta"):
+        return getattr(value, "pk", None)
+    return value
+
+
+class Lookup:
+    """One comparison between a field's value (``lhs``) and the lookup's value (``rhs``).
+
+    ``kinds``: the field kinds the lookup applies to (``FieldError`` otherwise).
+    ``server_kinds``: the kinds for which ``server_rule`` is exact on CVAT.
+    """
+
+    name: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[str]] = KINDS
+    server_kinds: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, kind: str, value: Any) -> None:
+        if kind not in self.kinds:
+            raise FieldError(
+                f"lookup '{self.name}' does not apply to a {kind} field "
+                f"(it applies to: {', '.join(sorted(self.kinds))})"
+            )
+        self.kind = kind
+        self.rhs = self.prepare(value)
+
+    def prepare(self, value: Any) -> Any:
+        """Check and normalize the lookup's value (raises before any request)."""
+        return coerce(self.kind, value)
+
+    def matches(self, lhs: Any) -> bool:
+        """Django's answer for one (already coerced) field value."""
+        raise NotImplementedError
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        """The JSON Logic evaluating this lookup on ``var``; only called for ``server_kinds``."""
+        return None
+
+    def wire_value(self) -> Any:
+        """``rhs`` as the server's filter compares it."""
+        return _to_wire(self.rhs)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind} {self.rhs!r}>"
+
+
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v) for v in value]
+    return value
+
+
+def _text(lhs: Any) -> str | None:
+    if lhs is None:
+        return None
+    return lhs if isinstance(lhs, str) else str(lhs)
+
+
+@register_lookup
+class Exact(Lookup):
+    name = "exact"
+    server_kinds = _EQUALITY
+
+    def matches(self, lhs: Any) -> bool:
+        if self.rhs is None:
+            return lhs is None
+        return lhs is not None and lhs == self.rhs
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        if wire_rhs is None:
+            return jsonlogic.is_null(var)
+        return jsonlogic.compare("==", var, wire_rhs)
+
+
+@register_lookup
+class In(Lookup):
+    name = "in"
+    server_kinds = _EQUALITY
+
+    def prepare(self, value: Any) -> Any:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise TypeError(f"'in' needs a list of values, not {value!r}")
+        # Like Django, None never matches in a list (SQL IN ignores NULL).
+        return tuple(dict.fromkeys(coerce(self.kind, v) for v in value if v is not None))
+
+    def matches(self, lhs: Any) -> bool:
+        return lhs is not None and lhs in self.rhs
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        return jsonlogic.member_of(var, wire_rhs)
+
+
+class _Compare(Lookup):
+    kinds = frozenset({"text", "number", "datetime", "relation", "bool"})
+    server_kinds = _ORDERED
+    op: ClassVar[str] = ""
+
+    def prepare(self, value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"'{self.name}' cannot compare with None (use isnull)")
+        return coerce(self.kind, value)
+
+    def matches(self, lhs: Any) -> bool:
+        if lhs is None:
+            return False
+        try:
+            return bool(_OPS[self.op](lhs, self.rhs))
+        except TypeError:
+            return False
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        return jsonlogic.compare(self.op, var, wire_rhs)
+
+
+_OPS: dict[str, Any] = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+@register_lookup
+class GreaterThan(_Compare):
+    name = "gt"
+    op = ">"
+
+
+@register_lookup
+class GreaterThanOrEqual(_Compare):
+    name = "gte"
+    op = ">="
+
+
+@register_lookup
+class LessThan(_Compare):
+    name = "lt"
+    op = "<"
+
+
+@register_lookup
+class LessThanOrEqual(_Compare):
+    name = "lte"
+    op = "<="
+
+
+@register_lookup
+class Range(Lookup):
+    name = "range"
+    kinds = _Compare.kinds
+    server_kinds = _ORDERED
+
+    def prepare(self, value: Any) -> Any:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise TypeError(f"'range' needs (low, high), not {value!r}")
+        bounds = tuple(value)
+        if len(bounds) != 2 or None in bounds:
+            raise ValueError(f"'range' needs (low, high), not {value!r}")
+        return (coerce(self.kind, bounds[0]), coerce(self.kind, bounds[1]))
+
+    def matches(self, lhs: Any) -> bool:
+        if lhs is None:
+            return False
+        try:
+            return bool(self.rhs[0] <= lhs <= self.rhs[1])
+        except TypeError:
+            return False
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        return jsonlogic.between(var, wire_rhs[0], wire_rhs[1])
+
+
+@register_lookup
+class IsNull(Lookup):
+    name = "isnull"
+    server_kinds = KINDS - {"other"}
+
+    def prepare(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise TypeError(f"'isnull' needs True or False, not {value!r}")
+        return value
+
+    def matches(self, lhs: Any) -> bool:
+        return (lhs is None) is self.rhs
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        return jsonlogic.is_null(var, bool(wire_rhs))
+
+
+class _TextLookup(Lookup):
+    """Lookups on text; ``other`` fields (JSON lists/objects) compare their ``str()``."""
+
+    kinds = frozenset({"text", "other"})
+
+    def prepare(self, value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"'{self.name}' cannot compare with None (use isnull)")
+        return coerce("text", value)
+
+    def matches(self, lhs: Any) -> bool:
+        text = _text(lhs)
+        return text is not None and self.test(text)
+
+    def test(self, text: str) -> bool:
+        raise NotImplementedError
+
+
+@register_lookup
+class IExact(_TextLookup):
+    name = "iexact"
+
+    def prepare(self, value: Any) -> Any:
+        return None if value is None else coerce("text", value)
+
+    def matches(self, lhs: Any) -> bool:
+        if self.rhs is None:  # Django: iexact=None is isnull=True
+            return lhs is None
+        return super().matches(lhs)
+
+    def test(self, text: str) -> bool:
+        return bool(text.upper() == self.rhs.upper())
+
+
+@register_lookup
+class Contains(_TextLookup):
+    name = "contains"
+    server_kinds = frozenset({"text"})
+
+    def test(self, text: str) -> bool:
+        return bool(self.rhs in text)
+
+    def server_rule(self, var: str, wire_rhs: Any) -> Rule | None:
+        return jsonlogic.contains(var, str(wire_rhs))
+
+
+@register_lookup
+class IContains(_TextLookup):
+    name = "icontains"
+
+    def test(self, text: str) -> bool:
+        return bool(self.rhs.upper() in text.upper())
+
+
+@register_lookup
+class StartsWith(_TextLookup):
+    name = "startswith"
+
+    def test(self, text: str) -> bool:
+        return text.startswith(self.rhs)
+
+
+@register_lookup
+class IStartsWith(_TextLookup):
+    name = "istartswith"
+
+    def test(self, text: str) -> bool:
+        return text.upper().startswith(self.rhs.upper())
+
+
+@register_lookup
+class EndsWith(_TextLookup):
+    name = "endswith"
+
+    def test(self, text: str) -> bool:
+        return text.endswith(self.rhs)
+
+
+@register_lookup
+class IEndsWith(_TextLookup):
+    name = "iendswith"
+
+    def test(self, text: str) -> bool:
+        return text.upper().endswith(self.rhs.upper())
+
+
+@register_lookup
+class Regex(_TextLookup):
+    name = "regex"
+    flags: ClassVar[int] = 0
+
+    def prepare(self, value: Any) -> Any:
+        pattern = super().prepare(value)
+        try:
+            return re.compile(pattern, self.flags)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+    def test(self, text: str) -> bool:
+        return self.rhs.search(text) is not None
+
+
+@register_lookup
+class IRegex(Regex):
+    name = "iregex"
+    flags = re.IGNORECASE

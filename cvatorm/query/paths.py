@@ -1,0 +1,252 @@
+"""Resolving ``project__name__icontains`` against model metadata, and reading it from objects.
+
+A ``FieldPath`` is the chain of fields a lookup key walks (``project`` then ``name``), with its
+spelling on the wire (``("project_id", "name")``) and the kind of its last field, which decides
+what lookups apply and whether the server can evaluate them. Unknown names raise ``FieldError``
+before any request, listing the valid choices as Django does.
+
+Reading a path from an instance works on the raw JSON: nested objects (a task's ``owner``) are
+read in place, values the JSON already carries for a related object (a job's ``task_name``) are
+used directly, and other related objects come from a ``RelatedSource`` that the executor fills
+in batches (one request per related resource per page, never one per object).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cvatorm.exceptions import FieldError
+from cvatorm.query.lookups import coerce, get_lookup
+from cvatorm.wire.filtervars import denormalized_key
+
+__all__ = [
+    "FieldPath",
+    "RelatedSource",
+    "field_kind",
+    "pk_of",
+    "resolve_field",
+    "resolve_lookup",
+]
+
+LOOKUP_SEP = "__"
+
+
+class RelatedSource(Protocol):
+    """Where local evaluation finds related objects' raw JSON (filled by the executor)."""
+
+    def raw(self, model: Any, pk: Any) -> Mapping[str, Any] | None: ...
+
+
+_KIND_BY_CLASS = (
+    ("datetime", "datetime"),
+    ("date", "datetime"),
+    ("bool", "bool"),
+    ("integer", "number"),
+    ("int", "number"),
+    ("float", "number"),
+    ("decimal", "number"),
+    ("string", "text"),
+    ("char", "text"),
+    ("text", "text"),
+    ("enum", "text"),
+    ("choice", "text"),
+)
+
+
+def _related_model(field: Any) -> Any:
+    try:
+        return getattr(field, "related_model", None)
+    except KeyError:  # a related resource no model is registered for
+        return None
+
+
+def field_kind(field: Any) -> str:
+    """``relation``, ``text``, ``number``, ``bool``, ``datetime`` or ``other``."""
+    kind = getattr(field, "kind", None)
+    if isinstance(kind, str):
+        return kind
+    if _related_model(field) is not None:
+        return "relation"
+    name = type(field).__name__.lower()
+    for token, found in _KIND_BY_CLASS:
+        if token in name:
+            return found
+    return "other"
+
+
+def pk_of(raw: Any) -> Any:
+    """The primary key a reference holds: a nested object's ``id``, or the id itself."""
+    if isinstance(raw, Mapping):
+        return raw.get("id")
+    return raw
+
+
+def _meta(model: Any) -> Any:
+    meta = getattr(model, "_meta", None)
+    if meta is None:
+        raise FieldError(f"{model!r} is not a model")
+    return meta
+
+
+def _relation(meta: Any, name: str) -> tuple[Any, Any] | None:
+    """(local id field, related model) of a forward relation (``task`` -> ``task_id``)."""
+    relations = getattr(meta, "relations", None) or {}
+    relation = relations.get(name) if isinstance(relations, Mapping) else None
+    if relation is None or getattr(relation, "kind", "forward") != "forward":
+        return None
+    field = getattr(relation, "field", None)
+    if field is None or not hasattr(field, "wire_name"):
+        return None
+    return field, relation.related_model
+
+
+def _choices(meta: Any) -> str:
+    names = set(meta.fields)
+    relations = getattr(meta, "relations", None) or {}
+    if isinstance(relations, Mapping):
+        names.update(n for n, r in relations.items() if getattr(r, "kind", "") == "forward")
+    names.add("pk")
+    return ", ".join(sorted(names))
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """The fields a key walks from ``model``; the last one is compared or sorted on."""
+
+    model: Any
+    key: str
+    fields: tuple[Any, ...]
+    related: tuple[Any, ...]
+    wire_path: tuple[str, ...]
+    kind: str
+
+    @property
+    def resource(self) -> str:
+        return str(_meta(self.model).resource)
+
+    @property
+    def leaf(self) -> Any:
+        return self.fields[-1]
+
+    def raw_value(self, raw: Mapping[str, Any], related: RelatedSource | None) -> Any:
+        """The JSON value at this path (a primary key for a relation), or None."""
+        shortcut = denormalized_key(self.resource, self.wire_path)
+        if shortcut is not None and shortcut in raw:
+            return raw[shortcut]
+        current: Mapping[str, Any] | None = raw
+        last = len(self.fields) - 1
+        for index, field in enumerate(self.fields):
+            if current is None:
+                return None
+            value = current.get(field.wire_name)
+            if index == last:
+                return pk_of(value) if self.kind == "relation" else value
+            if value is None:
+                return None
+            following = self.fields[index + 1].wire_name
+            if isinstance(value, Mapping) and following in value:
+                current = value
+                continue
+            if related is None:
+                return None
+            current = related.raw(self.related[index], pk_of(value))
+        return None
+
+    def value(self, raw: Mapping[str, Any], related: RelatedSource | None = None) -> Any:
+        """The value lookups compare: converted by the field, then coerced to its kind."""
+        value = self.raw_value(raw, related)
+        if value is None:
+            return None
+        if self.kind != "relation":
+            value = self.leaf.to_python(value)
+        return coerce(self.kind, value)
+
+    def python_value(self, raw: Mapping[str, Any], related: RelatedSource | None = None) -> Any:
+        """The value ``values()`` returns: the field's Python value (a relation's pk)."""
+        value = self.raw_value(raw, related)
+        if value is None or self.kind == "relation":
+            return value
+        return self.leaf.to_python(value)
+
+    @property
+    def related_model(self) -> Any:
+        """The model the last field refers to (None unless ``kind == "relation"``)."""
+        return self.related[-1]
+
+
+def _step(meta: Any, part: str) -> tuple[Any, Any] | None:
+    """(field, related model or None) for one name: a field, a relation, or ``<relation>_id``."""
+    field = meta.fields.get(part)
+    if field is not None:
+        return field, _related_model(field)
+    found = _relation(meta, part)
+    if found is not None:
+        return found
+    if part.endswith("_id"):
+        found = _relation(meta, part[:-3])
+        if found is None:
+            field = meta.fields.get(part[:-3])
+            if field is not None and _related_model(field) is not None:
+                found = field, _related_model(field)
+        return found
+    return None
+
+
+def _walk(model: Any, parts: list[str], key: str, *, allow_lookup: bool) -> tuple[FieldPath, str]:
+    fields: list[Any] = []
+    related: list[Any] = []
+    current = model
+    lookup = "exact"
+    for index, given in enumerate(parts):
+        meta = _meta(current)
+        last = index == len(parts) - 1
+        part = meta.pk_name if given == "pk" else given
+        if fields and related[-1] is not None and current is related[-1] and part == meta.pk_name:
+            continue  # project__id is project itself: the reference already holds the key
+        step = _step(meta, part)
+        if step is None:
+            if fields and allow_lookup and last and get_lookup(part):
+                lookup = part
+                break
+            if fields and allow_lookup and last and current is not related[-1]:
+                raise FieldError(
+                    f"Unsupported lookup '{part}' for {type(fields[-1]).__name__} "
+                    f"'{fields[-1].name}' in '{key}'"
+                )
+            owner = getattr(current, "__name__", current)
+            raise FieldError(
+                f"Cannot resolve keyword '{part}' into field of {owner}."
+                f" Choices are: {_choices(meta)}"
+            )
+        if fields and current is not (related[-1] if related else None):
+            raise FieldError(f"'{key}': '{fields[-1].name}' has no field '{part}'")
+        fields.append(step[0])
+        related.append(step[1])
+        if step[1] is not None and not last:
+            following = parts[index + 1]
+            if not (allow_lookup and index + 1 == len(parts) - 1 and get_lookup(following)):
+                current = step[1]
+    if not fields:
+        raise FieldError(f"Cannot resolve '{key}' into a field")
+    path = FieldPath(
+        model=model,
+        key=key,
+        fields=tuple(fields),
+        related=tuple(related),
+        wire_path=tuple(f.wire_name for f in fields),
+        kind="relation" if related[-1] is not None else field_kind(fields[-1]),
+    )
+    return path, lookup
+
+
+def resolve_lookup(model: Any, key: str) -> tuple[FieldPath, str]:
+    """``"project__name__icontains"`` -> (path to Project.name, ``"icontains"``)."""
+    return _walk(model, key.split(LOOKUP_SEP), key, allow_lookup=True)
+
+
+def resolve_field(model: Any, key: str) -> FieldPath:
+    """A field path without lookup, for ``order_by``, ``values`` and ``prefetch_related``."""
+    path, _ = _walk(model, key.split(LOOKUP_SEP), key, allow_lookup=False)
+    return path

@@ -1,0 +1,275 @@
+"""The planner: a filter tree and an ordering -> what the server evaluates, what stays local.
+
+Every leaf of the ``Q`` tree is resolved (``paths``) and given its lookup object
+(``lookups``). A leaf goes to the server only when all of these hold:
+
+- the lookup is exact on the server for the field's kind (``Lookup.server_kinds``);
+- ``wire.filtervars`` knows a filter variable that compares exactly what the path reads;
+- the server declares that variable in its ``filter_fields`` (``wire.capabilities``).
+
+An AND/OR/NOT subtree goes to the server only when every leaf in it does: a subtree with one
+local leaf stays local entirely, since ``A or B`` cannot be split. The top-level AND is split
+conjunct by conjunct: server conjuncts become the JSON Logic ``filter``, the others are checked
+in Python on what the server returns. The planner knows nothing of HTTP; it returns a ``Plan``.
+
+Ordering goes to the server (``sort``) when every term maps to a declared ordering field;
+otherwise the whole ordering is local, which needs every matching object first. The primary key
+is appended as a tie-breaker so that page walks are stable and local sorts agree with the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cvatorm.exceptions import FieldError
+from cvatorm.query.lookups import Lookup, get_lookup
+from cvatorm.query.paths import FieldPath, RelatedSource, resolve_field, resolve_lookup
+from cvatorm.query.q import AND, Q
+from cvatorm.wire import jsonlogic
+from cvatorm.wire.capabilities import ResourceCapabilities
+from cvatorm.wire.filtervars import filter_var
+from cvatorm.wire.jsonlogic import Rule
+
+__all__ = [
+    "Condition",
+    "Node",
+    "OrderTerm",
+    "Plan",
+    "compile_q",
+    "make_plan",
+    "resolve_ordering",
+]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One resolved leaf: ``path`` compared by ``lookup``; ``rule`` if the server evaluates it."""
+
+    path: FieldPath
+    lookup: Lookup
+    original: Any
+    rule: Rule | None
+
+    def matches(self, raw: Mapping[str, Any], related: RelatedSource | None) -> bool:
+        return self.lookup.matches(self.path.value(raw, related))
+
+    def paths(self) -> list[FieldPath]:
+        return [self.path]
+
+    def describe(self) -> str:
+        return f"{self.path.key}__{self.lookup.name}={self.original!r}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """An AND/OR of conditions, possibly negated; ``rule`` if the server evaluates all of it."""
+
+    connector: str
+    negated: bool
+    children: tuple[Node | Condition, ...]
+    rule: Rule | None
+
+    def matches(self, raw: Mapping[str, Any], related: RelatedSource | None) -> bool:
+        if self.connector == AND:
+            result = all(c.matches(raw, related) for c in self.children)
+        else:
+            result = any(c.matches(raw, related) for c in self.children)
+        return not result if self.negated else result
+
+    def paths(self) -> list[FieldPath]:
+        return [p for c in self.children for p in c.paths()]
+
+    def describe(self) -> str:
+        inner = f" {self.connector} ".join(
+            c.describe() if isinstance(c, Condition) or len(c.children) < 2 else f"({c.describe()})"
+            for c in self.children
+        )
+        return f"NOT ({inner})" if self.negated else inner
+
+
+def _user_names(values: Any, *, many: bool) -> Any:
+    """The usernames of User instances (for ``owner=<User>``), or None if one has none."""
+    items = list(values) if many else [values]
+    names: list[Any] = []
+    for item in items:
+        if item is None and not many:
+            names.append(None)
+            continue
+        raw = getattr(item, "_raw", None)
+        name = raw.get("username") if isinstance(raw, Mapping) else None
+        if not isinstance(name, str):
+            return _MISSING
+        names.append(name)
+    return names if many else names[0]
+
+
+_MISSING = object()
+
+
+def _server_rule(
+    path: FieldPath, lookup: Lookup, original: Any, caps: ResourceCapabilities
+) -> Rule | None:
+    if path.kind not in lookup.server_kinds:
+        return None
+    resource = path.resource
+    var = filter_var(resource, path.wire_path)
+    value = lookup.wire_value()
+    if var is None and path.kind == "relation" and lookup.name in ("exact", "in", "isnull"):
+        # owner=<User>: the server's owner/assignee variables compare usernames.
+        var = filter_var(resource, (*path.wire_path, "username"))
+        if var is not None and lookup.name != "isnull":
+            value = _user_names(original, many=lookup.name == "in")
+            if value is _MISSING:
+                return None
+    if var is None or var not in caps.filter_fields:
+        return None
+    return lookup.server_rule(var, value)
+
+
+def compile_q(model: Any, q: Q, caps: ResourceCapabilities) -> Node:
+    """Resolve every leaf of ``q`` (``FieldError`` for unknown names) and find server rules."""
+    children: list[Node | Condition] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            if child:
+                children.append(compile_q(model, child, caps))
+            continue
+        key, value = child
+        path, lookup_name = resolve_lookup(model, key)
+        lookup_cls = get_lookup(lookup_name)
+        if lookup_cls is None:  # resolve_lookup only returns registered names
+            raise FieldError(f"unknown lookup {lookup_name!r} in {key!r}")
+        lookup = lookup_cls(path.kind, value)
+        children.append(Condition(path, lookup, value, _server_rule(path, lookup, value, caps)))
+    rules = [c.rule for c in children]
+    rule: Rule | None = None
+    if children and all(r is not None for r in rules):
+        concrete = [r for r in rules if r is not None]
+        rule = jsonlogic.all_of(concrete) if q.connector == AND else jsonlogic.any_of(concrete)
+        if q.negated:
+            rule = jsonlogic.negate(rule)
+    return Node(q.connector, q.negated, tuple(children), rule)
+
+
+@dataclass(frozen=True)
+class OrderTerm:
+    path: FieldPath
+    descending: bool
+    sort_var: str | None
+
+    @property
+    def text(self) -> str:
+        return ("-" if self.descending else "") + self.path.key
+
+
+def resolve_ordering(
+    model: Any, terms: tuple[str, ...], caps: ResourceCapabilities
+) -> tuple[OrderTerm, ...]:
+    """Order terms with their server sort variables, plus the primary key as a tie-breaker."""
+    meta = model._meta
+    resolved: list[OrderTerm] = []
+    for term in terms:
+        if term == "?":
+            raise FieldError("random ordering ('?') is not supported by CVAT")
+        descending = term.startswith("-")
+        path = resolve_field(model, term.lstrip("-"))
+        var = filter_var(path.resource, path.wire_path)
+        resolved.append(OrderTerm(path, descending, var if var in caps.ordering_fields else None))
+    pk = meta.pk_name
+    if not any(t.path.wire_path == (meta.fields[pk].wire_name,) for t in resolved):
+        default_desc = any(t == f"-{pk}" for t in meta.ordering) or f"{pk}" not in meta.ordering
+        path = resolve_field(model, pk)
+        var = filter_var(path.resource, path.wire_path)
+        resolved.append(OrderTerm(path, default_desc, var if var in caps.ordering_fields else None))
+    return tuple(resolved)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to ask the server, and what to do in Python with its answer."""
+
+    model: Any
+    resource: str
+    server_filter: Rule | None
+    sort: tuple[str, ...]
+    local_filter: tuple[Node | Condition, ...]
+    local_order: tuple[OrderTerm, ...]
+    keyset: str | None
+    pk_var: str | None
+    low: int = 0
+    high: int | None = None
+    ordering: tuple[OrderTerm, ...] = field(default=())
+
+    @property
+    def has_local_filter(self) -> bool:
+        return bool(self.local_filter)
+
+    @property
+    def needs_full_scan(self) -> bool:
+        """Counting, slicing and ``exists()`` must read every matching object."""
+        return bool(self.local_filter or self.local_order)
+
+    def local_paths(self) -> list[FieldPath]:
+        paths = [p for c in self.local_filter for p in c.paths()]
+        paths.extend(t.path for t in self.local_order)
+        return paths
+
+    def matches(self, raw: Mapping[str, Any], related: RelatedSource | None) -> bool:
+        return all(c.matches(raw, related) for c in self.local_filter)
+
+
+def make_plan(
+    model: Any,
+    where: Q | None,
+    ordering: tuple[str, ...] | None,
+    caps: ResourceCapabilities,
+    *,
+    low: int = 0,
+    high: int | None = None,
+) -> Plan:
+    """Split ``where`` and ``ordering`` between the server and Python."""
+    meta = model._meta
+    server: list[Rule] = []
+    local: list[Node | Condition] = []
+    if where:
+        root = compile_q(model, where, caps)
+        if root.connector == AND and not root.negated:
+            conjuncts: tuple[Node | Condition, ...] = root.children
+        else:
+            conjuncts = (root,)
+        for conjunct in conjuncts:
+            if conjunct.rule is not None:
+                server.append(conjunct.rule)
+            else:
+                local.append(conjunct)
+    terms = resolve_ordering(model, tuple(ordering or meta.ordering), caps)
+    pk_path = resolve_field(model, meta.pk_name)
+    pk_var = filter_var(pk_path.resource, pk_path.wire_path)
+    if pk_var is not None and pk_var not in caps.filter_fields:
+        pk_var = None
+    if all(t.sort_var is not None for t in terms):
+        sort = tuple(("-" if t.descending else "") + str(t.sort_var) for t in terms)
+        local_order: tuple[OrderTerm, ...] = ()
+    else:
+        local_order = terms
+        sort = ()
+        if pk_var is not None and pk_var in caps.ordering_fields:
+            sort = (f"-{pk_var}",)
+    keyset = None
+    if pk_var is not None and len(sort) == 1 and sort[0].lstrip("-") == pk_var:
+        keyset = "desc" if sort[0].startswith("-") else "asc"
+    return Plan(
+        model=model,
+        resource=meta.resource,
+        server_filter=jsonlogic.all_of(server) if server else None,
+        sort=sort,
+        local_filter=tuple(local),
+        local_order=local_order,
+        keyset=keyset,
+        pk_var=pk_var,
+        low=low,
+        high=high,
+        ordering=terms,
+    )

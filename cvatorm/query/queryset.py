@@ -1,0 +1,581 @@
+"""``QuerySet``: a lazy, chainable description of a list of objects on a CVAT server.
+
+Django's model, kept where it matters: every chaining method returns a clone without the result
+cache (``_chain()``); nothing is sent until the queryset is iterated, indexed, counted or
+tested; ``_fetch_all()`` stores the objects in ``_result_cache`` only once the walk has
+succeeded, and ``__iter__``, ``__len__``, ``__bool__`` and ``count()`` share that cache. Slices
+compose (``qs[10:50][5:10]`` is ``qs[15:20]``) and are turned into the fewest page requests
+(``pagination``); negative indexes are refused as in Django.
+
+The queryset holds no HTTP knowledge: ``planner.make_plan`` splits the conditions between server
+and Python, and ``executor.Executor`` sends the requests.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from cvatorm._sentinels import INHERIT
+from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
+from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
+from cvatorm.query.lookups import get_lookup
+from cvatorm.query.paths import FieldPath, resolve_field, resolve_lookup
+from cvatorm.query.planner import Plan, make_plan
+from cvatorm.query.q import Q
+from cvatorm.wire.capabilities import capabilities_for
+
+if TYPE_CHECKING:
+    from cvatorm.models.base import Model
+
+__all__ = ["MAX_GET_RESULTS", "QuerySet"]
+
+M = TypeVar("M", bound="Model")
+
+#: Like Django: ``get()`` reads at most this many objects to report how many matched.
+MAX_GET_RESULTS = 21
+REPR_OUTPUT_SIZE = 20
+
+_MODELS = "models"
+_VALUES = "values"
+_VALUES_LIST = "values_list"
+_FLAT = "flat"
+
+
+def _client_for(using: Any) -> Any:
+    if using is not None and not isinstance(using, str):
+        return using
+    from cvatorm.connection import connections
+
+    return connections[using or "default"]
+
+
+class QuerySet(Generic[M]):
+    """The objects of ``model`` matching some conditions, in some order, maybe sliced."""
+
+    #: Objects per page when walking a listing; ``iterator(chunk_size=)`` overrides it.
+    default_page_size: ClassVar[int] = DEFAULT_PAGE_SIZE
+    #: The largest page the planner may ask for to serve a slice in a single request.
+    max_page_size: ClassVar[int] = MAX_PAGE_SIZE
+
+    def __init__(self, model: type[M], *, using: Any = None, organization: Any = INHERIT) -> None:
+        self.model = model
+        self._using = using
+        self._organization = organization
+        self._where: Q | None = None
+        self._ordering: tuple[str, ...] | None = None
+        self._low = 0
+        self._high: int | None = None
+        self._prefetch: tuple[str, ...] = ()
+        self._fields: tuple[str, ...] = ()
+        self._mode = _MODELS
+        self._empty = False
+        self._result_cache: list[Any] | None = None
+
+    # ------------------------------------------------------------------ cloning
+
+    def _chain(self) -> QuerySet[M]:
+        """A copy to modify: same query, no results."""
+        clone = copy.copy(self)
+        clone._result_cache = None
+        return clone
+
+    def _clone(self) -> QuerySet[M]:
+        return self._chain()
+
+    @property
+    def is_sliced(self) -> bool:
+        return self._low != 0 or self._high is not None
+
+    def _refuse_if_sliced(self, what: str) -> None:
+        if self.is_sliced:
+            raise TypeError(f"Cannot {what} a query once a slice has been taken.")
+
+    # ------------------------------------------------------------------ building
+
+    def all(self) -> QuerySet[M]:
+        return self._chain()
+
+    def none(self) -> QuerySet[M]:
+        """An empty queryset that never sends a request."""
+        clone = self._chain()
+        clone._empty = True
+        return clone
+
+    def _check(self, q: Q) -> None:
+        """Resolve every name and value now: ``FieldError`` before any request, as Django."""
+        for key, value in q.leaves():
+            path, lookup_name = resolve_lookup(self.model, key)
+            lookup = get_lookup(lookup_name)
+            if lookup is not None:
+                lookup(path.kind, value)
+
+    def _filter_or_exclude(
+        self, negate: bool, args: tuple[Q, ...], kwargs: dict[str, Any]
+    ) -> QuerySet[M]:
+        self._refuse_if_sliced("filter")
+        q = Q(*args, **kwargs)
+        self._check(q)
+        clone = self._chain()
+        if q:
+            condition = ~q if negate else q
+            clone._where = condition if clone._where is None else clone._where & condition
+        return clone
+
+    def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+        """Objects matching all the conditions (``Q`` objects and ``field__lookup=value``)."""
+        return self._filter_or_exclude(False, args, kwargs)
+
+    def exclude(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
+        """Objects not matching the conditions taken together (``NOT (a AND b)``)."""
+        return self._filter_or_exclude(True, args, kwargs)
+
+    def order_by(self, *fields: str) -> QuerySet[M]:
+        """Order by these fields (``-`` for descending); no field: the model's default."""
+        self._refuse_if_sliced("reorder")
+        for term in fields:
+            if term == "?":
+                raise FieldError("random ordering ('?') is not supported by CVAT")
+            resolve_field(self.model, term.lstrip("-"))
+        clone = self._chain()
+        clone._ordering = tuple(fields) or None
+        return clone
+
+    @property
+    def ordered(self) -> bool:
+        """Always true: every CVAT listing has an order (the model's default at least)."""
+        return True
+
+    def _effective_ordering(self) -> tuple[str, ...]:
+        return self._ordering or tuple(self.model._meta.ordering)
+
+    def reverse(self) -> QuerySet[M]:
+        """The same objects in the opposite order."""
+        self._refuse_if_sliced("reverse")
+        clone = self._chain()
+        clone._ordering = tuple(
+            t[1:] if t.startswith("-") else f"-{t}" for t in self._effective_ordering()
+        )
+        return clone
+
+    def using(self, alias: Any) -> QuerySet[M]:
+        """Send the requests through another connection (an alias, or a client)."""
+        clone = self._chain()
+        clone._using = alias
+        return clone
+
+    def organization(self, organization: Any) -> QuerySet[M]:
+        """List in ``organization``: INHERIT (the client's context), None, "" or a slug."""
+        clone = self._chain()
+        clone._organization = organization
+        return clone
+
+    def in_org(self, slug: str) -> QuerySet[M]:
+        """List in the organization ``slug``; ``""`` is the personal workspace."""
+        if not isinstance(slug, str):
+            raise TypeError(f"in_org() takes an organization slug, not {slug!r}")
+        return self.organization(slug)
+
+    def prefetch_related(self, *names: str | None) -> QuerySet[M]:
+        """Load these relations for every object in batches (``id in [...]``), not one by one.
+
+        ``prefetch_related(None)`` clears the list.
+        """
+        clone = self._chain()
+        if names == (None,):
+            clone._prefetch = ()
+            return clone
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"prefetch_related() takes relation names, not {name!r}")
+            self._relation_for_prefetch(name)
+        clone._prefetch = (*self._prefetch, *(n for n in names if isinstance(n, str)))
+        return clone
+
+    def _relation_for_prefetch(self, name: str) -> Any:
+        relation = self.model._meta.relations.get(name)
+        if relation is not None and getattr(relation, "kind", "") == "reverse":
+            if getattr(relation, "remote_field", None) is None:
+                raise FieldError(f"cannot prefetch '{name}': it is listed by organization")
+            return relation
+        path = resolve_field(self.model, name)
+        if path.kind != "relation" or len(path.fields) != 1:
+            raise FieldError(
+                f"'{name}' is not a relation of {self.model.__name__} that can be prefetched"
+            )
+        return path
+
+    def values(self, *fields: str) -> QuerySet[Any]:
+        """Dicts of field values instead of objects (relations give the related id)."""
+        return self._values_clone(fields, _VALUES)
+
+    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
+        """Tuples of field values; ``flat=True`` with one field gives the values themselves."""
+        if flat and len(fields) > 1:
+            raise TypeError(
+                "'flat' is not valid when values_list is called with more than one field."
+            )
+        return self._values_clone(fields, _FLAT if flat else _VALUES_LIST)
+
+    def _values_clone(self, fields: tuple[str, ...], mode: str) -> QuerySet[Any]:
+        meta = self.model._meta
+        names = fields or tuple(n for n, f in meta.fields.items() if not f.write_only)
+        if mode == _FLAT and not fields:
+            raise TypeError("values_list(flat=True) needs a field name")
+        for name in names:
+            resolve_field(self.model, name)
+        clone: QuerySet[Any] = self._chain()
+        clone._fields = names
+        clone._mode = mode
+        return clone
+
+    # ------------------------------------------------------------------ slicing
+
+    @overload
+    def __getitem__(self, k: int) -> M: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> QuerySet[M] | list[M]: ...
+
+    def __getitem__(self, k: int | slice) -> Any:
+        if not isinstance(k, (int, slice)):
+            raise TypeError(f"QuerySet indices must be integers or slices, not {type(k).__name__}.")
+        if (isinstance(k, int) and k < 0) or (
+            isinstance(k, slice)
+            and ((k.start is not None and k.start < 0) or (k.stop is not None and k.stop < 0))
+        ):
+            raise ValueError("Negative indexing is not supported.")
+        if self._result_cache is not None:
+            return self._result_cache[k]
+        if isinstance(k, slice):
+            clone = self._chain()
+            clone._set_limits(k.start, k.stop)
+            if k.step is not None:
+                return list(clone)[:: k.step]
+            return clone
+        clone = self._chain()
+        clone._set_limits(k, k + 1)
+        clone._fetch_all()
+        assert clone._result_cache is not None
+        return clone._result_cache[0]
+
+    def _set_limits(self, start: int | None, stop: int | None) -> None:
+        """Compose a slice with the current one, as Django's ``set_limits``."""
+        if stop is not None:
+            self._high = (
+                min(self._high, self._low + stop) if self._high is not None else (self._low + stop)
+            )
+        if start is not None:
+            self._low = self._low + start
+            if self._high is not None:
+                self._low = min(self._low, self._high)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _client(self) -> Any:
+        return _client_for(self._using)
+
+    def _plan(self, client: Any) -> Plan:
+        caps = capabilities_for(client, self.model._meta.resource)
+        return make_plan(
+            self.model, self._where, self._ordering, caps, low=self._low, high=self._high
+        )
+
+    def _executor(self, page_size: int | None = None) -> Executor:
+        client = self._client()
+        return Executor(
+            self._plan(client),
+            client,
+            self._organization,
+            page_size=page_size or self.default_page_size,
+            max_page_size=self.max_page_size,
+        )
+
+    def _iterate(self, page_size: int | None = None) -> Iterator[Any]:
+        if self._empty or (self._high is not None and self._high <= self._low):
+            return
+        executor = self._executor(page_size)
+        client = executor.client
+        if self._mode != _MODELS:
+            paths = [resolve_field(self.model, name) for name in self._fields]
+            for batch in executor.batches():
+                for path in paths:
+                    if len(path.fields) > 1:
+                        executor.loader.prime(path, batch)
+                for raw in batch:
+                    yield self._row(raw, paths, executor.loader)
+            return
+        build = self.model._from_wire
+        for batch in executor.batches():
+            objects = [build(raw, client=client, organization=self._organization) for raw in batch]
+            if self._prefetch:
+                self._prefetch_into(objects, client)
+            yield from objects
+
+    def _row(self, raw: Mapping[str, Any], paths: list[FieldPath], loader: RelatedLoader) -> Any:
+        values = [p.python_value(raw, loader) for p in paths]
+        if self._mode == _VALUES:
+            return dict(zip(self._fields, values, strict=True))
+        if self._mode == _FLAT:
+            return values[0]
+        return tuple(values)
+
+    def _prefetch_into(self, objects: Sequence[Any], client: Any) -> None:
+        """Fill ``_prefetched[name]`` of each object: one list request per relation."""
+        for name in self._prefetch:
+            target = self._relation_for_prefetch(name)
+            if isinstance(target, FieldPath):
+                self._prefetch_forward(name, target, objects, client)
+            else:
+                self._prefetch_reverse(name, target, objects, client)
+
+    def _prefetch_forward(
+        self, name: str, path: FieldPath, objects: Sequence[Any], client: Any
+    ) -> None:
+        related_model = path.related_model
+        loader = RelatedLoader(client)
+        keys = [path.raw_value(obj._raw, None) for obj in objects]
+        loader.load(related_model, keys)
+        built: dict[Any, Any] = {}
+        for obj, key in zip(objects, keys, strict=True):
+            if key is not None and key not in built:
+                raw = loader.raw(related_model, key)
+                built[key] = (
+                    None
+                    if raw is None
+                    else related_model._from_wire(
+                        raw, client=client, organization=self._organization
+                    )
+                )
+            obj._prefetched[name] = built.get(key) if key is not None else None
+
+    def _prefetch_reverse(
+        self, name: str, relation: Any, objects: Sequence[Any], client: Any
+    ) -> None:
+        keys = [obj.pk for obj in objects if obj.pk is not None]
+        groups: dict[Any, list[Any]] = {key: [] for key in keys}
+        if keys:
+            remote = resolve_field(relation.related_model, relation.remote_field)
+            related = QuerySet(
+                relation.related_model, using=client, organization=self._organization
+            )
+            for item in related.filter(**{f"{relation.remote_field}__in": keys}):
+                groups.setdefault(remote.raw_value(item._raw, None), []).append(item)
+        for obj in objects:
+            obj._prefetched[name] = groups.get(obj.pk, [])
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            results = list(self._iterate())
+            self._result_cache = results  # only once the whole walk succeeded
+
+    def __iter__(self) -> Iterator[M]:
+        self._fetch_all()
+        assert self._result_cache is not None
+        return iter(self._result_cache)
+
+    def __len__(self) -> int:
+        self._fetch_all()
+        assert self._result_cache is not None
+        return len(self._result_cache)
+
+    def __bool__(self) -> bool:
+        self._fetch_all()
+        return bool(self._result_cache)
+
+    def __repr__(self) -> str:
+        data: list[Any] = list(self[: REPR_OUTPUT_SIZE + 1])
+        if len(data) > REPR_OUTPUT_SIZE:
+            data[-1] = "...(remaining elements truncated)..."
+        return f"<{type(self).__name__} {data!r}>"
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
+        """Objects page by page, without filling the cache: constant memory for any size."""
+        if chunk_size is not None and chunk_size <= 0:
+            raise ValueError("Chunk size must be strictly positive.")
+        return self._iterate(chunk_size)
+
+    def count(self) -> int:
+        """How many objects match: one small request, unless a local part must be checked."""
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        if self._empty:
+            return 0
+        return self._executor().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is not None:
+            return bool(self._result_cache)
+        if self._empty:
+            return False
+        return self._executor().exists()
+
+    def get(self, *args: Q, **kwargs: Any) -> M:
+        """The one object matching; ``Model.DoesNotExist`` or ``MultipleObjectsReturned``."""
+        clone = self.filter(*args, **kwargs) if (args or kwargs) else self._chain()
+        if not clone.is_sliced:
+            clone._high = MAX_GET_RESULTS
+        clone._fetch_all()
+        assert clone._result_cache is not None
+        found = len(clone._result_cache)
+        if found == 1:
+            return clone._result_cache[0]  # type: ignore[no-any-return]
+        name = self.model.__name__
+        if not found:
+            raise self.model.DoesNotExist(f"{name} matching query does not exist.")
+        more = "more than " if found >= MAX_GET_RESULTS else ""
+        raise self.model.MultipleObjectsReturned(
+            f"get() returned more than one {name} -- it returned {more}{found}!"
+        )
+
+    def first(self) -> M | None:
+        for obj in self[:1]:
+            return obj
+        return None
+
+    def last(self) -> M | None:
+        for obj in self.reverse()[:1]:
+            return obj
+        return None
+
+    def in_bulk(
+        self, id_list: Sequence[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, M]:
+        """``{key: object}`` for these keys (all objects when ``id_list`` is None)."""
+        if self.is_sliced:
+            raise TypeError("Cannot use 'limit' or 'offset' with in_bulk().")
+        path = resolve_field(self.model, field_name)
+        if id_list is not None:
+            if not id_list:
+                return {}
+            qs = self.filter(**{f"{field_name}__in": list(id_list)})
+        else:
+            qs = self._chain()
+        return {path.python_value(obj._raw): obj for obj in qs}
+
+    # ------------------------------------------------------------------ writing
+
+    def create(self, **kwargs: Any) -> M:
+        """Create an object on the server (POST) and return it."""
+        obj = self.model(**kwargs)
+        obj.save(using=self._client(), organization=self._organization)
+        return obj
+
+    def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> tuple[M, bool]:
+        """(object, False) if one matches ``kwargs``, else (a new one, True)."""
+        try:
+            return self.get(**kwargs), False
+        except self.model.DoesNotExist:
+            params = {k: v for k, v in kwargs.items() if "__" not in k}
+            params.update(defaults or {})
+            return self.create(**params), True
+
+    def update_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> tuple[M, bool]:
+        """Update the one object matching ``kwargs`` with ``defaults``, or create it."""
+        try:
+            obj = self.get(**kwargs)
+        except self.model.DoesNotExist:
+            params = {k: v for k, v in kwargs.items() if "__" not in k}
+            params.update(defaults or {})
+            return self.create(**params), True
+        for key, value in (defaults or {}).items():
+            setattr(obj, key, value)
+        if defaults:
+            obj.save(update_fields=list(defaults), using=self._client())
+        return obj, False
+
+    def update(self, **fields: Any) -> int:
+        """PATCH ``fields`` on every matching object (one request each); returns how many.
+
+        Values are validated before any request. When some PATCHes fail, the others are not
+        undone: ``BulkOperationError`` lists which objects were changed and which were not.
+        """
+        self._refuse_if_sliced("update")
+        meta = self.model._meta
+        for name, value in fields.items():
+            field = meta.fields.get(name)
+            if field is None:
+                raise FieldError(
+                    f"{self.model.__name__} has no field {name!r}; "
+                    f"choices are: {', '.join(meta.fields)}"
+                )
+            if not field.on_update:
+                raise ValidationError({name: [f"{self.model.__name__}.{name} cannot be updated."]})
+            field.clean(value)
+        client = self._client()
+        succeeded: list[Any] = []
+        failed: list[tuple[Any, BaseException]] = []
+        for obj in list(self._chain()._iterate()):
+            try:
+                for name, value in fields.items():
+                    setattr(obj, name, value)
+                obj.save(update_fields=list(fields), using=client)
+            except Exception as exc:
+                failed.append((obj, exc))
+            else:
+                succeeded.append(obj)
+        self._result_cache = None
+        if failed:
+            raise BulkOperationError("update", succeeded, failed)
+        return len(succeeded)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """DELETE every matching object (one request each): ``(count, {model: count})``."""
+        if self.is_sliced:
+            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        client = self._client()
+        succeeded: list[Any] = []
+        failed: list[tuple[Any, BaseException]] = []
+        for obj in list(self._chain()._iterate()):
+            try:
+                obj.delete(using=client)
+            except Exception as exc:
+                failed.append((obj, exc))
+            else:
+                succeeded.append(obj)
+        self._result_cache = None
+        if failed:
+            raise BulkOperationError("delete", succeeded, failed)
+        return len(succeeded), {self.model.__name__: len(succeeded)}
+
+    # ------------------------------------------------------------------ explaining
+
+    def explain(self) -> str:
+        """The request(s) that will be sent, and what is evaluated locally."""
+        executor = self._executor()
+        plan = executor.plan
+        lines = [f"{self.model.__name__} objects (organization: {self._organization!r})"]
+        if self._empty:
+            return lines[0] + "\n  none(): no request"
+        lines.extend(f"  server: {text}" for text in executor.describe())
+        if plan.keyset is not None and not (plan.high is not None and not plan.needs_full_scan):
+            lines.append(
+                f"  walk: keyset pagination on {plan.pk_var} "
+                f"({'>' if plan.keyset == 'asc' else '<'} last id added each round)"
+            )
+        if plan.local_filter:
+            text = " AND ".join(c.describe() for c in plan.local_filter)
+            lines.append(f"  local filter: {text}")
+        if plan.local_order:
+            lines.append(
+                "  local ordering: "
+                + ", ".join(t.text for t in plan.local_order)
+                + " (every matching object is fetched, then sorted)"
+            )
+        if plan.needs_full_scan:
+            lines.append(
+                "  count(), exists() and slicing iterate the whole server-side result"
+                f" (slice [{plan.low}:{'' if plan.high is None else plan.high}] applied locally)"
+            )
+        if self._prefetch:
+            lines.append(
+                "  prefetch: "
+                + ", ".join(self._prefetch)
+                + " (one 'id in [...]' list request per relation per page)"
+            )
+        return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""Query parameters of CVAT list requests, and the shape of a list response.
+
+``GET /api/<resource>`` takes ``filter`` (JSON Logic), ``sort`` (``name,-id``), ``search``,
+``page`` (1-based) and ``page_size``; it answers ``{"count", "next", "previous", "results"}``.
+A page past the end is a 404, which ``PageResult.empty`` stands for when the caller asked for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cvatorm.wire.jsonlogic import Rule, dumps
+
+__all__ = ["ListRequest", "PageResult", "parse_page", "sort_param"]
+
+
+def sort_param(terms: Sequence[str]) -> str:
+    """``("name", "-id")`` -> ``"name,-id"``."""
+    return ",".join(terms)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One list request, as data: what ``explain()`` shows and the executor sends."""
+
+    path: str
+    filter: Rule | None = None
+    sort: tuple[str, ...] = ()
+    page: int = 1
+    page_size: int = 100
+    search: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        params: dict[str, str] = dict(self.extra)
+        if self.filter is not None:
+            params["filter"] = dumps(self.filter)
+        if self.sort:
+            params["sort"] = sort_param(self.sort)
+        if self.search is not None:
+            params["search"] = self.search
+        params["page"] = str(self.page)
+        params["page_size"] = str(self.page_size)
+        return params
+
+    def describe(self) -> str:
+        from urllib.parse import urlencode
+
+        return f"GET {self.path}?{urlencode(self.params())}"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page of a list response."""
+
+    count: int
+    results: list[dict[str, Any]]
+    has_next: bool
+
+    @classmethod
+    def empty(cls) -> PageResult:
+        return cls(count=0, results=[], has_next=False)
+
+
+def parse_page(body: Any) -> PageResult:
+    """The page of a list response; a bare JSON list (``page_size=all`` on old servers) too."""
+    if isinstance(body, list):
+        return PageResult(count=len(body), results=list(body), has_next=False)
+    if not isinstance(body, Mapping) or not isinstance(body.get("results"), list):
+        raise ValueError(f"not a CVAT list response: {str(body)[:200]!r}")
+    results = [dict(r) for r in body["results"]]
+    count = body.get("count")
+    return PageResult(
+        count=int(count) if isinstance(count, int) else len(results),
+        results=results,
+        has_next=bool(body.get("next")),
+    )

@@ -96,8 +96,8 @@ def _relation(meta: Any, name: str) -> tuple[Any, Any] | None:
     relation = relations.get(name) if isinstance(relations, Mapping) else None
     if relation is None or getattr(relation, "kind", "forward") != "forward":
         return None
-    field = getattr(relation, "field", None)
-    if field is None or not hasattr(field, "wire_name"):
+    field = meta.fields.get(getattr(relation, "field_name", None) or "")
+    if field is None:
         return None
     return field, relation.related_model
 

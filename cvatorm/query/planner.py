@@ -59,7 +59,7 @@ class Condition:
         return [self.path]
 
     def describe(self) -> str:
-        return f"{self.path.key}__{self.lookup.name}={self.original!r}"
+        return f"{self.path.key}={self.original!r}"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from cvatorm.models.options import Options
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import Relation, ReverseRelation
 from cvatorm.models.serialization import validate_payload
+from cvatorm.query import Manager, QuerySet
 from cvatorm.wire.endpoints import collection_path, item_path
 
 __all__ = ["Model", "ModelBase", "bound_queryset"]
@@ -98,6 +99,8 @@ class Model(metaclass=ModelBase):
     """
 
     _meta: ClassVar[Options]
+    #: ``Task.objects.filter(...)``: queries start here; refused on instances.
+    objects: Manager[Any] = Manager()
     DoesNotExist: ClassVar[type[ObjectDoesNotExist]]
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
 
@@ -404,10 +407,7 @@ class Model(metaclass=ModelBase):
 
 def bound_queryset(
     model: type[M], *, client: ApiClient, organization: OrganizationArg
-) -> Any:
+) -> QuerySet[M]:
     """``model.objects.all()`` sent through ``client`` in ``organization``: what relations and
     repositories hand out, so related objects are read where their parent was."""
-    import importlib
-
-    query = importlib.import_module("cvatorm.query")
-    return query.QuerySet(model).using(client).organization(organization)
+    return QuerySet(model, using=client, organization=organization)

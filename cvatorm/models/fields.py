@@ -134,7 +134,10 @@ class Field(Generic[T]):
     @overload
     def __get__(self, instance: Model, owner: type[Any]) -> T: ...
 
-    def __get__(self: F, instance: Model | None, owner: type[Any]) -> F | Any:
+    @overload
+    def __get__(self: F, instance: object, owner: type[Any]) -> F: ...
+
+    def __get__(self: F, instance: Any, owner: type[Any]) -> F | Any:
         if instance is None:
             return self
         return instance._read_field(self)

@@ -68,14 +68,15 @@ class ForwardRelation(Relation):
         super().__init__(related)
         self.field_name = field
 
-    def get_field(self) -> Field[Any]:
-        """The local field holding the related id."""
+    @property
+    def field(self) -> Field[Any]:
+        """The local field holding the related id (``Task.project_id``)."""
         return self.model._meta.fields[self.field_name]
 
     @property
     def local_field(self) -> str:
         """The wire key holding the related id (``"task_id"``, an issue's ``"job"``)."""
-        return self.model._meta.fields[self.field_name].wire_name
+        return self.field.wire_name
 
     @property
     def remote_field(self) -> str:
@@ -83,7 +84,7 @@ class ForwardRelation(Relation):
         return self.related_model._meta.pk_name
 
     def related_id(self, instance: Model) -> Any:
-        return instance._read_field(self.get_field())
+        return instance._read_field(self.field)
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:

@@ -16,6 +16,7 @@ from cvatorm._sentinels import INHERIT
 from cvatorm.models.base import Model, bound_queryset
 from cvatorm.models.clients import ApiClient, OrganizationArg
 from cvatorm.models.registry import registry
+from cvatorm.query import QuerySet
 
 __all__ = ["Repository", "repository_for"]
 
@@ -37,7 +38,7 @@ class Repository(Generic[M]):
         """The object with this id (an invitation: key); ``Model.DoesNotExist`` if none."""
         return self.model._fetch(obj_id, client=self._client, organization=organization)
 
-    def list(self, *, organization: OrganizationArg = INHERIT) -> Any:
+    def list(self, *, organization: OrganizationArg = INHERIT) -> QuerySet[M]:
         """Every object, as a lazy queryset: iterating it walks all the pages."""
         return bound_queryset(self.model, client=self._client, organization=organization)
 

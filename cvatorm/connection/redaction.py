@@ -12,8 +12,10 @@ Two complementary mechanisms, because neither alone is enough:
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,9 +23,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 __all__ = [
     "MASK",
     "Redactor",
+    "install_library_log_filter",
     "is_secret_name",
     "redact_headers",
+    "redact_query_in_text",
     "redact_url",
+    "track",
 ]
 
 MASK = "***"
@@ -48,6 +53,20 @@ def is_secret_name(name: str) -> bool:
 def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``headers`` with secret-bearing values masked."""
     return {k: (MASK if is_secret_name(k) else v) for k, v in headers.items()}
+
+
+_QUERY_PARAM = re.compile(r"(?P<pre>[?&](?P<name>[^=&\s\"'#?]+)=)(?P<value>[^&\s\"'#]*)")
+
+
+def redact_query_in_text(text: str) -> str:
+    """Mask secret-named query parameter values in URLs embedded anywhere in ``text``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if is_secret_name(match["name"]):
+            return match["pre"] + MASK
+        return match[0]
+
+    return _QUERY_PARAM.sub(replace, text)
 
 
 def redact_url(url: str) -> str:
@@ -118,3 +137,42 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"<Redactor: {len(self)} secret(s)>"
+
+
+# Redactors of live clients: the filter on third-party loggers scrubs their secrets too.
+_LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+
+def track(redactor: Redactor) -> None:
+    """Let the library log filter scrub ``redactor``'s secrets while it is alive."""
+    _LIVE.add(redactor)
+
+
+class _LibraryLogFilter(logging.Filter):
+    """Scrubs records of HTTP libraries we do not control (urllib3 logs each request line,
+    query string included, at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        cleaned = redact_query_in_text(message)
+        for redactor in list(_LIVE):
+            cleaned = redactor.scrub(cleaned)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = ()
+        return True
+
+
+_FILTER = _LibraryLogFilter()
+_LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
+
+
+def install_library_log_filter() -> None:
+    """Attach the scrubbing filter to urllib3's loggers (once; idempotent)."""
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -26,7 +26,14 @@ import requests
 
 from cvatorm import __version__
 from cvatorm.connection.config import Config
-from cvatorm.connection.redaction import Redactor, redact_headers, redact_url
+from cvatorm.connection.redaction import (
+    Redactor,
+    install_library_log_filter,
+    redact_headers,
+    redact_query_in_text,
+    redact_url,
+    track,
+)
 from cvatorm.connection.retry import RetryPolicy
 from cvatorm.exceptions import ApiException, InvalidHostException, TransportError
 
@@ -90,7 +97,9 @@ class Transport:
     ) -> None:
         self.config = config
         self.logger = logger
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
+        install_library_log_filter()
+        track(self.redactor)
         self.retry = RetryPolicy(
             max_retries=config.max_retries,
             backoff_base=config.backoff_base,
@@ -219,7 +228,7 @@ class Transport:
         return self.redactor.scrub(redact_url(url))
 
     def _describe(self, exc: BaseException) -> str:
-        return self.redactor.scrub(f"{type(exc).__name__}: {exc}")
+        return self.redactor.scrub(redact_query_in_text(f"{type(exc).__name__}: {exc}"))
 
     def _log_request(self, method: str, shown_url: str, json: Any, attempt: int) -> None:
         if not self.logger.isEnabledFor(logging.DEBUG):

@@ -19,10 +19,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 USERS = {"admin1": "!Q@W#E$R", "user1": "!Q@W#E$R"}
 PASSWORD_ERROR = {"non_field_errors": ["Unable to log in with provided credentials."]}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, dropped connections) are expected here."""
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
     delay: float = 0.0
+    raw: bytes | None = None
 
 
 class StubCVAT:
@@ -57,9 +65,11 @@ class StubCVAT:
         self.requests: dict[str, deque[dict[str, Any]]] = {}
         self.login_sets_cookies = True
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -118,21 +128,31 @@ class StubCVAT:
                         self.wfile.flush()
                         self.connection.shutdown(2)
                         return
-                    self._send(canned.status, canned.body, canned.headers)
+                    self._send(canned.status, canned.body, canned.headers, canned.raw)
                     return
                 status, payload, headers = stub.route(rec, self.headers.get("Cookie", ""))
                 self._send(status, payload, headers)
 
-            def _send(self, status: int, payload: Any, headers: dict[str, Any]) -> None:
-                data = b"" if payload is None else json.dumps(payload).encode()
+            def _send(
+                self, status: int, payload: Any, headers: dict[str, Any], raw: bytes | None = None
+            ) -> None:
+                data = (
+                    raw
+                    if raw is not None
+                    else b""
+                    if payload is None
+                    else json.dumps(payload).encode()
+                )
                 self.send_response(status)
-                self.send_header("Content-Type", "application/vnd.cvat+json")
+                if "Content-Type" not in headers:
+                    self.send_header("Content-Type", "application/vnd.cvat+json")
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in headers.items():
                     for v in value if isinstance(value, list) else [value]:
                         self.send_header(name, v)
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
@@ -147,9 +167,7 @@ class StubCVAT:
             return stub_get(self.tokens, auth[7:]), None
         if auth.startswith("Token "):
             return stub_get(self.keys, auth[6:]), None
-        cookies = dict(
-            part.strip().split("=", 1) for part in cookie.split(";") if "=" in part
-        )
+        cookies = dict(part.strip().split("=", 1) for part in cookie.split(";") if "=" in part)
         sid = cookies.get("sessionid")
         if sid and sid in self.sessions:
             return self.sessions[sid], sid
@@ -170,35 +188,41 @@ class StubCVAT:
             sid, csrf = secrets.token_hex(16), secrets.token_hex(16)
             self.sessions[sid] = data["username"]
             self.csrf[sid] = csrf
-            return 200, {"key": key}, {
-                "Set-Cookie": [
-                    f"sessionid={sid}; HttpOnly; Path=/",
-                    f"csrftoken={csrf}; Path=/",
-                ]
-            }
+            return (
+                200,
+                {"key": key},
+                {
+                    "Set-Cookie": [
+                        f"sessionid={sid}; HttpOnly; Path=/",
+                        f"csrftoken={csrf}; Path=/",
+                    ]
+                },
+            )
         user, sid = self._user(rec, cookie)
-        if user is None:
+        if user is None and path != "/api/echo":
             return 401, {"detail": "Authentication credentials were not provided."}, {}
-        if sid and rec.method not in ("GET", "HEAD", "OPTIONS"):
-            if rec.headers.get("X-CSRFToken") != self.csrf.get(sid):
-                return 403, {"detail": "CSRF Failed: CSRF token missing."}, {}
+        unsafe = rec.method not in ("GET", "HEAD", "OPTIONS")
+        if sid and unsafe and rec.headers.get("X-CSRFToken") != self.csrf.get(sid):
+            return 403, {"detail": "CSRF Failed: CSRF token missing."}, {}
         if path == "/api/auth/logout" and rec.method == "POST":
             if sid:
                 self.sessions.pop(sid, None)
-            return 200, {"detail": "Successfully logged out."}, {
-                "Set-Cookie": ["sessionid=; Max-Age=0; Path=/", "csrftoken=; Max-Age=0; Path=/"]
-            }
+            return (
+                200,
+                {"detail": "Successfully logged out."},
+                {"Set-Cookie": ["sessionid=; Max-Age=0; Path=/", "csrftoken=; Max-Age=0; Path=/"]},
+            )
         if path == "/api/users/self":
             return 200, {"id": 1, "username": user}, {}
+        if path == "/api/echo":
+            return 200, {"method": rec.method, "user": user}, {}
         if path.startswith("/api/requests/"):
-            rq_id = path.rsplit("/", 1)[1]
+            rq_id = unquote(path.rsplit("/", 1)[1])
             states = self.requests.get(rq_id)
             if not states:
                 return 404, {"detail": "Not found."}, {}
             state = states[0] if len(states) == 1 else states.popleft()
             return 200, {"id": rq_id, "operation": {"type": "export:dataset"}, **state}, {}
-        if path == "/api/echo":
-            return 200, {"method": rec.method, "user": user}, {}
         return 404, {"detail": "Not found."}, {}
 
 

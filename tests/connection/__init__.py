@@ -1,0 +1,1 @@
+"""Tests of the connection layer (client, transport, registry)."""

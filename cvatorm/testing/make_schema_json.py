@@ -15,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def main() -> None:
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     document = yaml.safe_load((DATA / "schema.yml").read_text(encoding="utf-8"))
     text = json.dumps(document, indent=None, separators=(",", ":"), ensure_ascii=False)

@@ -29,7 +29,7 @@ class Headers(dict[str, str]):
     def get_header(self, name: str, default: str | None = None) -> str | None:
         return super().get(name.lower(), default)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
     def __getitem__(self, key: str) -> str:

@@ -25,7 +25,7 @@ _FILES = [name for name in RESOURCES if name != "access_tokens"]
 
 def read_package_file(name: str) -> bytes:
     """A file of ``cvatorm/testing/data`` (package data, so it works from a wheel too)."""
-    return resources.files("cvatorm.testing").joinpath("data", name).read_bytes()
+    return resources.files("cvatorm.testing").joinpath("data").joinpath(name).read_bytes()
 
 
 def load_raw(data: str | Path) -> dict[str, Any]:

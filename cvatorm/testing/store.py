@@ -244,14 +244,14 @@ class Store:
             project["url"] = self.url(f"/api/projects/{pid}")
         for task in tasks.values():
             tid = task["id"]
-            project = projects.get(task.get("project_id"))
-            if project is None:
+            parent = projects.get(task.get("project_id"))
+            if parent is None:
                 task["project_id"] = None
                 task["project_name"] = None
             else:
-                task["project_name"] = project["name"]
-                task["organization"] = project["organization"]
-                task["organization_id"] = project["organization"]
+                task["project_name"] = parent["name"]
+                task["organization"] = parent["organization"]
+                task["organization_id"] = parent["organization"]
             own_jobs = [j for j in jobs.values() if j.get("task_id") == tid]
             task["jobs"] = {
                 "completed": sum(

@@ -37,21 +37,20 @@ def actor(ctx: Context) -> permissions.Actor:
     return result
 
 
-def scope(ctx: Context) -> permissions.OrgScope:
-    """The organization context of the request (X-Organization / org / org_id)."""
+def scope(ctx: Context) -> permissions.OrgScope | None:
+    """The organization context of the request (X-Organization / org / org_id), None if none."""
     if "scope" not in ctx._cache:
         ctx._cache["scope"] = permissions.resolve_org_scope(
             ctx.app.store, actor(ctx), ctx.request.headers, ctx.request.query
         )
-    return ctx._cache["scope"]
+    result: permissions.OrgScope | None = ctx._cache["scope"]
+    return result
 
 
 def scope_org_id(ctx: Context) -> int | None:
     """Where new objects go: the context organization's id, or None (personal workspace)."""
     current = scope(ctx)
-    if isinstance(current, dict):
-        return int(current["id"])
-    return None
+    return None if current is None else current.org_id
 
 
 def not_found(resource: str) -> HttpError:
@@ -69,11 +68,26 @@ def lookup(ctx: Context, resource: str, key: int | str | None = None) -> dict[st
 
 
 def get_checked(
-    ctx: Context, resource: str, action: str, key: int | str | None = None
+    ctx: Context,
+    resource: str,
+    action: str,
+    key: int | str | None = None,
+    *,
+    body: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Look up and check ``action`` ("view", "update", "delete") for the current user."""
+    """Look up and check ``action`` ("view", "update", "delete") for the current user; for
+    "update" the PATCH ``body`` decides which rules apply (as the real per-field scopes)."""
     obj = lookup(ctx, resource, key)
-    permissions.check(ctx.app.store, actor(ctx), action, resource, obj, scope(ctx))
+    permissions.check(
+        ctx.app.store,
+        actor(ctx),
+        action,
+        resource,
+        obj,
+        scope(ctx),
+        body=body,
+        query=ctx.request.query,
+    )
     return obj
 
 
@@ -82,7 +96,9 @@ def check_create(ctx: Context, resource: str, body: dict[str, Any]) -> None:
 
 
 def visible(ctx: Context, resource: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return permissions.visible_items(ctx.app.store, actor(ctx), resource, items, scope(ctx))
+    return permissions.visible_items(
+        ctx.app.store, actor(ctx), resource, items, scope(ctx), query=ctx.request.query
+    )
 
 
 def list_page(
@@ -94,17 +110,61 @@ def list_page(
 ) -> Response:
     """Filter, order and paginate already visible items like the real list endpoints;
     ``transform`` serializes each object of the page (filters see the full objects)."""
-    body = listing.list_response(
-        resource,
-        items,
-        ctx.request.query if query is None else query,
-        store=ctx.app.store,
-        base_url=ctx.app.base_url,
-        path=ctx.request.path,
-    )
+    params = ctx.request.query if query is None else query
+    if resource in listing.RESOURCES:
+        body = listing.list_response(
+            resource,
+            items,
+            params,
+            store=ctx.app.store,
+            base_url=ctx.app.base_url,
+            path=ctx.request.path,
+        )
+    else:
+        body = listing.paginate(
+            _token_order(_token_filter(items, params), params.get("sort")),
+            params,
+            base_url=ctx.app.base_url,
+            path=ctx.request.path,
+        )
     if transform is not None:
         body["results"] = [transform(item) for item in body["results"]]
     return Response.json(body)
+
+
+#: ``AccessTokensViewSet``: simple filter and search on ``name``, these ordering fields.
+TOKEN_ORDERING = (
+    "name",
+    "id",
+    "created_date",
+    "updated_date",
+    "expiry_date",
+    "last_used_date",
+    "read_only",
+)
+
+
+def _token_filter(items: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+    if "name" in params:
+        items = [item for item in items if item.get("name") == params["name"]]
+    term = params.get("search", "").strip().lower()
+    if term:
+        items = [item for item in items if term in str(item.get("name", "")).lower()]
+    return items
+
+
+def _token_order(items: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
+    """``sort`` over the known fields (unknown ones ignored), default ``-id``."""
+    terms = [t.strip() for t in (sort or "").split(",") if t.strip().lstrip("-") in TOKEN_ORDERING]
+    terms = terms or ["-id"]
+    result = list(items)
+    for term in reversed(terms):
+        name = term.lstrip("-")
+        present = [item for item in result if item.get(name) is not None]
+        missing = [item for item in result if item.get(name) is None]
+        present.sort(key=lambda item: item[name], reverse=term.startswith("-"))
+        result = present + missing if not term.startswith("-") else missing + present
+    return result
 
 
 def list_visible(

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cvatorm.testing import cascade, permissions
+from cvatorm.testing import cascade
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
-    actor,
     check_create,
     get_checked,
     list_visible,
     ok,
-    scope,
 )
 from cvatorm.testing.routes.projects import user_ref
 from cvatorm.testing.routing import Context, Router
@@ -60,13 +58,13 @@ def retrieve_issue(ctx: Context) -> Response:
 
 
 def create_issue(ctx: Context) -> Response:
-    clean = validate(ctx.request.json_object(), ISSUE_FIELDS)
+    body = ctx.request.json_object()
+    check_create(ctx, "issues", body)
+    clean = validate(body, ISSUE_FIELDS)
     store = ctx.app.store
     job = store.get("jobs", clean["job"])
     if job is None:
         raise bad_pk("job", clean["job"])
-    permissions.check(store, actor(ctx), "view", "jobs", job, scope(ctx))
-    check_create(ctx, "issues", clean)
     stamp = now_iso()
     owner = store.basic_user(ctx.user["id"])
     with store.transaction():
@@ -101,8 +99,9 @@ def create_issue(ctx: Context) -> Response:
 
 
 def update_issue(ctx: Context) -> Response:
-    issue = get_checked(ctx, "issues", "update")
-    clean = validate(ctx.request.json_object(), ISSUE_PATCH_FIELDS, partial=True)
+    body = ctx.request.json_object()
+    issue = get_checked(ctx, "issues", "update", body=body)
+    clean = validate(body, ISSUE_PATCH_FIELDS, partial=True)
     store = ctx.app.store
     changes: dict[str, Any] = {}
     if "position" in clean:
@@ -130,13 +129,13 @@ def retrieve_comment(ctx: Context) -> Response:
 
 
 def create_comment(ctx: Context) -> Response:
-    clean = validate(ctx.request.json_object(), COMMENT_FIELDS)
+    body = ctx.request.json_object()
+    check_create(ctx, "comments", body)
+    clean = validate(body, COMMENT_FIELDS)
     store = ctx.app.store
     issue = store.get("issues", clean["issue"])
     if issue is None:
         raise bad_pk("issue", clean["issue"])
-    permissions.check(store, actor(ctx), "view", "issues", issue, scope(ctx))
-    check_create(ctx, "comments", clean)
     stamp = now_iso()
     with store.transaction():
         comment_id = store.next_id("comments")
@@ -155,10 +154,9 @@ def create_comment(ctx: Context) -> Response:
 
 
 def update_comment(ctx: Context) -> Response:
-    comment = get_checked(ctx, "comments", "update")
-    clean = validate(
-        ctx.request.json_object(), {"message": Field("str", allow_blank=False)}, partial=True
-    )
+    body = ctx.request.json_object()
+    comment = get_checked(ctx, "comments", "update", body=body)
+    clean = validate(body, {"message": Field("str", allow_blank=False)}, partial=True)
     clean["updated_date"] = now_iso()
     return ok(ctx.app.store.update("comments", comment["id"], clean))
 

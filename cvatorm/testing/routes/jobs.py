@@ -8,11 +8,10 @@ from typing import Any
 from cvatorm.testing import cascade
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
-    actor,
+    check_create,
     get_checked,
     list_visible,
     ok,
-    scope,
 )
 from cvatorm.testing.routes.projects import user_ref
 from cvatorm.testing.routing import Context, Router
@@ -62,8 +61,9 @@ def retrieve_job(ctx: Context) -> Response:
 
 
 def update_job(ctx: Context) -> Response:
-    job = get_checked(ctx, "jobs", "update")
-    clean = validate(ctx.request.json_object(), JOB_PATCH_FIELDS, partial=True)
+    body = ctx.request.json_object()
+    job = get_checked(ctx, "jobs", "update", body=body)
+    clean = validate(body, JOB_PATCH_FIELDS, partial=True)
     store = ctx.app.store
     stamp = now_iso()
     changes: dict[str, Any] = {}
@@ -85,14 +85,13 @@ def update_job(ctx: Context) -> Response:
 
 
 def create_job(ctx: Context) -> Response:
-    from cvatorm.testing import permissions
-
-    clean = validate(ctx.request.json_object(), JOB_CREATE_FIELDS)
+    body = ctx.request.json_object()
+    check_create(ctx, "jobs", body)
+    clean = validate(body, JOB_CREATE_FIELDS)
     store = ctx.app.store
     task = store.get("tasks", clean["task_id"])
     if task is None:
         raise bad_pk("task_id", clean["task_id"])
-    permissions.check(store, actor(ctx), "update", "tasks", task, scope(ctx))
     if clean["type"] != "ground_truth":
         raise field_error("type", f'Unexpected job type "{clean["type"]}"')
     if not task.get("size"):

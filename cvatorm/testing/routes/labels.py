@@ -7,16 +7,12 @@ one of them; lists show first-level labels only, sublabels stay nested in their 
 
 from __future__ import annotations
 
-from cvatorm.testing import listing, permissions
 from cvatorm.testing.labels import LABEL_FIELDS, delete_label, write_labels
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
-    actor,
     get_checked,
-    list_page,
+    list_visible,
     ok,
-    scope,
-    visible,
 )
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.validation import list_error, validate
@@ -32,16 +28,9 @@ SUBLABEL_DELETE = (
 
 
 def list_labels(ctx: Context) -> Response:
-    scope(ctx)
-    store = ctx.app.store
-    parent = listing.label_parent(store, ctx.query)
-    if parent is None:
-        items = visible(ctx, "labels", store.all("labels"))
-    else:
-        resource, obj = parent
-        permissions.check(store, actor(ctx), "view", resource, obj, scope(ctx))
-        items = store.all("labels")
-    return list_page(ctx, "labels", items)
+    """Visibility (and, with ``job_id``/``task_id``/``project_id``, the parent's ``view`` check)
+    is the permission module's; selecting the parent's labels is the listing engine's."""
+    return list_visible(ctx, "labels")
 
 
 def retrieve_label(ctx: Context) -> Response:
@@ -49,8 +38,8 @@ def retrieve_label(ctx: Context) -> Response:
 
 
 def update_label(ctx: Context) -> Response:
-    label = get_checked(ctx, "labels", "update")
     body = ctx.request.json_object()
+    label = get_checked(ctx, "labels", "update", body=body)
     clean = validate(body, LABEL_FIELDS, partial=True)
     if label.get("parent_id") is not None:
         raise list_error(SUBLABEL_EDIT)

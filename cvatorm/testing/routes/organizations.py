@@ -57,8 +57,8 @@ def _slug_taken(ctx: Context, slug: str, own_id: int | None = None) -> None:
 
 def create_org(ctx: Context) -> Response:
     body = ctx.request.json_object()
+    check_create(ctx, "organizations", body)
     clean = validate(body, ORG_FIELDS)
-    check_create(ctx, "organizations", clean)
     _slug_taken(ctx, clean["slug"])
     store = ctx.app.store
     stamp = now_iso()
@@ -91,8 +91,9 @@ def create_org(ctx: Context) -> Response:
 
 
 def update_org(ctx: Context) -> Response:
-    org = get_checked(ctx, "organizations", "update")
-    clean = validate(ctx.request.json_object(), ORG_FIELDS, partial=True)
+    body = ctx.request.json_object()
+    org = get_checked(ctx, "organizations", "update", body=body)
+    clean = validate(body, ORG_FIELDS, partial=True)
     if "slug" in clean:
         _slug_taken(ctx, clean["slug"], org["id"])
     clean["updated_date"] = now_iso()
@@ -117,8 +118,9 @@ def retrieve_membership(ctx: Context) -> Response:
 
 
 def update_membership(ctx: Context) -> Response:
-    membership = get_checked(ctx, "memberships", "update")
-    clean = validate(ctx.request.json_object(), {"role": Field("str", choices=ROLES)}, partial=True)
+    body = ctx.request.json_object()
+    membership = get_checked(ctx, "memberships", "update", body=body)
+    clean = validate(body, {"role": Field("str", choices=ROLES)}, partial=True)
     if clean.get("role") == "owner" or membership["role"] == "owner":
         raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     return ok(ctx.app.store.update("memberships", membership["id"], clean))
@@ -154,8 +156,8 @@ def retrieve_invitation(ctx: Context) -> Response:
 
 def create_invitation(ctx: Context) -> Response:
     body = ctx.request.json_object()
+    check_create(ctx, "invitations", body)
     clean = validate(body, INVITATION_FIELDS)
-    check_create(ctx, "invitations", clean)
     org_id = scope_org_id(ctx)
     if org_id is None:
         raise HttpError(400, {"organization": ["This field is required."]})
@@ -221,9 +223,10 @@ def create_invitation(ctx: Context) -> Response:
 
 
 def update_invitation(ctx: Context) -> Response:
-    invitation = get_checked(ctx, "invitations", "update", ctx.params["key"])
+    body = ctx.request.json_object()
+    invitation = get_checked(ctx, "invitations", "update", ctx.params["key"], body=body)
     clean = validate(
-        ctx.request.json_object(),
+        body,
         {"role": Field("str", choices=ROLES), "email": Field("email")},
         partial=True,
     )

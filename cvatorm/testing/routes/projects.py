@@ -67,8 +67,8 @@ def retrieve_project(ctx: Context) -> Response:
 
 def create_project(ctx: Context) -> Response:
     body = ctx.request.json_object()
+    check_create(ctx, "projects", body)
     clean = validate(body, PROJECT_FIELDS)
-    check_create(ctx, "projects", clean)
     store = ctx.app.store
     stamp = now_iso()
     people = people_changes(store, clean, None)
@@ -107,8 +107,8 @@ def create_project(ctx: Context) -> Response:
 
 
 def update_project(ctx: Context) -> Response:
-    project = get_checked(ctx, "projects", "update")
     body = ctx.request.json_object()
+    project = get_checked(ctx, "projects", "update", body=body)
     clean = validate(body, PROJECT_FIELDS, partial=True)
     store = ctx.app.store
     changes: dict[str, Any] = {key: clean[key] for key in ("name", "bug_tracker") if key in clean}

@@ -63,6 +63,7 @@ def _project_for(ctx: Context, project_id: int) -> dict[str, Any]:
 
 def create_task(ctx: Context) -> Response:
     body = ctx.request.json_object()
+    check_create(ctx, "tasks", body)
     clean = validate(body, TASK_FIELDS)
     store = ctx.app.store
     project = None
@@ -73,7 +74,6 @@ def create_task(ctx: Context) -> Response:
         raise general_error("Label set or project_id must be present")
     if project is not None and labels:
         raise general_error("Project must have only one of Label set or project_id")
-    check_create(ctx, "tasks", clean)
     people = people_changes(store, clean, None)
     stamp = now_iso()
     org_id = project["organization"] if project is not None else scope_org_id(ctx)
@@ -144,8 +144,8 @@ def _move_to_project(store: Store, task: dict[str, Any], project: dict[str, Any]
 
 
 def update_task(ctx: Context) -> Response:
-    task = get_checked(ctx, "tasks", "update")
     body = ctx.request.json_object()
+    task = get_checked(ctx, "tasks", "update", body=body)
     clean = validate(body, TASK_FIELDS, partial=True)
     store = ctx.app.store
     changes: dict[str, Any] = {

@@ -55,8 +55,8 @@ def self_user(ctx: Context) -> Response:
 
 
 def update_user(ctx: Context) -> Response:
-    user = get_checked(ctx, "users", "update")
     body = ctx.request.json_object()
+    user = get_checked(ctx, "users", "update", body=body)
     clean = validate(body, USER_FIELDS, partial=True)
     if not _is_staff(ctx.user):
         clean = {key: value for key, value in clean.items() if key in SELF_EDITABLE}

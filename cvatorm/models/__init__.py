@@ -30,7 +30,7 @@ from cvatorm.models.labels import Label
 from cvatorm.models.organizations import Invitation, Membership, Organization
 from cvatorm.models.projects import Project
 from cvatorm.models.registry import registry
-from cvatorm.models.relations import ForwardRelation, Relation, ReverseRelation
+from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
 
@@ -50,6 +50,7 @@ __all__ = [
     "JobType",
     "Label",
     "LabelType",
+    "LabelsRelation",
     "Membership",
     "Model",
     "Organization",

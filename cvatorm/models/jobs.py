@@ -26,7 +26,7 @@ from cvatorm.models.fields import (
     StringField,
     UserField,
 )
-from cvatorm.models.relations import ForwardRelation, ReverseRelation
+from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 
 __all__ = ["Job"]
 
@@ -85,6 +85,7 @@ class Job(Model):
     organization = ForwardRelation("organizations", field="organization_id")
     parent_job = ForwardRelation("jobs", field="parent_job_id")
     issues = ReverseRelation("issues", remote_field="job_id")
+    labels = LabelsRelation(task_field="task_id")
 
     class Meta:
         resource = "jobs"

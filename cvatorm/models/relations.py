@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cvatorm.models.base import Model
     from cvatorm.models.fields import Field
 
-__all__ = ["ForwardRelation", "Relation", "ReverseRelation"]
+__all__ = ["ForwardRelation", "LabelsRelation", "Relation", "ReverseRelation"]
 
 
 class Relation:
@@ -155,6 +155,11 @@ class ReverseRelation(Relation):
             self.write_field.__set_name__(owner, name)
 
     @property
+    def prefetchable(self) -> bool:
+        """Whether ``prefetch_related()`` can batch it as ``<remote_field>__in=[ids]``."""
+        return self.remote_field is not None
+
+    @property
     def local_field(self) -> str:
         """The wire key of this model's value the related objects are matched with."""
         if self.by_organization:
@@ -203,3 +208,31 @@ class ReverseRelation(Relation):
                 f"related {self.related_model.__name__} objects instead"
             )
         instance._write_field(self.write_field, value)
+
+
+class LabelsRelation(ReverseRelation):
+    """``task.labels``/``job.labels``: the labels that apply, which CVAT keeps on the project
+    when the task is in one (their ``task_id`` is then null), else on the task.
+
+    So the filter depends on the object: ``project_id=<its project>`` or ``task_id=<its task>``.
+    It is not a plain ``remote_field`` match, hence ``remote_field`` is ``None`` and
+    ``prefetchable`` is false: batching by ``task_id`` would silently miss project labels.
+    """
+
+    def __init__(self, *, task_field: str, write_field: Field[Any] | None = None) -> None:
+        Relation.__init__(self, "labels")
+        self.remote_field = None
+        self.by_organization = False
+        self.write_field = write_field
+        self.task_field = task_field
+
+    @property
+    def local_field(self) -> str:
+        return self.model._meta.fields[self.task_field].wire_name
+
+    def filter_kwargs(self, instance: Model) -> dict[str, Any]:
+        fields = instance._meta.fields
+        project_id = instance._read_field(fields["project_id"])
+        if project_id is not None:
+            return {"project_id": project_id}
+        return {"task_id": instance._read_field(fields[self.task_field])}

@@ -14,7 +14,7 @@ from cvatorm.models.fields import (
     StringField,
     UserField,
 )
-from cvatorm.models.relations import ForwardRelation, ReverseRelation
+from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX
 
 __all__ = ["Task"]
@@ -64,9 +64,7 @@ class Task(Model):
     project = ForwardRelation("projects", field="project_id")
     organization = ForwardRelation("organizations", field="organization_id")
     jobs = ReverseRelation("jobs", remote_field="task_id")
-    labels = ReverseRelation(
-        "labels", remote_field="task_id", write_field=LabelSpecsField(writable=True)
-    )
+    labels = LabelsRelation(task_field="id", write_field=LabelSpecsField(writable=True))
 
     class Meta:
         resource = "tasks"

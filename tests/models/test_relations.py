@@ -147,3 +147,17 @@ def test_label_specs_are_written_through_the_labels_relation(fake: FakeClient) -
     with pytest.raises(ValidationError):
         task.labels = [{"name": "x", "colour": "red"}]
     assert Label._meta.relations["task"].related_model is Task
+
+
+def test_labels_of_a_task_are_its_projects_when_it_has_one(fake: FakeClient) -> None:
+    in_project = Task._from_wire(asset_object("tasks", id=35), client=fake)
+    alone = Task._from_wire({**asset_object("tasks", id=35), "project_id": None}, client=fake)
+    job = Job._from_wire(asset_object("jobs", id=63), client=fake)
+    relation = Task._meta.relations["labels"]
+    assert relation.filter_kwargs(in_project) == {"project_id": 18}  # type: ignore[attr-defined]
+    assert relation.filter_kwargs(alone) == {"task_id": 35}  # type: ignore[attr-defined]
+    assert Job._meta.relations["labels"].filter_kwargs(job) == {"project_id": 18}  # type: ignore[attr-defined]
+    assert not relation.prefetchable  # type: ignore[attr-defined]
+    assert Task._meta.relations["jobs"].prefetchable  # type: ignore[attr-defined]
+    assert isinstance(in_project.labels, QuerySet) and in_project.labels.model is Label
+    assert fake.calls == []

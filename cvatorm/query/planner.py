@@ -178,11 +178,14 @@ def resolve_ordering(
         var = filter_var(path.resource, path.wire_path)
         resolved.append(OrderTerm(path, descending, var if var in caps.ordering_fields else None))
     pk = meta.pk_name
-    if not any(t.path.wire_path == (meta.fields[pk].wire_name,) for t in resolved):
-        default_desc = any(t == f"-{pk}" for t in meta.ordering) or f"{pk}" not in meta.ordering
-        path = resolve_field(model, pk)
-        var = filter_var(path.resource, path.wire_path)
-        resolved.append(OrderTerm(path, default_desc, var if var in caps.ordering_fields else None))
+    pk_path = resolve_field(model, pk)
+    pk_var = filter_var(pk_path.resource, pk_path.wire_path)
+    if pk_var in caps.ordering_fields and not any(
+        t.path.wire_path == pk_path.wire_path for t in resolved
+    ):
+        # Ties broken by the pk, in the direction of the model's default order for it.
+        descending = f"{pk}" not in meta.ordering
+        resolved.append(OrderTerm(pk_path, descending, pk_var))
     return tuple(resolved)
 
 

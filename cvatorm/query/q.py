@@ -54,8 +54,8 @@ class Q:
             return other._copy()
         parts: list[Child] = []
         for q in (self, other):
-            # Flatten same-connector, non-negated nodes: (a & b) & c == AND(a, b, c).
-            if q.connector == connector and not q.negated:
+            # Flatten same-connector or one-child non-negated nodes: (a & b) & c == AND(a, b, c).
+            if not q.negated and (q.connector == connector or len(q.children) == 1):
                 parts.extend(q.children)
             else:
                 parts.append(q)

@@ -82,6 +82,7 @@ FILTER_VARS: dict[str, dict[WirePath, str]] = {
     },
     "invitations": {
         **_users("owner"),
+        ("created_date",): "created_date",
     },
 }
 

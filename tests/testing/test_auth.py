@@ -1,0 +1,171 @@
+"""Authentication: login/logout, session cookies with CSRF, Token, Bearer (personal access
+tokens, read-only by default), HTTP basic; 401/403 bodies as the real server sends them."""
+
+from __future__ import annotations
+
+import requests
+
+PASSWORD = "!Q@W#E$R"
+NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
+
+
+def _login(url: str, username: str = "user1") -> requests.Session:
+    session = requests.Session()
+    response = session.post(
+        f"{url}/api/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    return session
+
+
+def test_anonymous_requests_are_401_with_a_token_challenge(url: str) -> None:
+    for path in ("/api/tasks", "/api/users/self", "/api/server/about", "/api/schema/"):
+        response = requests.get(url + path)
+        assert response.status_code == 401
+        assert response.json() == NOT_PROVIDED
+        assert response.headers["WWW-Authenticate"] == "Token"
+
+
+def test_login_returns_a_key_and_sets_session_and_csrf_cookies(url: str) -> None:
+    response = requests.post(
+        f"{url}/api/auth/login", json={"username": "user1", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert set(response.json()) == {"key"}
+    assert {"sessionid", "csrftoken"} <= set(response.cookies.keys())
+    again = requests.post(f"{url}/api/auth/login", json={"username": "user1", "password": PASSWORD})
+    assert again.json()["key"] == response.json()["key"]
+
+
+def test_login_by_email(url: str) -> None:
+    response = requests.post(
+        f"{url}/api/auth/login", json={"email": "user1@cvat.org", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+
+
+def test_login_errors(url: str) -> None:
+    wrong = requests.post(f"{url}/api/auth/login", json={"username": "user1", "password": "x"})
+    assert wrong.status_code == 400
+    assert wrong.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    missing = requests.post(f"{url}/api/auth/login", json={"username": "user1"})
+    assert missing.status_code == 400
+    assert missing.json() == {"password": ["This field is required."]}
+
+
+def test_token_authentication(url: str) -> None:
+    key = requests.post(
+        f"{url}/api/auth/login", json={"username": "user2", "password": PASSWORD}
+    ).json()["key"]
+    me = requests.get(f"{url}/api/users/self", headers={"Authorization": f"Token {key}"})
+    assert me.status_code == 200
+    assert me.json()["username"] == "user2"
+    bad = requests.get(f"{url}/api/users/self", headers={"Authorization": "Token nope"})
+    assert bad.status_code == 401
+    assert bad.json() == {"detail": "Invalid token."}
+
+
+def test_basic_authentication(url: str) -> None:
+    ok = requests.get(f"{url}/api/users/self", auth=("worker1", PASSWORD))
+    assert ok.status_code == 200
+    assert ok.json()["username"] == "worker1"
+    bad = requests.get(f"{url}/api/users/self", auth=("worker1", "wrong"))
+    assert bad.status_code == 401
+    assert bad.json() == {"detail": "Invalid username/password."}
+
+
+def test_session_unsafe_methods_need_the_csrf_header(url: str) -> None:
+    session = _login(url)
+    assert session.get(f"{url}/api/users/self").status_code == 200
+    missing = session.post(f"{url}/api/projects", json={"name": "csrf"})
+    assert missing.status_code == 403
+    assert missing.json() == {"detail": "CSRF Failed: CSRF token missing."}
+    wrong = session.post(
+        f"{url}/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": "x" * 32}
+    )
+    assert wrong.status_code == 403
+    assert wrong.json() == {"detail": "CSRF Failed: CSRF token incorrect."}
+    csrf = session.cookies["csrftoken"]
+    created = session.post(
+        f"{url}/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": csrf}
+    )
+    assert created.status_code == 201
+    deleted = session.delete(
+        f"{url}/api/projects/{created.json()['id']}", headers={"X-CSRFToken": csrf}
+    )
+    assert deleted.status_code == 204
+
+
+def test_logout_ends_the_session_and_the_token(url: str) -> None:
+    session = _login(url, "user3")
+    key = requests.post(
+        f"{url}/api/auth/login", json={"username": "user3", "password": PASSWORD}
+    ).json()["key"]
+    response = session.post(
+        f"{url}/api/auth/logout", headers={"X-CSRFToken": session.cookies["csrftoken"]}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"detail": "Successfully logged out."}
+    assert session.get(f"{url}/api/users/self").status_code == 401
+    by_token = requests.get(f"{url}/api/users/self", headers={"Authorization": f"Token {key}"})
+    assert by_token.status_code == 401
+
+
+def test_access_tokens_are_read_only_unless_asked(url: str) -> None:
+    owner = requests.Session()
+    owner.auth = ("user4", PASSWORD)
+    created = owner.post(f"{url}/api/auth/access_tokens", json={"name": "ro"})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["read_only"] is True
+    assert body["owner"]["username"] == "user4"
+    secret = body["value"]
+    bearer = {"Authorization": f"Bearer {secret}"}
+
+    assert requests.get(f"{url}/api/users/self", headers=bearer).json()["username"] == "user4"
+    denied = requests.post(f"{url}/api/projects", json={"name": "p"}, headers=bearer)
+    assert denied.status_code == 403
+    assert denied.json() == {"detail": "You do not have permission to perform this action."}
+
+    listed = owner.get(f"{url}/api/auth/access_tokens").json()["results"]
+    assert [token["name"] for token in listed] == ["ro"]
+    assert all("value" not in token for token in listed)
+    retrieved = owner.get(f"{url}/api/auth/access_tokens/{body['id']}").json()
+    assert "value" not in retrieved
+    me = requests.get(f"{url}/api/auth/access_tokens/self", headers=bearer)
+    assert me.json()["id"] == body["id"]
+
+    writable = owner.post(
+        f"{url}/api/auth/access_tokens", json={"name": "rw", "read_only": False}
+    ).json()
+    assert writable["read_only"] is False
+    rw = {"Authorization": f"Bearer {writable['value']}"}
+    project = requests.post(f"{url}/api/projects", json={"name": "by token"}, headers=rw)
+    assert project.status_code == 201
+    assert project.json()["owner"]["username"] == "user4"
+
+    assert owner.delete(f"{url}/api/auth/access_tokens/{body['id']}").status_code == 204
+    revoked = requests.get(f"{url}/api/users/self", headers=bearer)
+    assert revoked.status_code == 401
+    assert revoked.json() == {"detail": "Invalid token."}
+
+
+def test_access_tokens_of_others_are_not_accessible(url: str) -> None:
+    mine = requests.post(
+        f"{url}/api/auth/access_tokens", json={"name": "mine"}, auth=("user5", PASSWORD)
+    ).json()
+    other = requests.get(f"{url}/api/auth/access_tokens/{mine['id']}", auth=("user6", PASSWORD))
+    assert other.status_code in (403, 404)
+    listed = requests.get(f"{url}/api/auth/access_tokens", auth=("user6", PASSWORD)).json()
+    assert mine["id"] not in [token["id"] for token in listed["results"]]
+
+
+def test_access_token_self_needs_a_bearer_token(url: str) -> None:
+    response = requests.get(f"{url}/api/auth/access_tokens/self", auth=("user1", PASSWORD))
+    assert response.status_code == 401
+
+
+def test_access_token_validation(url: str) -> None:
+    response = requests.post(f"{url}/api/auth/access_tokens", json={}, auth=("user1", PASSWORD))
+    assert response.status_code == 400
+    assert response.json() == {"name": ["This field is required."]}

@@ -1,0 +1,298 @@
+"""CRUD of every resource with the real server's side effects: labels created with their
+project/task, inherited project labels, cascading deletes, derived counters, updated_date,
+organization of new objects, validation errors, 404/405 answers."""
+
+from __future__ import annotations
+
+import requests
+
+PASSWORD = "!Q@W#E$R"
+
+
+def _get(session: requests.Session, url: str, **params: str) -> dict:
+    response = session.get(url, params=params)
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body
+
+
+def test_project_with_labels_creates_them(url: str, admin: requests.Session) -> None:
+    project = admin.post(
+        f"{url}/api/projects",
+        json={
+            "name": "animals",
+            "labels": [
+                {"name": "cat", "color": "#112233"},
+                {"name": "pose", "type": "skeleton", "sublabels": [{"name": "head"}]},
+            ],
+        },
+    )
+    assert project.status_code == 201
+    body = project.json()
+    assert body["owner"]["username"] == "admin1"
+    assert body["organization"] is None
+    assert body["tasks"] == {"count": 0, "url": f"{url}/api/tasks?project_id={body['id']}"}
+    labels = _get(admin, f"{url}/api/labels", project_id=str(body["id"]))["results"]
+    assert [label["name"] for label in labels] == ["cat", "pose"]
+    assert labels[0]["color"] == "#112233"
+    assert labels[0]["project_id"] == body["id"]
+    assert [sub["name"] for sub in labels[1]["sublabels"]] == ["head"]
+
+
+def test_task_in_project_inherits_labels_and_organization(url: str, as_user: object) -> None:
+    user1 = as_user("user1")  # type: ignore[operator]
+    org = {"X-Organization": "org1"}
+    project = user1.post(
+        f"{url}/api/projects", json={"name": "in org", "labels": [{"name": "a"}]}, headers=org
+    ).json()
+    assert project["organization"] == 1
+    task = user1.post(
+        f"{url}/api/tasks", json={"name": "child", "project_id": project["id"]}, headers=org
+    )
+    assert task.status_code == 201
+    body = task.json()
+    assert body["project_id"] == project["id"]
+    assert body["project_name"] == "in org"
+    assert body["organization"] == 1
+    assert body["jobs"]["count"] == 0
+    assert body["labels"] == {"url": f"{url}/api/labels?task_id={body['id']}"}
+    labels = _get(user1, f"{url}/api/labels", task_id=str(body["id"]), org="org1")["results"]
+    assert [label["name"] for label in labels] == ["a"]
+    assert labels[0]["project_id"] == project["id"]
+    counted = _get(user1, f"{url}/api/projects/{project['id']}", org="org1")
+    assert counted["tasks"]["count"] == 1
+
+
+def test_new_objects_go_to_the_personal_workspace_without_org(
+    url: str, admin: requests.Session
+) -> None:
+    task = admin.post(f"{url}/api/tasks", json={"name": "solo", "labels": [{"name": "x"}]})
+    assert task.status_code == 201
+    assert task.json()["organization"] is None
+    assert task.json()["organization_id"] is None
+
+
+def test_task_validation_errors(url: str, admin: requests.Session) -> None:
+    no_name = admin.post(f"{url}/api/tasks", json={"labels": [{"name": "x"}]})
+    assert no_name.status_code == 400
+    assert no_name.json() == {"name": ["This field is required."]}
+    no_labels = admin.post(f"{url}/api/tasks", json={"name": "t"})
+    assert no_labels.status_code == 400
+    assert no_labels.json() == {"non_field_errors": ["Label set or project_id must be present"]}
+    blank = admin.post(f"{url}/api/projects", json={"name": ""})
+    assert blank.status_code == 400
+    assert blank.json() == {"name": ["This field may not be blank."]}
+    long_name = admin.post(f"{url}/api/projects", json={"name": "x" * 257})
+    assert long_name.json() == {"name": ["Ensure this field has no more than 256 characters."]}
+    not_json = admin.post(
+        f"{url}/api/projects", data=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 400
+    assert "JSON parse error" in not_json.json()["detail"]
+
+
+def test_patch_updates_fields_and_updated_date(url: str, admin: requests.Session) -> None:
+    before = _get(admin, f"{url}/api/tasks/2")
+    patched = admin.patch(f"{url}/api/tasks/2", json={"name": "renamed", "assignee_id": 3})
+    assert patched.status_code == 200
+    body = patched.json()
+    assert body["name"] == "renamed"
+    assert body["assignee"]["username"] == "user2"
+    assert body["assignee_updated_date"] is not None
+    assert body["updated_date"] > before["updated_date"]
+    jobs = _get(admin, f"{url}/api/jobs", task_id="2")["results"]
+    assert jobs and all(job["task_name"] == "renamed" for job in jobs)
+
+
+def test_renaming_a_project_renames_it_everywhere(url: str, admin: requests.Session) -> None:
+    admin.patch(f"{url}/api/projects/1", json={"name": "P1 renamed"})
+    tasks = _get(admin, f"{url}/api/tasks", project_id="1", page_size="all")["results"]
+    assert tasks and all(task["project_name"] == "P1 renamed" for task in tasks)
+    jobs = _get(admin, f"{url}/api/jobs", project_id="1", page_size="all")["results"]
+    assert jobs and all(job["project_name"] == "P1 renamed" for job in jobs)
+
+
+def test_deleting_a_project_deletes_tasks_jobs_labels(url: str, admin: requests.Session) -> None:
+    project_id = 1
+    tasks = _get(admin, f"{url}/api/tasks", project_id=str(project_id))["results"]
+    jobs = _get(admin, f"{url}/api/jobs", project_id=str(project_id))["results"]
+    labels = _get(admin, f"{url}/api/labels", project_id=str(project_id))["results"]
+    assert tasks and jobs and labels
+    assert admin.delete(f"{url}/api/projects/{project_id}").status_code == 204
+    assert admin.get(f"{url}/api/projects/{project_id}").status_code == 404
+    for task in tasks:
+        assert admin.get(f"{url}/api/tasks/{task['id']}").status_code == 404
+    for job in jobs:
+        assert admin.get(f"{url}/api/jobs/{job['id']}").status_code == 404
+    for label in labels:
+        assert admin.get(f"{url}/api/labels/{label['id']}").status_code == 404
+
+
+def test_deleting_a_task_deletes_jobs_labels_issues(url: str, admin: requests.Session) -> None:
+    issue = _get(admin, f"{url}/api/issues/4")
+    job = _get(admin, f"{url}/api/jobs/{issue['job']}")
+    task_id = job["task_id"]
+    own_labels = _get(admin, f"{url}/api/labels", task_id=str(task_id))["results"]
+    assert admin.delete(f"{url}/api/tasks/{task_id}").status_code == 204
+    assert admin.get(f"{url}/api/jobs/{job['id']}").status_code == 404
+    assert admin.get(f"{url}/api/issues/4").status_code == 404
+    assert _get(admin, f"{url}/api/comments", issue_id="4")["count"] == 0
+    for label in own_labels:
+        if label.get("task_id") == task_id:
+            assert admin.get(f"{url}/api/labels/{label['id']}").status_code == 404
+
+
+def test_unknown_ids_are_404_with_the_model_name(url: str, admin: requests.Session) -> None:
+    for resource, model in (
+        ("tasks", "Task"),
+        ("projects", "Project"),
+        ("jobs", "Job"),
+        ("users", "User"),
+        ("issues", "Issue"),
+        ("comments", "Comment"),
+        ("labels", "Label"),
+        ("organizations", "Organization"),
+        ("memberships", "Membership"),
+    ):
+        response = admin.get(f"{url}/api/{resource}/99999")
+        assert response.status_code == 404
+        assert response.json() == {"detail": f"No {model} matches the given query."}
+
+
+def test_methods_a_resource_lacks_are_405(url: str, admin: requests.Session) -> None:
+    put = admin.put(f"{url}/api/tasks/2", json={"name": "x"})
+    assert put.status_code == 405
+    assert put.json() == {"detail": 'Method "PUT" not allowed.'}
+    assert "PATCH" in put.headers["Allow"]
+    assert admin.post(f"{url}/api/users", json={}).status_code == 405
+    assert admin.post(f"{url}/api/memberships", json={}).status_code == 405
+    assert admin.post(f"{url}/api/labels", json={}).status_code == 405
+
+
+def test_paths_are_matched_as_the_real_router_spells_them(
+    url: str, admin: requests.Session
+) -> None:
+    assert admin.get(f"{url}/api/tasks/").status_code == 404
+    assert admin.get(f"{url}/api/nothing").status_code == 404
+    assert admin.get(f"{url}/api/schema").status_code == 404
+    assert admin.get(f"{url}/api/schema/").status_code == 200
+
+
+def test_jobs_patch_and_ground_truth_jobs(url: str, admin: requests.Session) -> None:
+    staged = admin.patch(f"{url}/api/jobs/63", json={"stage": "acceptance", "state": "completed"})
+    assert staged.status_code == 200
+    assert staged.json()["status"] == "completed"
+    assert _get(admin, f"{url}/api/tasks/35")["jobs"]["completed"] == 1
+    moved = admin.patch(f"{url}/api/jobs/63", json={"stage": "validation"})
+    assert moved.json()["state"] == "new"
+    assert _get(admin, f"{url}/api/tasks/35")["jobs"]["validation"] == 1
+    assigned = admin.patch(f"{url}/api/jobs/63", json={"assignee": 2})
+    assert assigned.json()["assignee"]["username"] == "user1"
+    annotation_job = admin.delete(f"{url}/api/jobs/63")
+    assert annotation_job.status_code == 400
+    assert annotation_job.json() == ["Only ground truth jobs can be removed"]
+    gt = admin.post(
+        f"{url}/api/jobs",
+        json={
+            "type": "ground_truth",
+            "task_id": 35,
+            "frame_selection_method": "manual",
+            "frames": [1],
+        },
+    )
+    assert gt.status_code == 201
+    assert gt.json()["type"] == "ground_truth"
+    assert _get(admin, f"{url}/api/tasks/35")["jobs"]["count"] == 2
+    assert admin.delete(f"{url}/api/jobs/{gt.json()['id']}").status_code == 204
+    assert _get(admin, f"{url}/api/tasks/35")["jobs"]["count"] == 1
+
+
+def test_labels_patch_and_delete(url: str, admin: requests.Session) -> None:
+    renamed = admin.patch(f"{url}/api/labels/3", json={"name": "auto"})
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "auto"
+    sub = admin.patch(f"{url}/api/labels/19", json={"name": "x"})
+    assert sub.status_code == 400
+    assert admin.delete(f"{url}/api/labels/18").status_code == 204
+    assert admin.get(f"{url}/api/labels/19").status_code == 404
+    with_deleted = admin.patch(f"{url}/api/tasks/2", json={"labels": [{"id": 4, "deleted": True}]})
+    assert with_deleted.status_code == 200
+    assert admin.get(f"{url}/api/labels/4").status_code == 404
+    added = admin.patch(f"{url}/api/tasks/2", json={"labels": [{"name": "bus"}]})
+    assert added.status_code == 200
+    names = [label["name"] for label in _get(admin, f"{url}/api/labels", task_id="2")["results"]]
+    assert "bus" in names
+    duplicate = admin.patch(f"{url}/api/tasks/2", json={"labels": [{"name": "bus"}]})
+    assert duplicate.status_code == 400
+
+
+def test_issues_and_comments(url: str, admin: requests.Session) -> None:
+    issue = admin.post(
+        f"{url}/api/issues",
+        json={"job": 63, "frame": 0, "position": [1, 2, 3, 4], "message": "first"},
+    )
+    assert issue.status_code == 201
+    body = issue.json()
+    assert body["comments"]["count"] == 1
+    assert _get(admin, f"{url}/api/jobs/63")["issues"]["count"] == 1
+    comments = _get(admin, f"{url}/api/comments", issue_id=str(body["id"]))["results"]
+    assert [comment["message"] for comment in comments] == ["first"]
+    reply = admin.post(f"{url}/api/comments", json={"issue": body["id"], "message": "second"})
+    assert reply.status_code == 201
+    assert _get(admin, f"{url}/api/issues/{body['id']}")["comments"]["count"] == 2
+    missing = admin.post(f"{url}/api/issues", json={"job": 63})
+    assert missing.status_code == 400
+    assert set(missing.json()) == {"frame", "position", "message"}
+
+
+def test_users_serialization_depends_on_who_asks(url: str, as_user: object) -> None:
+    user1 = as_user("user1")  # type: ignore[operator]
+    me = _get(user1, f"{url}/api/users/self")
+    assert "email" in me and "groups" in me
+    admin = as_user("admin1")  # type: ignore[operator]
+    assert "email" in _get(admin, f"{url}/api/users/3")
+    patched = user1.patch(f"{url}/api/users/2", json={"last_name": "Changed"})
+    assert patched.status_code == 200
+    assert patched.json()["last_name"] == "Changed"
+
+
+def test_organizations_memberships_invitations(url: str, as_user: object) -> None:
+    owner = as_user("user9")  # type: ignore[operator]
+    created = owner.post(f"{url}/api/organizations", json={"slug": "neworg", "name": "New"})
+    assert created.status_code == 201
+    org = created.json()
+    assert org["owner"]["username"] == "user9"
+    again = owner.post(f"{url}/api/organizations", json={"slug": "neworg"})
+    assert again.status_code == 400
+    assert again.json() == {"slug": ["organization with this slug already exists."]}
+    members = _get(owner, f"{url}/api/memberships", org="neworg")["results"]
+    assert [(m["user"]["username"], m["role"]) for m in members] == [("user9", "owner")]
+    invited = owner.post(
+        f"{url}/api/invitations",
+        json={"email": "user10@cvat.org", "role": "worker"},
+        headers={"X-Organization": "neworg"},
+    )
+    assert invited.status_code == 201
+    key = invited.json()["key"]
+    assert invited.json()["organization_info"] == {"id": org["id"], "slug": "neworg"}
+    twice = owner.post(
+        f"{url}/api/invitations",
+        json={"email": "user10@cvat.org", "role": "worker"},
+        headers={"X-Organization": "neworg"},
+    )
+    assert twice.status_code == 400
+    invitee = as_user("user10")  # type: ignore[operator]
+    accepted = invitee.post(f"{url}/api/invitations/{key}/accept")
+    assert accepted.status_code == 200
+    assert accepted.json() == {"organization_slug": "neworg"}
+    members = _get(owner, f"{url}/api/memberships", org="neworg")["results"]
+    assert {m["user"]["username"]: m["is_active"] for m in members} == {
+        "user9": True,
+        "user10": True,
+    }
+    project = owner.post(
+        f"{url}/api/projects", json={"name": "p"}, headers={"X-Organization": "neworg"}
+    ).json()
+    assert owner.delete(f"{url}/api/organizations/{org['id']}").status_code == 204
+    assert owner.get(f"{url}/api/projects/{project['id']}").status_code == 404
+    assert _get(owner, f"{url}/api/invitations", page_size="all")["count"] == 0

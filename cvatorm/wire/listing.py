@@ -46,9 +46,8 @@ class ListRequest:
         return params
 
     def describe(self) -> str:
-        from urllib.parse import urlencode
-
-        return f"GET {self.path}?{urlencode(self.params())}"
+        """``GET /api/tasks?filter={...}&sort=-id&page=1&page_size=500``, unencoded to be read."""
+        return f"GET {self.path}?" + "&".join(f"{k}={v}" for k, v in self.params().items())
 
 
 @dataclass(frozen=True)

@@ -348,17 +348,23 @@ class Model(metaclass=ModelBase):
         self.refresh()
         return self
 
-    def update(self, values: Mapping[str, Any]) -> None:
-        """cvat-sdk's ``entity.update({...})``: PATCH those fields, merge the response.
-
-        Keys are field names (``"assignee"``) or request names (``"assignee_id"``).
+    def update(self: M, values: Mapping[str, Any]) -> M:
+        """cvat-sdk's ``entity.update({...})``: PATCH those fields, merge the response, return
+        ``self``. Keys are field names (``"assignee"``) or request names (``"assignee_id"``);
+        all values are validated before anything is sent.
         """
         names: list[str] = []
-        for key, value in values.items():
-            field = self._field_for_key(key)
-            self._write_field(field, value)
-            names.append(field.name)
+        before = (dict(self._values), set(self._assigned))
+        try:
+            for key, value in values.items():
+                field = self._field_for_key(key)
+                self._write_field(field, value)
+                names.append(field.name)
+        except Exception:
+            self._values, self._assigned = before  # all or nothing
+            raise
         self._update(self._connection(), names)
+        return self
 
     def remove(self) -> None:
         """cvat-sdk's ``entity.remove()``: DELETE the object."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cvatorm.models.base import Model
-from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode
+from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode, ValidationMode
 from cvatorm.models.fields import (
     BooleanField,
     DateTimeField,
@@ -57,7 +57,7 @@ class Task(Model):
     target_storage = StorageField(writable=True, nullable=True)
     source_storage = StorageField(writable=True, nullable=True)
     assignee_updated_date = DateTimeField(nullable=True)
-    validation_mode = StringField(nullable=True)
+    validation_mode = EnumField(ValidationMode, nullable=True)
     consensus_enabled = BooleanField()
     consensus_replicas = IntegerField(writable="create", write_only=True, min_value=0)
 

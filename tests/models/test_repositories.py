@@ -61,3 +61,14 @@ def test_entity_methods(fake: FakeClient) -> None:
     assert fake.methods() == [
         ("GET", "/api/tasks/35"), ("PATCH", "/api/tasks/35"), ("DELETE", "/api/tasks/35"),
     ]
+
+
+def test_update_is_all_or_nothing_and_returns_the_entity(fake: FakeClient) -> None:
+    data = asset_object("tasks", id=35)
+    fake.on("PATCH", "/api/tasks/35", {**data, "subset": "val"})
+    task = Task._from_wire(dict(data), client=fake)
+    with pytest.raises(ValidationError):
+        task.update({"name": "fine", "segment_size": 3})  # create-only: refused
+    assert task.dirty_fields == () and task.name == data["name"]
+    assert task.update({"subset": "val"}) is task
+    assert fake.calls[0].json == {"subset": "val"}

@@ -8,8 +8,10 @@ so they are applied here, around the app).
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from cvatorm.testing.faults import Fault, Faults
 from cvatorm.testing.messages import Headers, Request, Response
 
 SERVER_HEADER = "nginx"
+
+log = logging.getLogger("cvatorm.testing")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,13 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
     local: LocalCVAT
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, injected resets) are normal here; log the rest."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        log.exception("LocalCVAT: error while serving %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,115 @@
+"""Background requests: backup exports answer 202 {"rq_id"}, move through queued/started/
+finished, and finish with a downloadable zip; failures can be injected; queued requests can be
+held and cancelled; requests are listed per user."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from typing import Any
+
+import pytest
+import requests
+
+from cvatorm.testing import LocalCVAT
+
+
+def _wait(session: requests.Session, url: str, rq_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        body: dict[str, Any] = session.get(f"{url}/api/requests/{rq_id}").json()
+        if body["status"] in ("finished", "failed"):
+            return body
+        time.sleep(0.02)
+    raise AssertionError(f"{rq_id} never finished")
+
+
+def test_task_backup_export_finishes_with_a_zip(url: str, admin: requests.Session) -> None:
+    started = admin.post(f"{url}/api/tasks/2/backup/export")
+    assert started.status_code == 202
+    rq_id = started.json()["rq_id"]
+    assert rq_id == "action=export&target=task&target_id=2&subresource=backup&user_id=1"
+    done = _wait(admin, url, rq_id)
+    assert done["status"] == "finished"
+    assert done["progress"] == 1.0
+    assert done["operation"]["type"] == "export:backup"
+    assert done["operation"]["task_id"] == 2
+    assert done["owner"] == {"id": 1, "username": "admin1"}
+    assert done["result_url"].startswith(f"{url}/api/tasks/2/backup/download?rq_id=")
+    download = admin.get(done["result_url"])
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert set(archive.namelist()) == {"task.json", "annotations.json"}
+    manifest = json.loads(archive.read("task.json"))
+    assert manifest["name"] == admin.get(f"{url}/api/tasks/2").json()["name"]
+
+
+def test_project_backup_contains_its_tasks(url: str, admin: requests.Session) -> None:
+    rq_id = admin.post(f"{url}/api/projects/1/backup/export").json()["rq_id"]
+    done = _wait(admin, url, rq_id)
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(done["result_url"]).content))
+    names = archive.namelist()
+    assert "project.json" in names
+    tasks = admin.get(f"{url}/api/tasks", params={"project_id": 1}).json()["count"]
+    assert sum(1 for name in names if name.endswith("/task.json")) == tasks
+
+
+def test_export_filename_parameter(url: str, admin: requests.Session) -> None:
+    rq_id = admin.post(f"{url}/api/tasks/2/backup/export", params={"filename": "mine.zip"}).json()[
+        "rq_id"
+    ]
+    done = _wait(admin, url, rq_id)
+    disposition = admin.get(done["result_url"]).headers["Content-Disposition"]
+    assert 'filename="mine.zip"' in disposition
+
+
+def test_export_of_unknown_or_invisible_objects(url: str, admin: requests.Session) -> None:
+    assert admin.post(f"{url}/api/tasks/99999/backup/export").status_code == 404
+    outsider = requests.Session()
+    outsider.auth = ("lonely_user", "!Q@W#E$R")
+    assert outsider.post(f"{url}/api/tasks/2/backup/export").status_code == 403
+
+
+def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Session) -> None:
+    rq_id = admin.post(f"{url}/api/tasks/2/backup/export").json()["rq_id"]
+    _wait(admin, url, rq_id)
+    listed = admin.get(f"{url}/api/requests").json()
+    assert rq_id in [item["id"] for item in listed["results"]]
+    by_task = admin.get(f"{url}/api/requests", params={"task_id": 2, "status": "finished"})
+    assert {item["operation"]["task_id"] for item in by_task.json()["results"]} == {2}
+    other = requests.Session()
+    other.auth = ("user1", "!Q@W#E$R")
+    assert other.get(f"{url}/api/requests").json()["count"] == 0
+    assert other.get(f"{url}/api/requests/{rq_id}").status_code == 404
+
+
+@pytest.mark.local_only
+def test_injected_failure_is_reported(server: LocalCVAT, url: str, admin: requests.Session) -> None:
+    server.background.fail_next(message="disk full", operation="export:backup")
+    rq_id = admin.post(f"{url}/api/tasks/2/backup/export").json()["rq_id"]
+    failed = _wait(admin, url, rq_id)
+    assert failed["status"] == "failed"
+    assert failed["message"] == "disk full"
+    assert "result_url" not in failed
+    retried = admin.post(f"{url}/api/tasks/2/backup/export").json()["rq_id"]
+    assert _wait(admin, url, retried)["status"] == "finished"
+
+
+@pytest.mark.local_only
+def test_paused_requests_stay_queued_conflict_and_can_be_cancelled(
+    server: LocalCVAT, url: str, admin: requests.Session
+) -> None:
+    server.background.pause()
+    try:
+        rq_id = admin.post(f"{url}/api/tasks/2/backup/export").json()["rq_id"]
+        assert admin.get(f"{url}/api/requests/{rq_id}").json()["status"] == "queued"
+        again = admin.post(f"{url}/api/tasks/2/backup/export")
+        assert again.status_code == 409
+        not_ready = admin.get(f"{url}/api/tasks/2/backup/download", params={"rq_id": rq_id})
+        assert not_ready.status_code == 400
+        assert admin.post(f"{url}/api/requests/{rq_id}/cancel").status_code == 200
+        assert admin.get(f"{url}/api/requests/{rq_id}").status_code == 404
+    finally:
+        server.background.resume()

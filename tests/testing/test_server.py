@@ -1,0 +1,159 @@
+"""LocalCVAT as an HTTP server: lifecycle, keep-alive, concurrency, seeds, about and schema."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from cvatorm.testing import LocalCVAT
+from cvatorm.testing.__main__ import main
+
+PASSWORD = "!Q@W#E$R"
+
+
+def test_about_reports_a_2_64_server(url: str, admin: requests.Session) -> None:
+    response = admin.get(f"{url}/api/server/about")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/vnd.cvat+json"
+    body = response.json()
+    assert body["version"].startswith("2.64.")
+    assert body["name"] == "Computer Vision Annotation Tool"
+
+
+def test_schema_is_yaml_by_default_and_json_on_request(url: str, admin: requests.Session) -> None:
+    yaml_doc = admin.get(f"{url}/api/schema/")
+    assert yaml_doc.headers["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert yaml_doc.text.startswith("openapi: 3.0.3")
+    by_format = admin.get(f"{url}/api/schema/", params={"format": "json"})
+    assert by_format.headers["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert by_format.json()["info"]["version"].startswith("2.64")
+    by_accept = admin.get(f"{url}/api/schema/", headers={"Accept": "application/json"})
+    assert by_accept.headers["Content-Type"] == "application/json"
+    assert by_accept.json() == by_format.json()
+    refused = admin.get(f"{url}/api/schema/", headers={"Accept": "text/csv"})
+    assert refused.status_code == 406
+
+
+@pytest.mark.local_only
+def test_keep_alive_serves_many_requests_on_one_connection(server: LocalCVAT) -> None:
+    connection = http.client.HTTPConnection(server.host, server.port)
+    headers = {"Authorization": "Basic YWRtaW4xOiFRQFcjRSRS"}  # admin1:!Q@W#E$R
+    sockets = set()
+    for _ in range(5):
+        connection.request("GET", "/api/users/self", headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["username"] == "admin1"
+        sockets.add(id(connection.sock))
+    assert len(sockets) == 1
+    connection.close()
+
+
+@pytest.mark.local_only
+def test_concurrent_clients(url: str) -> None:
+    def work(index: int) -> int:
+        with requests.Session() as session:
+            session.auth = ("admin1", PASSWORD)
+            created = session.post(f"{url}/api/projects", json={"name": f"c{index}"})
+            return int(created.json()["id"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(work, range(24)))
+    assert len(set(ids)) == 24
+
+
+@pytest.mark.local_only
+def test_empty_server_has_only_admin1() -> None:
+    with LocalCVAT(data="empty") as empty:
+        session = requests.Session()
+        session.auth = ("admin1", PASSWORD)
+        users = session.get(f"{empty.url}/api/users").json()
+        assert [user["username"] for user in users["results"]] == ["admin1"]
+        assert session.get(f"{empty.url}/api/tasks").json()["count"] == 0
+        task = session.post(f"{empty.url}/api/tasks", json={"name": "t", "labels": [{"name": "a"}]})
+        assert task.status_code == 201
+        assert task.json()["id"] == 1
+
+
+@pytest.mark.local_only
+def test_seed_from_a_folder(tmp_path: Path) -> None:
+    users = {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "date_joined": "2024-01-01T00:00:00Z",
+                "email": "boss@example.com",
+                "first_name": "B",
+                "groups": ["admin"],
+                "has_analytics_access": True,
+                "id": 7,
+                "is_active": True,
+                "is_staff": True,
+                "is_superuser": True,
+                "last_login": None,
+                "last_name": "C",
+                "url": "http://localhost:8080/api/users/7",
+                "username": "boss",
+            }
+        ],
+    }
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    with LocalCVAT(data=tmp_path) as custom:
+        me = requests.get(f"{custom.url}/api/users/self", auth=("boss", PASSWORD))
+        assert me.status_code == 200
+        assert me.json()["url"] == f"{custom.url}/api/users/7"
+
+
+@pytest.mark.local_only
+def test_start_stop_and_restart() -> None:
+    local = LocalCVAT(data="empty")
+    with pytest.raises(RuntimeError):
+        _ = local.url
+    local.start()
+    first = local.url
+    assert requests.get(f"{first}/api/server/about", auth=("admin1", PASSWORD)).ok
+    local.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{first}/api/server/about", timeout=2)
+    local.start()
+    assert requests.get(f"{local.url}/api/server/about", auth=("admin1", PASSWORD)).ok
+    local.stop()
+
+
+@pytest.mark.local_only
+def test_command_line_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
+    stop = threading.Event()
+    result: list[int] = []
+    thread = threading.Thread(
+        target=lambda: result.append(main(["--port", "0", "--data", "empty"], stop=stop))
+    )
+    thread.start()
+    try:
+        for _ in range(200):
+            out = capsys.readouterr().out
+            if "serving at" in out:
+                break
+            stop.wait(0.02)
+        served = out.split("serving at ")[1].split()[0]
+        about = requests.get(f"{served}/api/server/about", auth=("admin1", PASSWORD))
+        assert about.status_code == 200
+    finally:
+        stop.set()
+        thread.join()
+    assert result == [0]
+
+
+@pytest.mark.local_only
+def test_command_line_reports_a_busy_port(
+    server: LocalCVAT, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--port", str(server.port)], stop=threading.Event()) == 1
+    assert "cannot listen" in capsys.readouterr().err

@@ -13,6 +13,7 @@ reverse relations, which field of the related model is compared (``remote_field`
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from cvatorm.exceptions import ValidationError
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ForwardRelation", "LabelsRelation", "Relation", "ReverseRelation"]
 
 
-class Relation:
+class Relation(abc.ABC):
     """What both kinds share: a name, the owner model, and the related model by resource."""
 
     kind: ClassVar[Literal["forward", "reverse"]]
@@ -45,9 +46,9 @@ class Relation:
         return registry[self._related]
 
     @property
+    @abc.abstractmethod
     def local_field(self) -> str:
         """The wire key on this model's objects that the relation is computed from."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         owner = getattr(self, "model", None)

@@ -46,7 +46,13 @@ __all__ = [
     "FieldSpec",
     "ListSpec",
     "StoreLike",
+    "detail_filter",
+    "label_parent",
     "list_response",
+    "ordering_for",
+    "page_size_for",
+    "paginate",
+    "search_terms",
     "server_error",
 ]
 
@@ -674,6 +680,27 @@ def paginate(
 # --------------------------------------------------------------------------------------------
 # the list endpoint
 # --------------------------------------------------------------------------------------------
+
+
+def detail_filter(
+    resource: str, obj: Obj, query: Mapping[str, str], *, store: StoreLike
+) -> bool:
+    """Whether ``GET /api/<resource>/<id>?<query>`` finds ``obj``.
+
+    DRF's ``get_object`` runs the same filter backends as the list (simple filters, search,
+    JSON Logic; not the organization backend, which skips detail views), so a retrieve, update
+    or delete with a non-matching filter is a 404 and a bad filter the same 400 as on the list.
+    """
+    spec = RESOURCES.get(resource)
+    if spec is None:
+        return True
+    rel = Related(store)
+    rows = _simple_filters(spec, [obj], query, rel)
+    rows = _search(spec, rows, query.get("search", ""), rel)
+    predicate = _json_logic(spec, query.get("filter", ""), rel)
+    if predicate is not None:
+        rows = [row for row in rows if predicate(row)]
+    return bool(rows)
 
 
 def list_response(

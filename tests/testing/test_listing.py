@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cvatorm.testing.errors import HttpError
-from cvatorm.testing.listing import RESOURCES, list_response, search_terms
+from cvatorm.testing.listing import RESOURCES, detail_filter, list_response, search_terms
 
 DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
 SCHEMA = DATA / "schema.yml"
@@ -684,3 +684,16 @@ def test_error_precedence_follows_the_filter_backends(store: SeedStore) -> None:
     assert error(store, "tasks", filter=bad_filter, page="99")[1] == [
         "filter: 'nope' term is not supported"
     ]
+
+
+def test_detail_lookups_apply_the_same_filters(store: SeedStore) -> None:
+    task = store.get("tasks", 31)
+    assert task is not None
+    assert detail_filter("tasks", task, {}, store=store)
+    assert detail_filter("tasks", task, {"owner": "user1", "org": "org2"}, store=store)
+    assert not detail_filter("tasks", task, {"owner": "user2"}, store=store)
+    assert not detail_filter("tasks", task, {"search": "honeypots"}, store=store)
+    assert detail_filter("tasks", task, {"filter": flt({"==": [{"var": "id"}, 31]})}, store=store)
+    with pytest.raises(HttpError) as caught:
+        detail_filter("tasks", task, {"filter": "{"}, store=store)
+    assert caught.value.status == 400

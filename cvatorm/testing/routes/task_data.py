@@ -1,0 +1,266 @@
+"""``POST /api/tasks/<id>/data/``: attach media to a task, by every protocol the real server has.
+
+The upload itself (single request, ``Upload-Start``/``Upload-Multiple``/TUS/``Upload-Finish``)
+is :mod:`cvatorm.testing.tus`; this module is what happens at the end: the ``DataRequest``
+parameters are validated, and a background request (``action=create&target=task``) turns the
+uploaded files into frames and the task's jobs, as the real server's ``task.create_thread``.
+Frames are ordered by ``upload_file_order`` when given, else by ``sorting_method``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from cvatorm.testing import media, tus
+from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
+from cvatorm.testing.errors import HttpError
+from cvatorm.testing.messages import Response
+from cvatorm.testing.routes.common import get_checked
+from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.store import Store, now_iso
+
+_SORTING = ("lexicographical", "natural", "predefined", "random")
+
+
+def data_params(ctx: Context) -> dict[str, Any]:
+    """The ``DataRequest`` fields of this request: JSON, form-encoded or multipart fields."""
+    content_type = (ctx.request.headers.get_header("content-type") or "").split(";")[0].strip()
+    if content_type == "multipart/form-data":
+        fields, _ = tus.multipart(ctx)
+        return dict(fields)
+    body = ctx.request.json()
+    if not isinstance(body, dict):
+        raise HttpError(400, {"non_field_errors": ["Invalid data. Expected a dictionary."]})
+    return body
+
+
+def _validated(params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("image_quality") in (None, ""):
+        raise HttpError(400, {"image_quality": ["This field is required."]})
+    quality = tus.as_int(params.get("image_quality"), "image_quality", 70)
+    if not 0 <= quality <= 100:
+        raise HttpError(400, {"image_quality": ["Ensure this value is between 0 and 100."]})
+    sorting = str(params.get("sorting_method") or "lexicographical")
+    if sorting not in _SORTING:
+        raise HttpError(400, {"sorting_method": [f'"{sorting}" is not a valid choice.']})
+    chunk_size = tus.as_int(params.get("chunk_size"), "chunk_size", 0)
+    if chunk_size < 0:
+        raise HttpError(400, {"chunk_size": ["Ensure this value is greater than or equal to 0."]})
+    order = params.get("upload_file_order") or []
+    if not isinstance(order, list):
+        raise HttpError(400, {"upload_file_order": ["Expected a list of items."]})
+    return {
+        "image_quality": quality,
+        "sorting_method": sorting,
+        "chunk_size": chunk_size,
+        "upload_file_order": [str(name) for name in order],
+        "start_frame": tus.as_int(params.get("start_frame"), "start_frame", 0),
+        "stop_frame": tus.as_int(params.get("stop_frame"), "stop_frame", -1),
+        "frame_filter": str(params.get("frame_filter") or ""),
+        "server_files": list(params.get("server_files") or []),
+        "remote_files": list(params.get("remote_files") or []),
+    }
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _ordered(files: tus.Files, params: dict[str, Any]) -> tus.Files:
+    order: list[str] = params["upload_file_order"]
+    if order:
+        by_name = {name: data for name, data in files}
+        missing = [name for name in order if name not in by_name]
+        if missing:
+            raise BackgroundFailure(f"Some files were not uploaded: {', '.join(missing)}")
+        return [(name, by_name[name]) for name in order]
+    method = params["sorting_method"]
+    if method == "lexicographical":
+        return sorted(files, key=lambda item: item[0])
+    if method == "natural":
+        return sorted(files, key=lambda item: _natural_key(item[0]))
+    if method == "random":
+        shuffled = list(files)
+        random.shuffle(shuffled)
+        return shuffled
+    return list(files)
+
+
+def _step(frame_filter: str) -> int:
+    match = re.fullmatch(r"step=(\d+)", frame_filter.strip()) if frame_filter else None
+    if frame_filter and match is None:
+        raise BackgroundFailure(f"Invalid frame filter: {frame_filter!r} (expected step=N)")
+    return max(int(match.group(1)), 1) if match else 1
+
+
+def _chunk_size(requested: int, frame: media.Frame) -> int:
+    """The real server's default: 36 frames of 1920x1080, scaled by area, within 2..72."""
+    if requested:
+        return requested
+    area = max(frame.width * frame.height, 1)
+    return max(2, min(72, 36 * 1920 * 1080 // area))
+
+
+def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> None:
+    segment = task.get("segment_size") or size
+    overlap = task.get("overlap") or 0
+    stamp = now_iso()
+    start = 0
+    while start < size:
+        stop = min(start + segment - 1, size - 1)
+        job_id = store.next_id("jobs")
+        store.put(
+            "jobs",
+            {
+                "assignee": None,
+                "assignee_updated_date": None,
+                "bug_tracker": task.get("bug_tracker") or "",
+                "consensus_replicas": 0,
+                "created_date": stamp,
+                "data_chunk_size": chunk,
+                "data_compressed_chunk_type": "imageset",
+                "data_original_chunk_type": "imageset",
+                "dimension": "2d",
+                "frame_count": stop - start + 1,
+                "guide_id": None,
+                "id": job_id,
+                "issues": {},
+                "labels": {},
+                "mode": "annotation",
+                "organization": task.get("organization"),
+                "parent_job_id": None,
+                "project_id": task.get("project_id"),
+                "project_name": task.get("project_name"),
+                "replicas_count": 0,
+                "source_storage": dict(task["source_storage"])
+                if task.get("source_storage")
+                else None,
+                "stage": "annotation",
+                "start_frame": start,
+                "state": "new",
+                "status": "annotation",
+                "stop_frame": stop,
+                "target_storage": dict(task["target_storage"])
+                if task.get("target_storage")
+                else None,
+                "task_id": task["id"],
+                "task_name": task["name"],
+                "type": "annotation",
+                "updated_date": stamp,
+                "url": "",
+            },
+        )
+        if stop >= size - 1:
+            break
+        start = stop + 1 - overlap if overlap < segment else stop + 1
+
+
+def attach_frames(
+    store: Store,
+    task_id: int,
+    frames: list[media.Frame],
+    *,
+    chunk_size: int,
+    quality: int,
+    frame_filter: str = "",
+) -> None:
+    """Give a task its frames and jobs (the end of task creation; also used by backups)."""
+    task = store.get("tasks", task_id)
+    if task is None:
+        raise BackgroundFailure(f"Task {task_id} was deleted")
+    if not frames:
+        raise BackgroundFailure("No media data found")
+    chunk = _chunk_size(chunk_size, frames[0])
+    data = media.attach(
+        store, task_id, frames, chunk_size=chunk, quality=quality, frame_filter=frame_filter
+    )
+    with store.transaction():
+        _make_jobs(store, task, len(frames), chunk)
+        store.update(
+            "tasks",
+            task_id,
+            {
+                "data": data.data_id,
+                "size": len(frames),
+                "mode": "annotation",
+                "data_chunk_size": chunk,
+                "data_compressed_chunk_type": "imageset",
+                "data_original_chunk_type": "imageset",
+                "data_cloud_storage_id": None,
+                "image_quality": quality,
+                "segment_size": task.get("segment_size") or len(frames),
+                "overlap": task.get("overlap") or 0,
+                "updated_date": now_iso(),
+            },
+        )
+
+
+def _creation_work(store: Store, task_id: int, files: tus.Files, params: dict[str, Any]) -> Any:
+    def work(request: BackgroundRequest) -> Outcome:
+        if params["server_files"]:
+            raise BackgroundFailure("LocalCVAT has no shared storage: upload local files")
+        if params["remote_files"]:
+            raise BackgroundFailure("LocalCVAT does not download remote files")
+        if not files:
+            raise BackgroundFailure("No media data found")
+        try:
+            frames = media.make_frames(_ordered(files, params))
+        except media.NotAnImage as error:
+            raise BackgroundFailure(str(error)) from None
+        except ValueError as error:  # a broken zip archive
+            raise BackgroundFailure(f"Cannot read the uploaded files: {error}") from None
+        stop = params["stop_frame"]
+        last = len(frames) - 1 if stop < 0 else min(stop, len(frames) - 1)
+        frames = frames[params["start_frame"] : last + 1 : _step(params["frame_filter"])]
+        attach_frames(
+            store,
+            task_id,
+            frames,
+            chunk_size=params["chunk_size"],
+            quality=params["image_quality"],
+            frame_filter=params["frame_filter"],
+        )
+        return Outcome()
+
+    return work
+
+
+def create_data(ctx: Context) -> Response:
+    task = get_checked(ctx, "tasks", "upload:data")
+    if task.get("data") is not None:
+        raise HttpError(400, "Adding more data is not supported")
+    return tus.handle_post(ctx, f"tasks/{task['id']}/data", _finish)
+
+
+def _finish(ctx: Context, files: tus.Files) -> Response:
+    task = get_checked(ctx, "tasks", "upload:data")
+    params = _validated(data_params(ctx))
+    rq_id = f"action=create&target=task&target_id={task['id']}"
+    existing = ctx.app.background.get(rq_id)
+    if existing is not None and existing.active:
+        raise HttpError(409, "Task data is already being created")
+    operation = {
+        "type": "create:task",
+        "target": "task",
+        "project_id": task.get("project_id"),
+        "task_id": task["id"],
+        "job_id": None,
+        "format": None,
+        "function_id": None,
+    }
+    work = _creation_work(ctx.app.store, task["id"], files, params)
+    ctx.app.background.submit(rq_id, operation, ctx.user, work)
+    return tus.rq_response(rq_id)
+
+
+def data_chunk(ctx: Context) -> Response:
+    task = get_checked(ctx, "tasks", "upload:data")
+    return tus.handle_chunk(ctx, f"tasks/{task['id']}/data")
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/api/tasks/{id}/data/", create_data)
+    router.add("HEAD", "/api/tasks/{id}/data/{file_id}", data_chunk)
+    router.add("PATCH", "/api/tasks/{id}/data/{file_id}", data_chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cvatorm.testing.routes import (
     auth,
+    frames,
     issues,
     jobs,
     labels,
@@ -11,6 +12,7 @@ from cvatorm.testing.routes import (
     projects,
     requests,
     server_info,
+    task_data,
     tasks,
     users,
 )
@@ -27,6 +29,8 @@ _MODULES = (
     labels,
     issues,
     requests,
+    frames,
+    task_data,
 )
 
 

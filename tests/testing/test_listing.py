@@ -1,13 +1,12 @@
 """The list engine of LocalCVAT against what CVAT 2.64 does, on the seed data (the assets).
 
-Expected results are computed here from the raw seed JSON with plain Python, independently of the
+Expected results are computed here from the seeded objects with plain Python, independently of the
 engine's field tables, or are facts of the seed data spelled out by hand.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 import json
 import re
@@ -19,6 +18,8 @@ import pytest
 
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.listing import RESOURCES, detail_filter, list_response, search_terms
+from cvatorm.testing.seed import populate
+from cvatorm.testing.store import Store
 
 DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
 SCHEMA = DATA / "schema.yml"
@@ -27,58 +28,37 @@ BASE = "http://testserver"
 Obj = dict[str, Any]
 
 
-class SeedStore:
-    """A read-only store over the seed JSON files (``all``/``get`` as the core Store has)."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, list[Obj]] = {}
-        for name in RESOURCES:
-            document = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-            self.tables[name] = document["results"]
-        self.sublabels: list[Obj] = []
-        for label in self.tables["labels"]:
-            self.sublabels.extend(label.get("sublabels") or [])
-
-    def all(self, resource: str) -> list[Obj]:
-        return copy.deepcopy(self.tables[resource])
-
-    def get(self, resource: str, key: int | str) -> Obj | None:
-        field = "key" if resource == "invitations" else "id"
-        rows = self.tables[resource] + (self.sublabels if resource == "labels" else [])
-        for row in rows:
-            if row.get(field) == key:
-                return copy.deepcopy(row)
-        return None
-
-
 @pytest.fixture(scope="module")
-def store() -> SeedStore:
-    return SeedStore()
+def store() -> Store:
+    """The test server's own store, seeded with the assets (never changed by these tests)."""
+    seeded = Store(BASE)
+    populate(seeded, "assets")
+    return seeded
 
 
-def raw(store: SeedStore, resource: str) -> list[Obj]:
+def raw(store: Store, resource: str) -> list[Obj]:
     return store.all(resource)
 
 
-def listing(store: SeedStore, resource: str, **query: str) -> dict[str, Any]:
+def listing(store: Store, resource: str, **query: str) -> dict[str, Any]:
     return list_response(
         resource, store.all(resource), query, store=store, base_url=BASE, path=f"/api/{resource}"
     )
 
 
-def ids(store: SeedStore, resource: str, **query: str) -> list[Any]:
+def ids(store: Store, resource: str, **query: str) -> list[Any]:
     query.setdefault("page_size", "all")
     key = "key" if resource == "invitations" else "id"
     return [obj[key] for obj in listing(store, resource, **query)["results"]]
 
 
-def error(store: SeedStore, resource: str, **query: str) -> tuple[int, Any]:
+def error(store: Store, resource: str, **query: str) -> tuple[int, Any]:
     with pytest.raises(HttpError) as caught:
         listing(store, resource, **query)
     return caught.value.status, caught.value.body
 
 
-def where(store: SeedStore, resource: str, test: Callable[[Obj], bool]) -> list[int]:
+def where(store: Store, resource: str, test: Callable[[Obj], bool]) -> list[int]:
     """Ids of the seed objects passing ``test``, newest first (the default order)."""
     return sorted((obj["id"] for obj in raw(store, resource) if test(obj)), reverse=True)
 
@@ -157,17 +137,17 @@ def test_default_orderings() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_equality_on_owner_compares_the_username(store: SeedStore) -> None:
+def test_equality_on_owner_compares_the_username(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"==": [{"var": "owner"}, "user1"]}))
     assert got == [31, 8, 6, 5, 2]
     assert got == where(store, "tasks", lambda t: username(t, "owner") == "user1")
 
 
-def test_equality_is_case_sensitive(store: SeedStore) -> None:
+def test_equality_is_case_sensitive(store: Store) -> None:
     assert ids(store, "tasks", filter=flt({"==": [{"var": "owner"}, "USER1"]})) == []
 
 
-def test_and_or_not(store: SeedStore) -> None:
+def test_and_or_not(store: Store) -> None:
     rule = {
         "and": [
             {"or": [{"==": [{"var": "owner"}, "user1"]}, {"==": [{"var": "owner"}, "user2"]}]},
@@ -183,13 +163,13 @@ def test_and_or_not(store: SeedStore) -> None:
     assert 6 not in expected  # task3 is the 3d one
 
 
-def test_double_negation_is_the_rule_itself(store: SeedStore) -> None:
+def test_double_negation_is_the_rule_itself(store: Store) -> None:
     rule = {"==": [{"var": "project_id"}, 17]}
     assert ids(store, "tasks", filter=flt({"!!": rule})) == ids(store, "tasks", filter=flt(rule))
     assert ids(store, "tasks", filter=flt(rule)) == [33, 32]
 
 
-def test_not_includes_rows_where_the_column_is_null(store: SeedStore) -> None:
+def test_not_includes_rows_where_the_column_is_null(store: Store) -> None:
     """Django's negation of a nullable join is the exact complement."""
     rule = {"!": {"==": [{"var": "assignee"}, "worker2"]}}
     expected = where(store, "tasks", lambda t: username(t, "assignee") != "worker2")
@@ -206,23 +186,23 @@ def test_not_includes_rows_where_the_column_is_null(store: SeedStore) -> None:
         (">=", lambda value: value >= 20),
     ],
 )
-def test_number_comparisons(store: SeedStore, op: str, test: Callable[[int], bool]) -> None:
+def test_number_comparisons(store: Store, op: str, test: Callable[[int], bool]) -> None:
     got = ids(store, "tasks", filter=flt({op: [{"var": "id"}, 20]}))
     assert got == where(store, "tasks", lambda t: test(t["id"]))
 
 
-def test_float_bounds_round_like_django(store: SeedStore) -> None:
+def test_float_bounds_round_like_django(store: Store) -> None:
     """IntegerFieldFloatRounding: ``< 20.5`` is ``< 21``; ``<= 20.5`` truncates to ``<= 20``."""
     assert 20 in ids(store, "tasks", filter=flt({"<": [{"var": "id"}, 20.5]}))
     assert ids(store, "tasks", filter=flt({"<=": [{"var": "id"}, 20.5]}))[0] == 20
 
 
-def test_between(store: SeedStore) -> None:
+def test_between(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"<=": [20, {"var": "id"}, 25]}))
     assert got == [25, 24, 23, 22, 21, 20]
 
 
-def test_datetimes_compare_as_datetimes(store: SeedStore) -> None:
+def test_datetimes_compare_as_datetimes(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({">": [{"var": "updated_date"}, "2025-01-01"]}))
     assert got == [35, 34, 33, 32, 31, 30]
     exact = ids(
@@ -237,7 +217,7 @@ def test_datetimes_compare_as_datetimes(store: SeedStore) -> None:
     assert offset == [35]
 
 
-def test_in_membership(store: SeedStore) -> None:
+def test_in_membership(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"in": [{"var": "project_id"}, [1, 2, 17]]}))
     assert got == [33, 32, 11, 9]
     assert ids(store, "tasks", filter=flt({"in": [{"var": "project_id"}, []]})) == []
@@ -245,25 +225,25 @@ def test_in_membership(store: SeedStore) -> None:
     assert ids(store, "tasks", filter=flt({"in": [{"var": "assignee"}, [None]]})) == []
 
 
-def test_in_substring_is_case_sensitive(store: SeedStore) -> None:
+def test_in_substring_is_case_sensitive(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"in": ["honeypots", {"var": "name"}]}))
     assert got == [33, 30, 29]
     assert ids(store, "tasks", filter=flt({"in": ["HONEYPOTS", {"var": "name"}]})) == []
 
 
-def test_in_substring_on_a_related_name(store: SeedStore) -> None:
+def test_in_substring_on_a_related_name(store: Store) -> None:
     got = ids(store, "jobs", filter=flt({"in": ["project", {"var": "project_name"}]}))
     expected = where(store, "jobs", lambda j: "project" in (j["project_name"] or ""))
     assert got == expected and got
 
 
-def test_equality_with_null_is_is_null(store: SeedStore) -> None:
+def test_equality_with_null_is_is_null(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"==": [{"var": "assignee"}, None]}))
     assert got == where(store, "tasks", lambda t: t["assignee"] is None)
     assert len(got) == 20
 
 
-def test_bare_var_means_not_null(store: SeedStore) -> None:
+def test_bare_var_means_not_null(store: Store) -> None:
     got = ids(store, "tasks", filter=flt({"var": "assignee"}))
     assert got == [27, 26, 17, 13, 11, 9, 8, 7, 5, 2]
     assert ids(store, "jobs", filter=flt({"var": "parent_job_id"})) == where(
@@ -271,13 +251,13 @@ def test_bare_var_means_not_null(store: SeedStore) -> None:
     )
 
 
-def test_bare_var_names_a_model_column_not_a_filter_field(store: SeedStore) -> None:
+def test_bare_var_names_a_model_column_not_a_filter_field(store: Store) -> None:
     """``{"var": x}`` builds ``x__isnull`` without the lookup mapping: ``project_name`` is no
     Task column, a Django FieldError (500) on the real server."""
     assert error(store, "tasks", filter=flt({"var": "project_name"})) == SERVER_ERROR
 
 
-def test_filters_on_related_names_use_the_related_object(store: SeedStore) -> None:
+def test_filters_on_related_names_use_the_related_object(store: Store) -> None:
     assert ids(store, "jobs", filter=flt({"==": [{"var": "task_name"}, "task1"]})) == [10]
     got = ids(store, "tasks", filter=flt({"==": [{"var": "project_name"}, "project 4"]}))
     assert got == [33, 32]
@@ -289,7 +269,7 @@ def test_filters_on_related_names_use_the_related_object(store: SeedStore) -> No
     )
 
 
-def test_boolean_filter_fields(store: SeedStore) -> None:
+def test_boolean_filter_fields(store: Store) -> None:
     assert ids(store, "issues", filter=flt({"==": [{"var": "resolved"}, True]})) == [1]
     assert ids(store, "users", filter=flt({"==": [{"var": "is_active"}, False]})) == []
 
@@ -318,12 +298,12 @@ def test_boolean_filter_fields(store: SeedStore) -> None:
         ([], ["filter shouldn't be empty"]),
     ],
 )
-def test_filter_errors_are_the_real_400s(store: SeedStore, rules: Any, body: list[str]) -> None:
+def test_filter_errors_are_the_real_400s(store: Store, rules: Any, body: list[str]) -> None:
     assert error(store, "tasks", filter=flt(rules)) == (400, body)
 
 
 @pytest.mark.parametrize("text", ['{"==": [', "owner=user1", "   ", "{'==': 1}"])
-def test_malformed_json_is_a_400(store: SeedStore, text: str) -> None:
+def test_malformed_json_is_a_400(store: Store, text: str) -> None:
     assert error(store, "tasks", filter=text) == (400, ["filter: Json syntax should be used"])
 
 
@@ -342,12 +322,12 @@ def test_malformed_json_is_a_400(store: SeedStore, text: str) -> None:
         "owner",
     ],
 )
-def test_filters_that_crash_the_real_server_are_500s(store: SeedStore, rules: Any) -> None:
+def test_filters_that_crash_the_real_server_are_500s(store: Store, rules: Any) -> None:
     resource = "issues" if "resolved" in json.dumps(rules) else "tasks"
     assert error(store, resource, filter=flt(rules)) == SERVER_ERROR
 
 
-def test_a_term_error_wins_over_a_value_error(store: SeedStore) -> None:
+def test_a_term_error_wins_over_a_value_error(store: Store) -> None:
     rules = {"and": [{"==": [{"var": "id"}, "abc"]}, {"==": [{"var": "nope"}, 1]}]}
     assert error(store, "tasks", filter=flt(rules)) == (
         400,
@@ -355,12 +335,12 @@ def test_a_term_error_wins_over_a_value_error(store: SeedStore) -> None:
     )
 
 
-def test_only_the_first_operator_of_a_rule_counts(store: SeedStore) -> None:
+def test_only_the_first_operator_of_a_rule_counts(store: Store) -> None:
     rules = {"==": [{"var": "id"}, 2], "nonsense": 1}
     assert ids(store, "tasks", filter=flt(rules)) == [2]
 
 
-def test_empty_filter_parameter_is_no_filter(store: SeedStore) -> None:
+def test_empty_filter_parameter_is_no_filter(store: Store) -> None:
     assert listing(store, "tasks", filter="")["count"] == 30
 
 
@@ -369,7 +349,7 @@ def test_empty_filter_parameter_is_no_filter(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_simple_filters_on_tasks(store: SeedStore) -> None:
+def test_simple_filters_on_tasks(store: Store) -> None:
     assert ids(store, "tasks", name="task2") == [5, 2]
     assert ids(store, "tasks", name="  task2 ") == [5, 2]  # CharField strips
     assert ids(store, "tasks", owner="user1", name="task2") == [5, 2]
@@ -384,21 +364,21 @@ def test_simple_filters_on_tasks(store: SeedStore) -> None:
     assert ids(store, "tasks", validation_mode="gt_pool") == [33, 30, 29]
 
 
-def test_simple_filter_equality_is_exact(store: SeedStore) -> None:
+def test_simple_filter_equality_is_exact(store: Store) -> None:
     assert ids(store, "tasks", name="task") == []
     assert ids(store, "tasks", owner="User1") == []
 
 
-def test_empty_simple_filters_are_ignored(store: SeedStore) -> None:
+def test_empty_simple_filters_are_ignored(store: Store) -> None:
     assert listing(store, "tasks", name="", project_id="", status="")["count"] == 30
 
 
-def test_unknown_and_organization_parameters_are_ignored(store: SeedStore) -> None:
+def test_unknown_and_organization_parameters_are_ignored(store: Store) -> None:
     got = listing(store, "tasks", org="org2", org_id="2", foo="bar", id="5", page_size="all")
     assert got["count"] == 30
 
 
-def test_invalid_simple_filter_values_are_form_errors(store: SeedStore) -> None:
+def test_invalid_simple_filter_values_are_form_errors(store: Store) -> None:
     assert error(store, "tasks", status="done", project_id="999") == (
         400,
         {
@@ -419,7 +399,7 @@ def test_invalid_simple_filter_values_are_form_errors(store: SeedStore) -> None:
     )
 
 
-def test_simple_filters_on_jobs(store: SeedStore) -> None:
+def test_simple_filters_on_jobs(store: Store) -> None:
     assert ids(store, "jobs", task_id="9") == [14, 13, 12, 11]
     assert ids(store, "jobs", project_id="1") == [14, 13, 12, 11]
     assert ids(store, "jobs", task_name="task1") == [10]
@@ -430,14 +410,14 @@ def test_simple_filters_on_jobs(store: SeedStore) -> None:
     assert ids(store, "jobs", dimension="3d") == where(store, "jobs", lambda j: j["task_id"] == 6)
 
 
-def test_a_simple_filter_id_must_exist(store: SeedStore) -> None:
+def test_a_simple_filter_id_must_exist(store: Store) -> None:
     assert error(store, "jobs", task_id="1000") == (
         400,
         {"task_id": ["Select a valid choice. That choice is not one of the available choices."]},
     )
 
 
-def test_simple_filters_on_labels(store: SeedStore) -> None:
+def test_simple_filters_on_labels(store: Store) -> None:
     task2 = sorted(label["id"] for label in raw(store, "labels") if label.get("task_id") == 2)
     assert ids(store, "labels", task_id="2") == task2
     # a task in a project lists its project's labels; a job its task's
@@ -459,18 +439,18 @@ def test_simple_filters_on_labels(store: SeedStore) -> None:
     assert ids(store, "labels", type="skeleton") == skeletons
 
 
-def test_label_parents_cannot_be_combined(store: SeedStore) -> None:
+def test_label_parents_cannot_be_combined(store: Store) -> None:
     body = ["job_id, task_id and project_id parameters cannot be used together"]
     assert error(store, "labels", task_id="2", job_id="2") == (400, body)
     assert error(store, "labels", task_id="", project_id="1") == (400, body)
 
 
-def test_label_parent_that_does_not_exist_crashes_the_real_server(store: SeedStore) -> None:
+def test_label_parent_that_does_not_exist_crashes_the_real_server(store: Store) -> None:
     assert error(store, "labels", task_id="1000") == SERVER_ERROR
     assert error(store, "labels", job_id="x") == SERVER_ERROR
 
 
-def test_simple_filters_on_issues_comments_and_others(store: SeedStore) -> None:
+def test_simple_filters_on_issues_comments_and_others(store: Store) -> None:
     assert ids(store, "issues", job_id="11") == [5]
     assert ids(store, "issues", task_id="8") == [4]
     assert ids(store, "issues", resolved="true") == [1]
@@ -498,7 +478,7 @@ def test_simple_filters_on_issues_comments_and_others(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_search_is_case_insensitive_over_the_search_fields(store: SeedStore) -> None:
+def test_search_is_case_insensitive_over_the_search_fields(store: Store) -> None:
     got = ids(store, "tasks", search="HONEYPOTS")
     assert got == [33, 30, 29]
     # owner is a search field of tasks: every task of user8 matches "user8"
@@ -524,7 +504,7 @@ def task_search_text(task: Obj) -> list[str]:
     return [value.lower() for value in values if value is not None]
 
 
-def test_search_terms_are_anded_and_split_on_spaces_and_commas(store: SeedStore) -> None:
+def test_search_terms_are_anded_and_split_on_spaces_and_commas(store: Store) -> None:
     both = ids(store, "tasks", search="task gt")
 
     def matches(task: Obj) -> bool:
@@ -543,11 +523,11 @@ def test_search_smart_split() -> None:
     assert search_terms("'x y'") == ["x y"]
 
 
-def test_search_with_a_null_character_is_a_400(store: SeedStore) -> None:
+def test_search_with_a_null_character_is_a_400(store: Store) -> None:
     assert error(store, "tasks", search="a\x00") == (400, ["Null characters are not allowed."])
 
 
-def test_empty_search_matches_everything(store: SeedStore) -> None:
+def test_empty_search_matches_everything(store: Store) -> None:
     assert listing(store, "tasks", search=" ")["count"] == 30
 
 
@@ -556,7 +536,7 @@ def test_empty_search_matches_everything(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_default_order_is_newest_first_except_labels_and_invitations(store: SeedStore) -> None:
+def test_default_order_is_newest_first_except_labels_and_invitations(store: Store) -> None:
     assert ids(store, "tasks") == sorted(ids(store, "tasks"), reverse=True)
     assert ids(store, "labels") == sorted(ids(store, "labels"))
     dates = {i["key"]: i["created_date"] for i in raw(store, "invitations")}
@@ -564,7 +544,7 @@ def test_default_order_is_newest_first_except_labels_and_invitations(store: Seed
     assert [dates[key] for key in got] == sorted(dates.values(), reverse=True)
 
 
-def test_sort_by_several_fields(store: SeedStore) -> None:
+def test_sort_by_several_fields(store: Store) -> None:
     got = ids(store, "tasks", sort="-status,name,id")
     tasks = {t["id"]: t for t in raw(store, "tasks")}
     keys = [(tasks[i]["status"], tasks[i]["name"], i) for i in got]
@@ -574,13 +554,13 @@ def test_sort_by_several_fields(store: SeedStore) -> None:
     assert same_status == sorted(same_status, key=lambda key: (key[1], key[2]))
 
 
-def test_unknown_sort_fields_are_ignored(store: SeedStore) -> None:
+def test_unknown_sort_fields_are_ignored(store: Store) -> None:
     assert ids(store, "tasks", sort="nonsense") == ids(store, "tasks")
     assert ids(store, "tasks", sort="nonsense,id") == sorted(ids(store, "tasks"))
     assert ids(store, "tasks", sort="--id") == ids(store, "tasks")
 
 
-def test_nulls_sort_last_ascending_and_first_descending(store: SeedStore) -> None:
+def test_nulls_sort_last_ascending_and_first_descending(store: Store) -> None:
     ascending = ids(store, "tasks", sort="assignee")
     descending = ids(store, "tasks", sort="-assignee")
     tasks = {t["id"]: t for t in raw(store, "tasks")}
@@ -590,7 +570,7 @@ def test_nulls_sort_last_ascending_and_first_descending(store: SeedStore) -> Non
     assert all(names) and names == sorted(names)
 
 
-def test_sort_on_related_names(store: SeedStore) -> None:
+def test_sort_on_related_names(store: Store) -> None:
     got = ids(store, "jobs", sort="task_name,id", task_id="9")
     assert got == [11, 12, 13, 14]
     got = ids(store, "issues", sort="owner,-id")
@@ -602,7 +582,7 @@ def test_sort_on_related_names(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_first_page_defaults(store: SeedStore) -> None:
+def test_first_page_defaults(store: Store) -> None:
     page = listing(store, "tasks")
     assert page["count"] == 30
     assert len(page["results"]) == 10
@@ -610,7 +590,7 @@ def test_first_page_defaults(store: SeedStore) -> None:
     assert page["previous"] is None
 
 
-def test_next_and_previous_links_keep_the_query_sorted(store: SeedStore) -> None:
+def test_next_and_previous_links_keep_the_query_sorted(store: Store) -> None:
     page = listing(store, "tasks", page="2", page_size="5", search="task", org="org2")
     assert page["next"] == f"{BASE}/api/tasks?org=org2&page=3&page_size=5&search=task"
     assert page["previous"] == f"{BASE}/api/tasks?org=org2&page_size=5&search=task"
@@ -619,7 +599,7 @@ def test_next_and_previous_links_keep_the_query_sorted(store: SeedStore) -> None
     assert page["next"] == f"{BASE}/api/tasks?page=4&page_size=5"
 
 
-def test_links_encode_the_filter(store: SeedStore) -> None:
+def test_links_encode_the_filter(store: Store) -> None:
     rules = flt({"==": [{"var": "owner"}, "admin1"]})
     page = listing(store, "tasks", filter=rules, page_size="2")
     assert page["next"] == (
@@ -628,7 +608,7 @@ def test_links_encode_the_filter(store: SeedStore) -> None:
     )
 
 
-def test_last_page(store: SeedStore) -> None:
+def test_last_page(store: Store) -> None:
     page = listing(store, "tasks", page="3")
     assert [t["id"] for t in page["results"]] == [14, 13, 12, 11, 9, 8, 7, 6, 5, 2]
     assert page["next"] is None
@@ -637,27 +617,27 @@ def test_last_page(store: SeedStore) -> None:
 
 
 @pytest.mark.parametrize("size", ["all", "1000", "30"])
-def test_page_size_all_or_large(store: SeedStore, size: str) -> None:
+def test_page_size_all_or_large(store: Store, size: str) -> None:
     page = listing(store, "tasks", page_size=size)
     assert len(page["results"]) == 30 and page["next"] is None
 
 
 @pytest.mark.parametrize("size", ["0", "-3", "abc", "2.5", "", "ALL"])
-def test_bad_page_sizes_fall_back_to_ten(store: SeedStore, size: str) -> None:
+def test_bad_page_sizes_fall_back_to_ten(store: Store, size: str) -> None:
     assert len(listing(store, "tasks", page_size=size)["results"]) == 10
 
 
-def test_any_positive_page_size(store: SeedStore) -> None:
+def test_any_positive_page_size(store: Store) -> None:
     page = listing(store, "tasks", page_size="7", page="5")
     assert [t["id"] for t in page["results"]] == [5, 2]
 
 
 @pytest.mark.parametrize("number", ["4", "0", "-1", "abc", "1.0"])
-def test_invalid_pages_are_404(store: SeedStore, number: str) -> None:
+def test_invalid_pages_are_404(store: Store, number: str) -> None:
     assert error(store, "tasks", page=number) == (404, {"detail": "Invalid page."})
 
 
-def test_an_empty_result_has_one_empty_page(store: SeedStore) -> None:
+def test_an_empty_result_has_one_empty_page(store: Store) -> None:
     page = listing(store, "tasks", name="no such task")
     assert page == {"count": 0, "next": None, "previous": None, "results": []}
     assert error(store, "tasks", name="no such task", page="2") == (
@@ -666,13 +646,13 @@ def test_an_empty_result_has_one_empty_page(store: SeedStore) -> None:
     )
 
 
-def test_results_are_the_served_objects(store: SeedStore) -> None:
+def test_results_are_the_served_objects(store: Store) -> None:
     served: Mapping[int, Obj] = {t["id"]: t for t in raw(store, "tasks")}
     for task in listing(store, "tasks", page_size="all")["results"]:
         assert task == served[task["id"]]
 
 
-def test_error_precedence_follows_the_filter_backends(store: SeedStore) -> None:
+def test_error_precedence_follows_the_filter_backends(store: Store) -> None:
     """SimpleFilter, then SearchFilter, then JsonLogicFilter, then pagination."""
     bad_filter = flt({"==": [{"var": "nope"}, 1]})
     status, body = error(store, "tasks", status="x", search="\x00", filter=bad_filter)
@@ -686,7 +666,7 @@ def test_error_precedence_follows_the_filter_backends(store: SeedStore) -> None:
     ]
 
 
-def test_detail_lookups_apply_the_same_filters(store: SeedStore) -> None:
+def test_detail_lookups_apply_the_same_filters(store: Store) -> None:
     task = store.get("tasks", 31)
     assert task is not None
     assert detail_filter("tasks", task, {}, store=store)

@@ -8,16 +8,12 @@ and user3 supervisors, worker2, worker3 and user5 workers. org3: only its owner 
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cvatorm.testing.errors import HttpError
-from cvatorm.testing.listing import RESOURCES
 from cvatorm.testing.permissions import (
     DENIED,
     Actor,
@@ -29,52 +25,37 @@ from cvatorm.testing.permissions import (
     update_scopes,
     visible_items,
 )
+from cvatorm.testing.seed import populate
+from cvatorm.testing.store import Store
 
-DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
+BASE = "http://testserver"
 Obj = dict[str, Any]
 
 FORBIDDEN = (403, {"detail": DENIED})
 SERVER_ERROR = (500, "Server Error (500)")
 
 
-class SeedStore:
-    """A read-only store over the seed JSON files (``all``/``get`` as the core Store has)."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, list[Obj]] = {}
-        for name in RESOURCES:
-            document = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-            self.tables[name] = document["results"]
-
-    def all(self, resource: str) -> list[Obj]:
-        return copy.deepcopy(self.tables[resource])
-
-    def get(self, resource: str, key: int | str) -> Obj | None:
-        field = "key" if resource == "invitations" else "id"
-        for row in self.tables[resource]:
-            if row.get(field) == key:
-                return copy.deepcopy(row)
-        return None
-
-
 @pytest.fixture(scope="module")
-def store() -> SeedStore:
-    return SeedStore()
+def store() -> Store:
+    """The test server's own store, seeded with the assets (never changed by these tests)."""
+    seeded = Store(BASE)
+    populate(seeded, "assets")
+    return seeded
 
 
-def actor(store: SeedStore, username: str) -> Actor:
+def actor(store: Store, username: str) -> Actor:
     user = next(u for u in store.all("users") if u["username"] == username)
     return Actor.from_user(store, user)
 
 
-def scope_of(store: SeedStore, slug: str | None) -> OrgScope | None:
+def scope_of(store: Store, slug: str | None) -> OrgScope | None:
     if slug is None:
         return None
     return resolve_org_scope(store, actor(store, "admin1"), {"X-Organization": slug}, {})
 
 
 def visible(
-    store: SeedStore,
+    store: Store,
     username: str,
     resource: str,
     org: str | None = None,
@@ -95,7 +76,7 @@ def failure(call: Any, *args: Any, **kwargs: Any) -> tuple[int, Any]:
 
 
 def may(
-    store: SeedStore,
+    store: Store,
     username: str,
     action: str,
     resource: str,
@@ -114,7 +95,7 @@ def may(
 
 
 def may_create(
-    store: SeedStore, username: str, resource: str, body: Mapping[str, Any], org: str | None = None
+    store: Store, username: str, resource: str, body: Mapping[str, Any], org: str | None = None
 ) -> bool:
     try:
         check_create(store, actor(store, username), resource, body, scope_of(store, org))
@@ -129,7 +110,7 @@ def may_create(
 # --------------------------------------------------------------------------------------------
 
 
-def test_privileges(store: SeedStore) -> None:
+def test_privileges(store: Store) -> None:
     assert actor(store, "admin1").privilege == "admin" and actor(store, "admin1").is_admin
     assert actor(store, "user1").privilege == "user"
     assert actor(store, "worker1").privilege == "worker"
@@ -138,7 +119,7 @@ def test_privileges(store: SeedStore) -> None:
     assert Actor.from_user(store, superuser).is_admin
 
 
-def test_org_scope_from_header_query_or_id(store: SeedStore) -> None:
+def test_org_scope_from_header_query_or_id(store: Store) -> None:
     user = actor(store, "user1")
     assert resolve_org_scope(store, user, {}, {}) is None
     by_header = resolve_org_scope(store, user, {"x-organization": "org2"}, {})
@@ -156,13 +137,13 @@ def test_org_scope_from_header_query_or_id(store: SeedStore) -> None:
     [({"X-Organization": ""}, {}), ({}, {"org": ""}), ({}, {"org_id": ""})],
 )
 def test_empty_organization_is_the_personal_workspace(
-    store: SeedStore, headers: dict[str, str], query: dict[str, str]
+    store: Store, headers: dict[str, str], query: dict[str, str]
 ) -> None:
     scope = resolve_org_scope(store, actor(store, "user1"), headers, query)
     assert scope is not None and scope.is_personal and scope.org_id is None
 
 
-def test_conflicting_organization_parameters(store: SeedStore) -> None:
+def test_conflicting_organization_parameters(store: Store) -> None:
     user = actor(store, "user1")
     assert failure(resolve_org_scope, store, user, {"X-Organization": "org1"}, {"org": "org2"}) == (
         400,
@@ -185,7 +166,7 @@ def test_conflicting_organization_parameters(store: SeedStore) -> None:
     )
 
 
-def test_unknown_organizations(store: SeedStore) -> None:
+def test_unknown_organizations(store: Store) -> None:
     user = actor(store, "user1")
     assert failure(resolve_org_scope, store, user, {}, {"org": "nope"}) == (
         404,
@@ -203,7 +184,7 @@ def test_unknown_organizations(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_who_sees_which_tasks(store: SeedStore) -> None:
+def test_who_sees_which_tasks(store: Store) -> None:
     all_tasks = sorted(t["id"] for t in store.all("tasks"))
     org2 = sorted(t["id"] for t in store.all("tasks") if t["organization"] == 2)
     personal = sorted(t["id"] for t in store.all("tasks") if t["organization"] is None)
@@ -228,7 +209,7 @@ def test_who_sees_which_tasks(store: SeedStore) -> None:
 
 @pytest.mark.parametrize("username", ["user1", "lonely_user", "worker1", "dummy1"])
 def test_listing_in_an_organization_one_is_not_a_member_of_is_forbidden(
-    store: SeedStore, username: str
+    store: Store, username: str
 ) -> None:
     assert failure(visible, store, username, "tasks", "org2") == FORBIDDEN
     assert failure(check_list, store, actor(store, username), "jobs", scope_of(store, "org2")) == (
@@ -236,14 +217,14 @@ def test_listing_in_an_organization_one_is_not_a_member_of_is_forbidden(
     )
 
 
-def test_organizations_can_always_be_listed(store: SeedStore) -> None:
+def test_organizations_can_always_be_listed(store: Store) -> None:
     assert visible(store, "user1", "organizations", "org2") == [1, 3]
     assert visible(store, "worker2", "organizations") == [1, 2]
     assert visible(store, "lonely_user", "organizations") == []
     assert visible(store, "admin1", "organizations") == [1, 2, 3]
 
 
-def test_who_sees_which_projects(store: SeedStore) -> None:
+def test_who_sees_which_projects(store: Store) -> None:
     assert visible(store, "user1", "projects") == [6]
     assert visible(store, "user2", "projects") == [2, 3, 17]
     assert visible(store, "user2", "projects", "org2") == [2, 3, 17]
@@ -253,7 +234,7 @@ def test_who_sees_which_projects(store: SeedStore) -> None:
     assert visible(store, "user7", "projects", "") == [1]
 
 
-def test_who_sees_which_jobs(store: SeedStore) -> None:
+def test_who_sees_which_jobs(store: Store) -> None:
     assert visible(store, "worker2", "jobs") == [2, 9, 16]
     assert visible(store, "worker2", "jobs", "org2") == [9, 16]
     # assigned jobs 7 and 11, and the job of task 8 which worker4 is assigned to
@@ -261,7 +242,7 @@ def test_who_sees_which_jobs(store: SeedStore) -> None:
     assert visible(store, "user1", "jobs") == [2, 7, 8, 10, 51, 52, 53]
 
 
-def test_who_sees_which_issues_and_comments(store: SeedStore) -> None:
+def test_who_sees_which_issues_and_comments(store: Store) -> None:
     assert visible(store, "user1", "issues") == [1, 4]
     assert visible(store, "user1", "comments") == [1, 2, 5]
     assert visible(store, "worker2", "issues") == [2, 3]
@@ -270,7 +251,7 @@ def test_who_sees_which_issues_and_comments(store: SeedStore) -> None:
     assert visible(store, "user8", "issues", "org2") == [2, 3]
 
 
-def test_crowdsourcing_workers_see_job_issues_outside_the_org_filter(store: SeedStore) -> None:
+def test_crowdsourcing_workers_see_job_issues_outside_the_org_filter(store: Store) -> None:
     """OrganizationFilterBackend is skipped for a worker without org asking by ``job_id``."""
     assert visible(store, "worker2", "issues", "") == []
     # (the job_id equality itself is applied by the list engine)
@@ -279,7 +260,7 @@ def test_crowdsourcing_workers_see_job_issues_outside_the_org_filter(store: Seed
     assert visible(store, "user5", "issues", "", {"job_id": "16"}) == []
 
 
-def test_who_sees_which_memberships(store: SeedStore) -> None:
+def test_who_sees_which_memberships(store: Store) -> None:
     assert visible(store, "user1", "memberships") == [1, 16]
     # every active membership of the organization, for any member
     assert visible(store, "worker2", "memberships", "org2") == [5, 6, 7, 8, 9, 10, 11, 12]
@@ -288,7 +269,7 @@ def test_who_sees_which_memberships(store: SeedStore) -> None:
     )
 
 
-def test_who_sees_which_users(store: SeedStore) -> None:
+def test_who_sees_which_users(store: Store) -> None:
     assert visible(store, "user1", "users") == [2]
     assert visible(store, "user7", "users", "org2") == [3, 4, 5, 7, 8, 10, 11, 19]
     assert visible(store, "admin1", "users") == list(range(1, 22))
@@ -297,7 +278,7 @@ def test_who_sees_which_users(store: SeedStore) -> None:
     assert visible(store, "user1", "users", "") == []
 
 
-def test_who_sees_which_invitations(store: SeedStore) -> None:
+def test_who_sees_which_invitations(store: Store) -> None:
     def keys(predicate: Any) -> list[str]:
         return sorted(i["key"] for i in store.all("invitations") if predicate(i))
 
@@ -310,7 +291,7 @@ def test_who_sees_which_invitations(store: SeedStore) -> None:
     )
 
 
-def test_who_sees_which_labels(store: SeedStore) -> None:
+def test_who_sees_which_labels(store: Store) -> None:
     def of(**owner: int) -> list[int]:
         ((field, value),) = owner.items()
         return [label["id"] for label in store.all("labels") if label.get(field) == value]
@@ -319,7 +300,7 @@ def test_who_sees_which_labels(store: SeedStore) -> None:
     assert visible(store, "user6", "labels") == sorted(of(project_id=1))
 
 
-def test_labels_of_a_parent_need_view_permission_on_it(store: SeedStore) -> None:
+def test_labels_of_a_parent_need_view_permission_on_it(store: Store) -> None:
     assert failure(visible, store, "worker1", "labels", None, {"task_id": "2"}) == FORBIDDEN
     assert failure(visible, store, "user2", "labels", None, {"job_id": "2"}) == FORBIDDEN
     # allowed: every label is passed on (the list engine picks the parent's)
@@ -337,7 +318,7 @@ def test_labels_of_a_parent_need_view_permission_on_it(store: SeedStore) -> None
 # --------------------------------------------------------------------------------------------
 
 
-def test_task_permissions_in_an_organization(store: SeedStore) -> None:
+def test_task_permissions_in_an_organization(store: Store) -> None:
     assert may(store, "user2", "view", "tasks", 34)  # owner, org2 supervisor
     assert not may(store, "user1", "view", "tasks", 34)  # not in org2
     assert not may(store, "worker3", "view", "tasks", 34)  # org2 worker, not staff
@@ -350,14 +331,14 @@ def test_task_permissions_in_an_organization(store: SeedStore) -> None:
     assert not may(store, "user2", "delete", "tasks", 26)
 
 
-def test_task_permissions_do_not_depend_on_the_request_organization(store: SeedStore) -> None:
+def test_task_permissions_do_not_depend_on_the_request_organization(store: Store) -> None:
     """Object checks use the object's organization, whatever the request's context is."""
     assert may(store, "user2", "view", "tasks", 34, org="")
     assert may(store, "user2", "view", "tasks", 34, org=None)
     assert not may(store, "worker3", "view", "tasks", 34, org="org2")
 
 
-def test_task_permissions_in_the_sandbox(store: SeedStore) -> None:
+def test_task_permissions_in_the_sandbox(store: Store) -> None:
     assert may(store, "user1", "delete", "tasks", 31)
     assert not may(store, "user2", "view", "tasks", 31)
     assert may(store, "worker4", "view", "tasks", 8)  # assignee
@@ -369,7 +350,7 @@ def test_task_permissions_in_the_sandbox(store: SeedStore) -> None:
     assert may(store, "admin2", "delete", "tasks", 31)
 
 
-def test_task_update_scopes_follow_the_body(store: SeedStore) -> None:
+def test_task_update_scopes_follow_the_body(store: Store) -> None:
     assert update_scopes("tasks", {"name": "x", "subset": "a"}) == ["view", "update:desc"]
     assert update_scopes("tasks", {"assignee_id": 1}) == ["view", "update:assignee"]
     assert update_scopes("tasks", {}) == ["view"]
@@ -381,7 +362,7 @@ def test_task_update_scopes_follow_the_body(store: SeedStore) -> None:
                    body={"foo": 1}) == (403, {"detail": "Attempted to update an unknown field"})
 
 
-def test_assigning_needs_permission_to_see_the_assignee(store: SeedStore) -> None:
+def test_assigning_needs_permission_to_see_the_assignee(store: Store) -> None:
     # in the sandbox only oneself; in an organization any user (the rule checks membership)
     assert may(store, "user1", "update", "tasks", 31, body={"assignee_id": 2})
     assert not may(store, "user1", "update", "tasks", 31, body={"assignee_id": 3})
@@ -389,7 +370,7 @@ def test_assigning_needs_permission_to_see_the_assignee(store: SeedStore) -> Non
     assert may(store, "admin1", "update", "tasks", 31, body={"assignee_id": 3})
 
 
-def test_changing_a_task_organization(store: SeedStore) -> None:
+def test_changing_a_task_organization(store: Store) -> None:
     task = store.get("tasks", 11)
     assert task is not None
     assert failure(check, store, actor(store, "user7"), "update", "tasks", task, None,
@@ -403,7 +384,7 @@ def test_changing_a_task_organization(store: SeedStore) -> None:
                    body={"organization": 1}) == SERVER_ERROR
 
 
-def test_project_permissions(store: SeedStore) -> None:
+def test_project_permissions(store: Store) -> None:
     assert may(store, "user2", "view", "projects", 17)
     assert may(store, "worker3", "view", "projects", 10)  # assignee
     assert not may(store, "worker3", "delete", "projects", 10)
@@ -415,7 +396,7 @@ def test_project_permissions(store: SeedStore) -> None:
     assert may(store, "user10", "update", "projects", 6, body={"name": "x"})  # assignee
 
 
-def test_job_permissions(store: SeedStore) -> None:
+def test_job_permissions(store: Store) -> None:
     assert may(store, "worker2", "view", "jobs", 16)
     assert may(store, "worker2", "update", "jobs", 16, body={"state": "completed"})
     assert not may(store, "worker2", "update", "jobs", 16, body={"stage": "validation"})
@@ -426,7 +407,7 @@ def test_job_permissions(store: SeedStore) -> None:
     assert not may(store, "worker2", "delete", "jobs", 16)
 
 
-def test_issue_and_comment_permissions(store: SeedStore) -> None:
+def test_issue_and_comment_permissions(store: Store) -> None:
     assert may(store, "worker2", "view", "issues", 3)  # assignee of its job
     assert may(store, "worker2", "update", "issues", 3, body={"resolved": True})
     assert not may(store, "worker2", "delete", "issues", 3)
@@ -440,7 +421,7 @@ def test_issue_and_comment_permissions(store: SeedStore) -> None:
     assert not may(store, "user2", "view", "comments", 5)
 
 
-def test_label_permissions_are_those_of_the_owning_task_or_project(store: SeedStore) -> None:
+def test_label_permissions_are_those_of_the_owning_task_or_project(store: Store) -> None:
     task_label = next(label["id"] for label in store.all("labels") if label.get("task_id") == 2)
     assert may(store, "worker2", "view", "labels", task_label)
     assert may(store, "worker2", "update", "labels", task_label)
@@ -453,7 +434,7 @@ def test_label_permissions_are_those_of_the_owning_task_or_project(store: SeedSt
     assert not may(store, "user2", "view", "labels", project_label)
 
 
-def test_user_permissions(store: SeedStore) -> None:
+def test_user_permissions(store: Store) -> None:
     assert may(store, "user1", "view", "users", 2)
     assert not may(store, "user1", "view", "users", 3)
     assert may(store, "user1", "view", "users", 3, org="org1")  # members see any user
@@ -462,7 +443,7 @@ def test_user_permissions(store: SeedStore) -> None:
     assert may(store, "admin1", "delete", "users", 3)
 
 
-def test_organization_permissions(store: SeedStore) -> None:
+def test_organization_permissions(store: Store) -> None:
     org = store.get("organizations", 2)
     assert org is not None
     assert failure(check, store, actor(store, "user1"), "view", "organizations", org, None) == (
@@ -477,7 +458,7 @@ def test_organization_permissions(store: SeedStore) -> None:
     assert may(store, "admin1", "delete", "organizations", 2)
 
 
-def test_membership_permissions(store: SeedStore) -> None:
+def test_membership_permissions(store: Store) -> None:
     role = {"role": "worker"}
     assert may(store, "user7", "update", "memberships", 6, body=role)  # owner -> maintainer
     assert not may(store, "user8", "update", "memberships", 11, body=role)  # maint. -> maint.
@@ -489,7 +470,7 @@ def test_membership_permissions(store: SeedStore) -> None:
     assert not may(store, "user1", "view", "memberships", 7)
 
 
-def test_invitation_permissions(store: SeedStore) -> None:
+def test_invitation_permissions(store: Store) -> None:
     invitation = next(
         i for i in store.all("invitations")
         if i["owner"]["username"] == "user1" and i["user"]["username"] == "user8"
@@ -513,7 +494,7 @@ def test_invitation_permissions(store: SeedStore) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_who_may_create_tasks_and_projects(store: SeedStore) -> None:
+def test_who_may_create_tasks_and_projects(store: Store) -> None:
     for resource in ("tasks", "projects"):
         assert may_create(store, "user1", resource, {"name": "x"})
         assert not may_create(store, "worker1", resource, {"name": "x"})
@@ -525,7 +506,7 @@ def test_who_may_create_tasks_and_projects(store: SeedStore) -> None:
         assert may_create(store, "admin1", resource, {"name": "x"}, org="org2")
 
 
-def test_creating_a_task_in_a_project(store: SeedStore) -> None:
+def test_creating_a_task_in_a_project(store: Store) -> None:
     assert may_create(store, "user2", "tasks", {"name": "x", "project_id": 17})
     assert not may_create(store, "user3", "tasks", {"name": "x", "project_id": 17})
     assert may_create(store, "user2", "tasks", {"name": "x", "project_id": 17}, org="org2")
@@ -536,13 +517,13 @@ def test_creating_a_task_in_a_project(store: SeedStore) -> None:
     )
 
 
-def test_creating_with_an_assignee(store: SeedStore) -> None:
+def test_creating_with_an_assignee(store: Store) -> None:
     assert not may_create(store, "user1", "tasks", {"name": "x", "assignee_id": 3})
     assert may_create(store, "user1", "tasks", {"name": "x", "assignee_id": 2})
     assert may_create(store, "user2", "tasks", {"name": "x", "assignee_id": 8}, org="org2")
 
 
-def test_who_may_create_jobs_issues_and_comments(store: SeedStore) -> None:
+def test_who_may_create_jobs_issues_and_comments(store: Store) -> None:
     assert may_create(store, "user1", "jobs", {"task_id": 31, "type": "ground_truth"})
     assert not may_create(store, "worker4", "jobs", {"task_id": 8, "type": "ground_truth"})
     assert failure(check_create, store, actor(store, "user1"), "jobs", {"type": "x"}, None) == (
@@ -563,7 +544,7 @@ def test_who_may_create_jobs_issues_and_comments(store: SeedStore) -> None:
                    None) == (400, ["Issue matching query does not exist."])
 
 
-def test_who_may_create_organizations_and_invitations(store: SeedStore) -> None:
+def test_who_may_create_organizations_and_invitations(store: Store) -> None:
     assert may_create(store, "user1", "organizations", {"slug": "x"})
     assert not may_create(store, "worker1", "organizations", {"slug": "x"})
     assert not may_create(store, "dummy1", "organizations", {"slug": "x"})
@@ -578,7 +559,7 @@ def test_who_may_create_organizations_and_invitations(store: SeedStore) -> None:
 
 
 @pytest.mark.parametrize("resource", ["labels", "memberships", "users"])
-def test_resources_without_creation(store: SeedStore, resource: str) -> None:
+def test_resources_without_creation(store: Store, resource: str) -> None:
     assert failure(check_create, store, actor(store, "admin1"), resource, {}, None) == (
         405,
         {"detail": 'Method "POST" not allowed.'},

@@ -76,8 +76,8 @@ class BackgroundRequest:
             "owner": dict(self.owner),
         }
         if self.status == "finished":
-            if self.result_url is not None:
-                data["result_url"] = self.result_url
+            if str(self.operation.get("type", "")).startswith("export"):
+                data["result_url"] = self.result_url  # None: the file went to a cloud storage
             elif self.outcome is not None and self.outcome.result_id is not None:
                 data["result_id"] = self.outcome.result_id
         return data

@@ -19,11 +19,18 @@ def _login(url: str, username: str = "user1") -> requests.Session:
 
 
 def test_anonymous_requests_are_401_with_a_token_challenge(url: str) -> None:
-    for path in ("/api/tasks", "/api/users/self", "/api/server/about", "/api/schema/"):
+    for path in ("/api/tasks", "/api/users/self", "/api/labels/3", "/api/requests"):
         response = requests.get(url + path)
         assert response.status_code == 401
         assert response.json() == NOT_PROVIDED
         assert response.headers["WWW-Authenticate"] == "Token"
+
+
+def test_about_and_schema_are_public(url: str) -> None:
+    assert requests.get(f"{url}/api/server/about").status_code == 200
+    assert requests.get(f"{url}/api/schema/").status_code == 200
+    bad = requests.get(f"{url}/api/server/about", headers={"Authorization": "Token nope"})
+    assert bad.status_code == 401
 
 
 def test_login_returns_a_key_and_sets_session_and_csrf_cookies(url: str) -> None:

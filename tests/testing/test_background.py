@@ -56,6 +56,18 @@ def test_project_backup_contains_its_tasks(url: str, admin: requests.Session) ->
     assert sum(1 for name in names if name.endswith("/task.json")) == tasks
 
 
+def test_export_to_the_objects_cloud_storage_has_no_result_url(
+    url: str, admin: requests.Session
+) -> None:
+    project = admin.get(f"{url}/api/projects/2").json()
+    assert project["target_storage"]["location"] == "cloud_storage"
+    done = _wait(admin, url, admin.post(f"{url}/api/projects/2/backup/export").json()["rq_id"])
+    assert done["status"] == "finished"
+    assert done["result_url"] is None
+    local = admin.post(f"{url}/api/projects/2/backup/export", params={"location": "local"})
+    assert _wait(admin, url, local.json()["rq_id"])["result_url"].startswith(url)
+
+
 def test_export_filename_parameter(url: str, admin: requests.Session) -> None:
     rq_id = admin.post(f"{url}/api/tasks/2/backup/export", params={"filename": "mine.zip"}).json()[
         "rq_id"

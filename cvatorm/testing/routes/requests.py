@@ -141,14 +141,36 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("_").lower() or "unnamed"
 
 
+def _destination(ctx: Context, obj: dict[str, Any]) -> tuple[str, int | None]:
+    """Where an export goes: ``location``/``cloud_storage_id`` from the query, else the object's
+    target storage, else local. Cloud exports are refused to read-only tokens."""
+    query = ctx.query
+    storage = obj.get("target_storage") or {}
+    location = query.get("location") or storage.get("location") or "local"
+    if location not in ("local", "cloud_storage"):
+        raise HttpError(400, {"location": [f'"{location}" is not a valid choice.']})
+    if location == "local":
+        return location, None
+    raw_id = query.get("cloud_storage_id") or storage.get("cloud_storage_id")
+    if raw_id in (None, ""):
+        raise list_error(
+            "Cloud storage location was selected as the destination, "
+            "but cloud storage id was not specified"
+        )
+    token = ctx.request.token
+    if ctx.request.auth_kind == "bearer" and token is not None and token.get("read_only"):
+        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
+    try:
+        return location, int(str(raw_id))
+    except ValueError:
+        raise HttpError(400, {"cloud_storage_id": ["A valid integer is required."]}) from None
+
+
 def _start_backup(ctx: Context, resource: str) -> Response:
     target = resource[:-1]
     obj = get_checked(ctx, resource, "view")
     query = ctx.query
-    if query.get("location", "local") not in ("local", "cloud_storage"):
-        raise HttpError(400, {"location": [f'"{query["location"]}" is not a valid choice.']})
-    if query.get("location") == "cloud_storage":
-        raise list_error("LocalCVAT has no cloud storages: use location=local")
+    location, _ = _destination(ctx, obj)
     background = ctx.app.background
     rq_id = (
         f"action=export&target={target}&target_id={obj['id']}&subresource=backup"
@@ -167,6 +189,8 @@ def _start_backup(ctx: Context, resource: str) -> Response:
     )
     result_url = (
         f"{ctx.app.base_url}/api/{resource}/{obj['id']}/backup/download?rq_id={quote(rq_id)}"
+        if location == "local"
+        else None  # uploaded to the cloud storage: nothing to download from the server
     )
     operation = {
         "type": "export:backup",

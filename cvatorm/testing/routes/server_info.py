@@ -12,7 +12,7 @@ VERSION = "2.64.1"
 
 DESCRIPTION = (
     "CVAT is completely re-designed and re-implemented version of Video Annotation Tool from "
-    "Irvine, California, tool. It is free, online, interactive video and image annotation tool "
+    "Irvine, California tool. It is free, online, interactive video and image annotation tool "
     "for computer vision. It is being used by our team to annotate million of objects with "
     "different properties. Many UI and UX decisions are based on feedbacks from professional "
     "data annotation team."
@@ -74,6 +74,7 @@ def plugins(ctx: Context) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/api/server/about", about)
-    router.add("GET", "/api/schema/", schema)
+    # both have ``permission_classes=[]`` on the real server: "available for everyone"
+    router.add("GET", "/api/server/about", about, public=True)
+    router.add("GET", "/api/schema/", schema, public=True)
     router.add("GET", "/api/server/plugins", plugins)

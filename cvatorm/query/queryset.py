@@ -282,12 +282,19 @@ class QuerySet(Generic[M]):
             self.model, self._where, self._ordering, caps, low=self._low, high=self._high
         )
 
+    def _request_organization(self) -> Any:
+        """Organizations themselves are not scoped by an organization context: by default they
+        are listed without one (everything visible), as the models fetch them."""
+        if self._organization is INHERIT and not self.model._meta.organization_scoped:
+            return None
+        return self._organization
+
     def _executor(self, page_size: int | None = None) -> Executor:
         client = self._client()
         return Executor(
             self._plan(client),
             client,
-            self._organization,
+            self._request_organization(),
             page_size=page_size or self.default_page_size,
             max_page_size=self.max_page_size,
         )
@@ -568,9 +575,12 @@ class QuerySet(Generic[M]):
                 + " (every matching object is fetched, then sorted)"
             )
         if plan.needs_full_scan:
+            sliced = ""
+            if self.is_sliced:
+                high = "" if plan.high is None else plan.high
+                sliced = f"; the slice [{plan.low}:{high}] is applied locally"
             lines.append(
-                "  count(), exists() and slicing iterate the whole server-side result"
-                f" (slice [{plan.low}:{'' if plan.high is None else plan.high}] applied locally)"
+                "  count(), exists() and slicing iterate the whole server-side result" + sliced
             )
         if self._prefetch:
             lines.append(

@@ -196,6 +196,8 @@ class Exchange:
 class Traffic:
     """Every exchange of the clients attached to it, in order."""
 
+    exchange_type = Exchange
+
     def __init__(self) -> None:
         self.exchanges: list[Exchange] = []
 

@@ -362,12 +362,11 @@ def test_no_secret_in_debug_logs_of_a_real_session(
 
 def test_traffic_validation_rejects_what_the_schema_forbids(traffic: Any) -> None:
     """The schema check the ``traffic`` fixture runs at teardown does catch bad answers."""
-    from conftest import Exchange, Traffic
     from support.openapi import SchemaMismatch
 
-    recorder = Traffic()
+    recorder = type(traffic)()
     recorder.exchanges.append(
-        Exchange(
+        traffic.exchange_type(
             method="GET",
             url="http://cvat.invalid/api/users/self",
             request_headers={},

@@ -108,8 +108,28 @@ def coerce(kind: str, value: Any) -> Any:
                 return float(value)
             except ValueError:
                 raise ValueError(f"expected a number, got {value!r}") from None
-    if kind == "relation" and hasattr(value, "_meta"):
-        return getattr(value, "pk", None)
+    if kind == "relation":
+        return _related_key(value)
+    return value
+
+
+def _related_key(value: Any) -> Any:
+    """A reference is compared by primary key: an object's, or an id given as is."""
+    if hasattr(value, "_meta"):
+        pk = getattr(value, "pk", None)
+        if pk is None:
+            raise ValueError(f"{value!r} is not saved (it has no id): it cannot be filtered on")
+        return pk
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"expected an object or an id, got {value!r}")
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(
+                f"expected an object or an id, got {value!r} (filter usernames with "
+                "'<field>__username=')"
+            ) from None
     return value
 
 

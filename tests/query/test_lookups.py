@@ -133,3 +133,20 @@ def test_a_new_lookup_is_one_small_class() -> None:
         lookups._registry.pop("ne_test")
     with pytest.raises(ValueError):
         register_lookup(type("Bad", (Lookup,), {"name": "a__b"}))
+
+
+def test_references_compare_primary_keys_and_refuse_names() -> None:
+    class Saved:
+        _meta = object()
+        pk = 7
+
+    class Unsaved:
+        _meta = object()
+        pk = None
+
+    assert coerce("relation", Saved()) == 7
+    assert coerce("relation", "7") == 7
+    with pytest.raises(ValueError, match="username"):
+        coerce("relation", "admin1")
+    with pytest.raises(ValueError, match="not saved"):
+        coerce("relation", Unsaved())

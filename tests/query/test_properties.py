@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cvatorm.models import Job, Task
+from cvatorm.models import Job, Task, User
 from cvatorm.query import Q
 
 
@@ -43,6 +43,8 @@ TASK_FIELDS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "updated_date": ("datetime", lambda r: _when(r["updated_date"])),
     "created_date": ("datetime", lambda r: _when(r["created_date"])),
     "size": ("number", lambda r: r.get("size")),
+    "owner": ("relation", lambda r: (r.get("owner") or {}).get("id")),
+    "project": ("relation", lambda r: r.get("project_id")),
 }
 
 JOB_FIELDS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
@@ -75,6 +77,18 @@ TEXT_LOOKUPS = [
     "lte",
 ]
 ORDERED_LOOKUPS = ["exact", "gt", "gte", "lt", "lte", "range", "in", "isnull"]
+RELATION_LOOKUPS = ["exact", "in", "isnull"]
+
+
+def _users_by_id(objects: list[dict[str, Any]]) -> dict[int, User]:
+    """Users as the objects embed them, as ``User`` instances (``owner=<User>`` filters)."""
+    found: dict[int, User] = {}
+    for obj in objects:
+        for key in ("owner", "assignee"):
+            nested = obj.get(key)
+            if isinstance(nested, dict):
+                found[nested["id"]] = User._from_wire(dict(nested), client=None)
+    return found
 
 
 def oracle(lookup: str, value: Any, arg: Any) -> bool:
@@ -117,8 +131,20 @@ def conditions(
         name = draw(st.sampled_from(sorted(fields)))
         kind, read = fields[name]
         seen = [read(o) for o in objects if read(o) is not None]
-        lookup = draw(st.sampled_from(TEXT_LOOKUPS if kind == "text" else ORDERED_LOOKUPS))
+        choices = {"text": TEXT_LOOKUPS, "relation": RELATION_LOOKUPS}.get(kind, ORDERED_LOOKUPS)
+        lookup = draw(st.sampled_from(choices))
         arg: Any
+        users = _users_by_id(objects)
+        if kind == "relation" and lookup != "isnull" and name in ("owner", "assignee"):
+            # a User object (compared by username on the server) or an id (compared locally)
+            ids = draw(st.lists(st.sampled_from(seen), min_size=1, max_size=2))
+            as_users = draw(st.booleans())
+            values = [users[i] if as_users else i for i in ids]
+            orm_arg = values if lookup == "in" else values[0]
+            arg = ids if lookup == "in" else ids[0]
+            return Q(**{f"{name}__{lookup}": orm_arg}), (
+                lambda o, r=read, lk=lookup, a=arg: oracle(lk, r(o), a)
+            )
         if lookup == "isnull":
             arg = draw(st.booleans())
         elif lookup == "in":

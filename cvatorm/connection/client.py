@@ -263,7 +263,8 @@ class Client:
 
     @staticmethod
     def _reason(exc: ApiException) -> str:
-        return f"{exc.status} {exc.reason}" + (f": {exc.body}" if exc.body else "")
+        # The server's status and messages, already formatted (and scrubbed) by the exception.
+        return str(exc)
 
     def has_credentials(self) -> bool:
         """Is there a session cookie or a token that requests will carry?"""

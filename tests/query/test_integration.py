@@ -162,3 +162,38 @@ def test_q_objects_mix_server_and_local_parts(orm_connection: Any) -> None:
     }
     assert {t.id for t in query} == expected
     assert query.count() == len(expected)
+
+
+def test_keyset_walk_neither_repeats_nor_skips_when_objects_appear(orm_connection: Any) -> None:
+    prefix = f"cvatorm-walk-{uuid.uuid4().hex[:8]}"
+    before = [p.id for p in Project.objects.all()]
+    added: list[Project] = []
+    try:
+        walked: list[int] = []
+        for index, project in enumerate(Project.objects.iterator(chunk_size=4)):
+            walked.append(project.id)
+            if index in (0, 5):  # new projects appear at the top while the walk goes on
+                added.append(Project.objects.create(name=f"{prefix}-{index}"))
+        assert len(walked) == len(set(walked))
+        assert walked == before  # newer ids are above the walk: never returned, nothing skipped
+    finally:
+        for project in added:
+            project.delete()
+
+
+def test_jobs_40_to_50_is_one_get_of_page_5(orm_connection: Any, traffic: Any) -> None:
+    every = [j.id for j in Job.objects.all()]
+    traffic.clear()
+    assert [j.id for j in Job.objects.all()[40:50]] == every[40:50]
+    (request,) = gets(traffic, "/api/jobs")
+    assert request.query["page"] == ["5"] and request.query["page_size"] == ["10"]
+
+
+def test_values_and_explain(orm_connection: Any, traffic: Any) -> None:
+    row = Task.objects.values("id", "name", "project__name").first()
+    assert row is not None and set(row) == {"id", "name", "project__name"}
+    traffic.clear()
+    text = Task.objects.filter(name__icontains="x", status="annotation").explain()
+    assert "local filter: name__icontains='x'" in text
+    assert '"var":"status"' in text
+    assert gets(traffic, "/api/tasks") == []  # explain sends no list request

@@ -16,7 +16,7 @@ from cvatorm.testing.auth import CHALLENGE, NOT_AUTHENTICATED, SAFE_METHODS, Aut
 from cvatorm.testing.background import Background
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Request, Response
-from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.routing import Context, Router, with_slash_resolves
 from cvatorm.testing.store import Store
 
 log = logging.getLogger("cvatorm.testing")
@@ -26,6 +26,18 @@ _NOT_FOUND_HTML = (
     b"<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
     b"</body>\n</html>\n"
 )
+
+
+#: DRF's ``http_method_names`` order, in which ``Allow`` lists a view's methods.
+_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
+
+
+def _allow_header(methods: list[str]) -> str:
+    """``Allow`` as DRF builds it: the view's methods, HEAD with GET, and OPTIONS."""
+    present = set(methods) | {"OPTIONS"}
+    if "GET" in present:
+        present.add("HEAD")
+    return ", ".join(method for method in _METHOD_ORDER if method in present)
 
 
 class App:
@@ -70,6 +82,11 @@ class App:
     def _dispatch(self, request: Request) -> Response:
         route, params, allowed = self.router.match(request.method, request.path)
         if not allowed:
+            if with_slash_resolves(self.router, request.path):
+                location = request.path + "/"
+                if request.query_string:
+                    location += "?" + request.query_string
+                return Response(301, b"", "text/html; charset=utf-8", [("Location", location)])
             return Response(404, _NOT_FOUND_HTML, "text/html; charset=utf-8")
         self.auth.authenticate(request)
         if (route is None or not route.public) and request.user is None:
@@ -80,7 +97,7 @@ class App:
             raise HttpError(
                 405,
                 {"detail": f'Method "{request.method}" not allowed.'},
-                {"Allow": ", ".join([*allowed, "OPTIONS"])},
+                {"Allow": _allow_header(allowed)},
             )
         if (
             request.auth_kind == "bearer"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import string
 import threading
 from typing import Any
 
@@ -62,7 +63,7 @@ class Auth:
                 self._tokens[key] = user["id"]
             session_id = secrets.token_hex(16)
             self._sessions[session_id] = user["id"]
-        csrf = secrets.token_urlsafe(24)[:32]
+        csrf = new_csrf_secret()
         self.store.update("users", user["id"], {"last_login": now_iso()})
         cookies = [
             f"csrftoken={csrf}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=Lax",
@@ -183,16 +184,55 @@ class Auth:
         return user
 
 
+CSRF_CHARS = string.ascii_letters + string.digits
+CSRF_SECRET_LENGTH = 32
+
+
+def new_csrf_secret() -> str:
+    """What Django puts in the ``csrftoken`` cookie: 32 letters and digits."""
+    return "".join(secrets.choice(CSRF_CHARS) for _ in range(CSRF_SECRET_LENGTH))
+
+
+def _token_format_problem(token: str) -> str | None:
+    if len(token) not in (CSRF_SECRET_LENGTH, 2 * CSRF_SECRET_LENGTH):
+        return "has incorrect length"
+    if any(char not in CSRF_CHARS for char in token):
+        return "has invalid characters"
+    return None
+
+
+def _unmask(token: str) -> str:
+    """A 64-character (masked) token back to its secret, as Django's ``_unmask_cipher_token``."""
+    if len(token) == CSRF_SECRET_LENGTH:
+        return token
+    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    size = len(CSRF_CHARS)
+    return "".join(
+        CSRF_CHARS[(CSRF_CHARS.index(c) - CSRF_CHARS.index(m)) % size] for c, m in zip(cipher, mask)
+    )
+
+
+def _csrf_failed(reason: str) -> HttpError:
+    return HttpError(403, {"detail": f"CSRF Failed: {reason}"})
+
+
 def enforce_csrf(request: Request) -> None:
     """Django's CSRF check as DRF's ``SessionAuthentication`` runs it (403 with its reason)."""
     cookie = request.cookies.get("csrftoken")
     if not cookie:
-        raise HttpError(403, {"detail": "CSRF Failed: CSRF cookie not set."})
+        raise _csrf_failed("CSRF cookie not set.")
+    problem = _token_format_problem(cookie)
+    if problem is not None:
+        raise _csrf_failed(f"CSRF cookie {problem}.")
     header = request.headers.get_header("x-csrftoken")
-    if not header:
-        raise HttpError(403, {"detail": "CSRF Failed: CSRF token missing."})
-    if not secrets.compare_digest(header, cookie):
-        raise HttpError(403, {"detail": "CSRF Failed: CSRF token incorrect."})
+    if header is None:
+        raise _csrf_failed("CSRF token missing.")
+    source = "the 'X-Csrftoken' HTTP header"
+    problem = _token_format_problem(header)
+    if problem is not None:
+        raise _csrf_failed(f"CSRF token from {source} {problem}.")
+    if not secrets.compare_digest(_unmask(header), _unmask(cookie)):
+        raise _csrf_failed(f"CSRF token from {source} incorrect.")
 
 
 def _expired(token: dict[str, Any]) -> bool:

@@ -72,16 +72,25 @@ class Router:
         """The route for (method, path), its path parameters, and the methods the path allows."""
         allowed: list[str] = []
         found: tuple[Route, dict[str, str]] | None = None
+        wanted = "GET" if method == "HEAD" else method  # DRF answers HEAD with the GET view
         for route in self.routes:
             match = route.regex.fullmatch(path)
             if match is None:
                 continue
             allowed.append(route.method)
-            if found is None and route.method == method:
+            if found is None and route.method == wanted:
                 found = (route, match.groupdict())
         if found is None:
             return None, {}, allowed
         return found[0], found[1], allowed
+
+
+def with_slash_resolves(router: Router, path: str) -> bool:
+    """Django's ``APPEND_SLASH``: an unknown path without a trailing slash that exists with one
+    is answered with a permanent redirect there."""
+    if path.endswith("/"):
+        return False
+    return bool(router.match("GET", path + "/")[2])
 
 
 @dataclass

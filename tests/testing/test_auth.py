@@ -91,7 +91,15 @@ def test_session_unsafe_methods_need_the_csrf_header(url: str) -> None:
         f"{url}/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": "x" * 32}
     )
     assert wrong.status_code == 403
-    assert wrong.json() == {"detail": "CSRF Failed: CSRF token incorrect."}
+    assert wrong.json() == {
+        "detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."
+    }
+    short = session.post(
+        f"{url}/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": "abc"}
+    )
+    assert short.json() == {
+        "detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header has incorrect length."
+    }
     csrf = session.cookies["csrftoken"]
     created = session.post(
         f"{url}/api/projects", json={"name": "csrf"}, headers={"X-CSRFToken": csrf}

@@ -8,6 +8,7 @@ membership (and, for an unknown e-mail, an inactive user) that ``accept`` activa
 from __future__ import annotations
 
 import secrets
+import string
 from typing import Any
 
 from cvatorm.testing import cascade
@@ -23,6 +24,9 @@ from cvatorm.testing.routes.common import (
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import now_iso
 from cvatorm.testing.validation import Field, list_error, validate
+
+#: Invitation keys are ``get_random_string(64)``: letters and digits.
+KEY_CHARS = string.ascii_letters + string.digits
 
 ROLES = ("worker", "supervisor", "maintainer", "owner")
 
@@ -193,7 +197,7 @@ def create_invitation(ctx: Context) -> Response:
         for membership in store.all("memberships"):
             if membership["organization"] == org_id and membership["user"]["id"] == user["id"]:
                 raise list_error("The user is a member of the organization already.")
-        key = secrets.token_urlsafe(48)[:64]
+        key = "".join(secrets.choice(KEY_CHARS) for _ in range(64))
         store.put(
             "memberships",
             {

@@ -31,7 +31,7 @@ from typing import Any
 
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
-from cvatorm.testing.routing import Context
+from cvatorm.testing.routing import Context, Handler, Router
 from cvatorm.testing.store import Store
 
 TUS_VERSION = "1.0.0"
@@ -196,8 +196,19 @@ def _create_tus(ctx: Context, key: str) -> Response:
     )
 
 
+def chunk_routes(router: Router, template: str, handler: Handler) -> None:
+    """Route ``HEAD``/``PATCH`` of a TUS upload URL. ``HEAD`` is also routed as ``GET``: a
+    router that answers ``HEAD`` with the ``GET`` view (as DRF does) finds it there, and
+    :func:`handle_chunk` refuses real ``GET`` requests."""
+    router.add("HEAD", template, handler)
+    router.add("GET", template, handler)
+    router.add("PATCH", template, handler)
+
+
 def handle_chunk(ctx: Context, key: str) -> Response:
     """``HEAD``/``PATCH`` of ``<endpoint>/<file id>``: report the offset, or append a chunk."""
+    if ctx.request.method == "GET":
+        raise HttpError(405, {"detail": 'Method "GET" not allowed.'}, {"Allow": "HEAD, PATCH"})
     file_id = ctx.params["file_id"]
     folder = _folder(ctx, key)
     tus = folder.tus.get(file_id)

@@ -262,5 +262,4 @@ def data_chunk(ctx: Context) -> Response:
 
 def register(router: Router) -> None:
     router.add("POST", "/api/tasks/{id}/data/", create_data)
-    router.add("HEAD", "/api/tasks/{id}/data/{file_id}", data_chunk)
-    router.add("PATCH", "/api/tasks/{id}/data/{file_id}", data_chunk)
+    tus.chunk_routes(router, "/api/tasks/{id}/data/{file_id}", data_chunk)

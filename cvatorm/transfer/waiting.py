@@ -1,0 +1,55 @@
+"""Waiting on a background request (``/api/requests/<rq_id>``) while reporting its progress.
+
+The polling and the failure handling (``BackgroundRequestException`` carrying the server's own
+message, ``OperationTimeoutError``) are the connection layer's
+:func:`cvatorm.connection.background.wait_for_request`; this adds the server's ``progress``
+field, reported to a :class:`~cvatorm.progress.ProgressReporter` as a percentage.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from cvatorm.connection.background import BackgroundRequest
+from cvatorm.connection.background import wait_for_request as _poll
+from cvatorm.progress import ProgressReporter, reporting
+from cvatorm.transfer.client import TransferClient
+
+__all__ = ["wait_for_request"]
+
+
+def wait_for_request(
+    client: TransferClient,
+    rq_id: str,
+    *,
+    progress: ProgressReporter,
+    desc: str = "Waiting for the server",
+    status_check_period: float | None = None,
+    timeout: float | None = None,
+) -> BackgroundRequest:
+    """Poll until the request is finished (returned) or failed (raised)."""
+    path = f"/api/requests/{quote(rq_id, safe='')}"
+
+    def fetch(request_id: str) -> requests.Response:
+        response = client.request("GET", path, organization=None)
+        value = BackgroundRequest(response.json()).progress
+        if value is not None:
+            progress.update(round(value * 100, 1))
+        return response
+
+    period = (
+        client.config.status_check_period if status_check_period is None else status_check_period
+    )
+    with reporting(progress, 100, desc=desc, unit="%"):
+        request, _ = _poll(
+            fetch,
+            rq_id,
+            status_check_period=period,
+            timeout=timeout,
+            log_prefix=desc,
+            logger=client.logger,
+        )
+        progress.update(100)
+    return request

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from cvatorm.connection import BackgroundRequest, Client
+from cvatorm.connection.background import wait_for_request
 from cvatorm.exceptions import BackgroundRequestException, NotFoundError, OperationTimeoutError
 
 from .stub_server import StubCVAT
@@ -50,7 +51,31 @@ def test_timeout(logged_in: Client, stub: StubCVAT) -> None:
     with pytest.raises(OperationTimeoutError, match="rq-3") as info:
         logged_in.wait_for_completion("rq-3", status_check_period=0.01, timeout=0.05)
     assert isinstance(info.value, TimeoutError)
-    assert len(stub.received) >= 2  # polled, then one last poll at the deadline
+    assert "started" in str(info.value)
+
+
+def test_polling_schedule_on_a_fake_clock(logged_in: Client, stub: StubCVAT) -> None:
+    """Polls every period, shortens the last wait to the deadline, polls once more, gives up."""
+    stub.script_request("rq-6", {"status": "started", "message": ""})
+    now = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(OperationTimeoutError):
+        wait_for_request(
+            lambda rq_id: logged_in.request("GET", f"/api/requests/{rq_id}"),
+            "rq-6",
+            status_check_period=2.0,
+            timeout=5.0,
+            logger=logging.getLogger("test"),
+            sleep=sleep,
+            monotonic=lambda: now[0],
+        )
+    assert sleeps == [2.0, 2.0, 1.0]
+    assert len(stub.received) == 4
 
 
 def test_status_is_logged_with_the_prefix(

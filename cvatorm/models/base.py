@@ -192,6 +192,10 @@ class Model(metaclass=ModelBase):
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: keys a newer server added stay readable.
+        if any(name in vars(klass) for klass in type(self).__mro__):
+            # A class attribute (``objects``, a property) raised AttributeError: let its own
+            # message through instead of a generic one.
+            return object.__getattribute__(self, name)
         if not name.startswith("_"):
             raw = self.__dict__.get("_raw")
             if raw is not None and name in raw:

@@ -152,3 +152,13 @@ def test_constructor_accepts_fields_only() -> None:
     assert task.pk is None and task.name == "cars"
     with pytest.raises(FieldError, match="nmae"):
         Task(nmae="cars")
+
+
+def test_objects_is_a_class_only_manager() -> None:
+    from cvatorm.query import Manager, QuerySet
+
+    assert isinstance(Task.objects, Manager) and Task.objects.model is Task
+    assert isinstance(Job.objects.all(), QuerySet) and Job.objects.all().model is Job
+    task = Task._from_wire(asset_object("tasks", id=35), client=None)
+    with pytest.raises(AttributeError, match="Manager isn't accessible"):
+        _ = task.objects

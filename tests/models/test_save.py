@@ -315,3 +315,17 @@ def test_fetching_a_missing_object_raises_the_models_does_not_exist(fake: FakeCl
     fake.on("GET", "/api/tasks/404", NotFoundError(404, "Not Found"))
     with pytest.raises(Task.DoesNotExist):
         Task._fetch(404, client=fake)
+
+
+def test_connection_resolution(fake: FakeClient) -> None:
+    from cvatorm.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="no-such-alias"):
+        Task(name="x").save(using="no-such-alias")
+    other = FakeClient(server_id="http://other:8080")
+    other.on("PATCH", TASK_PATH, echo_task)
+    task = load_task(fake)
+    task.name = "elsewhere"
+    task.save(using=other)  # an explicit client wins over the one the object came from
+    assert fake.calls == [] and other.methods() == [("PATCH", TASK_PATH)]
+    assert task._client is other

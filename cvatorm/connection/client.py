@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from packaging.version import Version
@@ -50,6 +50,22 @@ from cvatorm.exceptions import (
     UnauthorizedError,
 )
 
+if TYPE_CHECKING:  # the models layer sits above this one: types only, imported lazily below
+    from cvatorm.models import (
+        Comment,
+        Invitation,
+        Issue,
+        Job,
+        Label,
+        Membership,
+        Organization,
+        Project,
+        Task,
+        User,
+    )
+    from cvatorm.models.base import Model
+    from cvatorm.models.repositories import Repository
+
 __all__ = ["Client", "make_client"]
 
 _LOGGER = logging.getLogger("cvatorm.connection")
@@ -82,7 +98,7 @@ class Client:
         self._redactor = Redactor()
         self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
         self._org = OrganizationContext()
-        self._repositories: dict[str, Any] = {}
+        self._repositories: dict[str, Repository[Model]] = {}
         self._repositories_lock = threading.Lock()
         self._login_lock = threading.RLock()
         self._user: str | None = None
@@ -420,7 +436,7 @@ class Client:
 
     # ------------------------------------------------------------------ repositories
 
-    def _repository(self, resource: str) -> Any:
+    def _repository(self, resource: str) -> Repository[Model]:
         with self._repositories_lock:
             repo = self._repositories.get(resource)
             if repo is None:
@@ -431,44 +447,44 @@ class Client:
             return repo
 
     @property
-    def tasks(self) -> Any:
-        return self._repository("tasks")
+    def tasks(self) -> Repository[Task]:
+        return cast("Repository[Task]", self._repository("tasks"))
 
     @property
-    def projects(self) -> Any:
-        return self._repository("projects")
+    def projects(self) -> Repository[Project]:
+        return cast("Repository[Project]", self._repository("projects"))
 
     @property
-    def jobs(self) -> Any:
-        return self._repository("jobs")
+    def jobs(self) -> Repository[Job]:
+        return cast("Repository[Job]", self._repository("jobs"))
 
     @property
-    def users(self) -> Any:
-        return self._repository("users")
+    def users(self) -> Repository[User]:
+        return cast("Repository[User]", self._repository("users"))
 
     @property
-    def organizations(self) -> Any:
-        return self._repository("organizations")
+    def organizations(self) -> Repository[Organization]:
+        return cast("Repository[Organization]", self._repository("organizations"))
 
     @property
-    def issues(self) -> Any:
-        return self._repository("issues")
+    def issues(self) -> Repository[Issue]:
+        return cast("Repository[Issue]", self._repository("issues"))
 
     @property
-    def comments(self) -> Any:
-        return self._repository("comments")
+    def comments(self) -> Repository[Comment]:
+        return cast("Repository[Comment]", self._repository("comments"))
 
     @property
-    def labels(self) -> Any:
-        return self._repository("labels")
+    def labels(self) -> Repository[Label]:
+        return cast("Repository[Label]", self._repository("labels"))
 
     @property
-    def memberships(self) -> Any:
-        return self._repository("memberships")
+    def memberships(self) -> Repository[Membership]:
+        return cast("Repository[Membership]", self._repository("memberships"))
 
     @property
-    def invitations(self) -> Any:
-        return self._repository("invitations")
+    def invitations(self) -> Repository[Invitation]:
+        return cast("Repository[Invitation]", self._repository("invitations"))
 
 
 def _json_or_none(response: requests.Response) -> Any:

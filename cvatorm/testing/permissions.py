@@ -277,7 +277,6 @@ class _Res:
     assignee: Any = None
     task_owner: Any = None
     task_assignee: Any = None
-    has_project: bool = False
     project_owner: Any = None
     project_assignee: Any = None
     job_assignee: Any = None
@@ -299,7 +298,6 @@ def _task_res(rel: Related, task: Obj) -> _Res:
         assignee=_id(task.get("assignee")),
         task_owner=_id(task.get("owner")),
         task_assignee=_id(task.get("assignee")),
-        has_project=project is not None,
         project_owner=_id(project.get("owner")) if project else None,
         project_assignee=_id(project.get("assignee")) if project else None,
         id=task.get("id"),
@@ -317,7 +315,6 @@ def _job_res(rel: Related, job: Obj) -> _Res:
         job_assignee=_id(job.get("assignee")),
         task_owner=_id(task.get("owner")),
         task_assignee=_id(task.get("assignee")),
-        has_project=project is not None,
         project_owner=_id(project.get("owner")) if project else None,
         project_assignee=_id(project.get("assignee")) if project else None,
         id=job.get("id"),
@@ -333,7 +330,6 @@ def _issue_res(rel: Related, issue: Obj) -> _Res:
         assignee=_id(issue.get("assignee")),
         task_owner=base.task_owner,
         task_assignee=base.task_assignee,
-        has_project=base.has_project,
         project_owner=base.project_owner,
         project_assignee=base.project_assignee,
         job_assignee=base.job_assignee,
@@ -351,7 +347,6 @@ def _comment_res(rel: Related, comment: Obj) -> _Res:
         owner=_id(comment.get("owner")),
         task_owner=base.task_owner,
         task_assignee=base.task_assignee,
-        has_project=base.has_project,
         project_owner=base.project_owner,
         project_assignee=base.project_assignee,
         job_assignee=base.job_assignee,
@@ -815,11 +810,10 @@ def _list_filter(resource: str, a: _Auth, rel: Related) -> Callable[[Obj], bool]
 
     res_of = _RES_OF[resource]
     staff_of = _STAFF_OF[resource]
-    ignore_project_org = resource == "projects"
 
     def in_org(obj: Obj) -> bool:
         """``organization`` or ``project__organization`` (through the task) is the org."""
-        return _org_pair_match(rel, resource, obj, org, ignore_project_org)
+        return _org_pair_match(rel, resource, obj, org)
 
     if a.is_admin and a.is_sandbox:
         return lambda obj: True
@@ -836,11 +830,9 @@ def _list_filter(resource: str, a: _Auth, rel: Related) -> Callable[[Obj], bool]
     return lambda obj: False
 
 
-def _org_pair_match(
-    rel: Related, resource: str, obj: Obj, org: int | None, projects_only: bool
-) -> bool:
+def _org_pair_match(rel: Related, resource: str, obj: Obj, org: int | None) -> bool:
     """Whether an object's own (task's) organization or its project's is ``org``."""
-    if resource == "projects" or projects_only:
+    if resource == "projects":
         return bool(_id(obj.get("organization")) == org)
     task: Obj | None
     if resource == "tasks":
@@ -872,7 +864,6 @@ def _label_res(rel: Related, label: Obj) -> _Res:
     if kind == "projects":
         return _Res(
             org_id=_id(owner.get("organization")),
-            has_project=True,
             project_owner=_id(owner.get("owner")),
             project_assignee=_id(owner.get("assignee")),
         )
@@ -1053,11 +1044,10 @@ def update_scopes(
 def _scopes_for(
     resource: str, action: str, body: Mapping[str, Any] | None, query: Mapping[str, str] | None
 ) -> list[str]:
+    """``update`` is the PATCH's per-field scopes; any other action is itself a rego scope
+    (``view``, ``delete``, or a named one such as ``update:desc`` or ``export:dataset``)."""
     if action == "update":
         return update_scopes(resource, body, query)
-    if action in ("view", "delete"):
-        return [action]
-    # other named scopes of the rego files ("update:desc", "accept", "export:dataset", ...)
     return [action]
 
 
@@ -1241,7 +1231,6 @@ def check_create(
             org_id=auth.org_id,
             owner=actor.id,
             task_owner=actor.id,
-            has_project=bool(project_id),
             project_owner=project_res.owner,
             project_assignee=project_res.assignee,
         )
@@ -1267,7 +1256,6 @@ def check_create(
             org_id=job_org,
             task_owner=task_res.task_owner,
             task_assignee=task_res.task_assignee,
-            has_project=task_res.has_project,
             project_owner=task_res.project_owner,
             project_assignee=task_res.project_assignee,
         )
@@ -1285,7 +1273,6 @@ def check_create(
             assignee=body.get("assignee"),
             task_owner=base.task_owner,
             task_assignee=base.task_assignee,
-            has_project=base.has_project,
             project_owner=base.project_owner,
             project_assignee=base.project_assignee,
             job_assignee=base.job_assignee,

@@ -280,15 +280,25 @@ class Model(metaclass=ModelBase):
         )
         self._init_state(dict(response.json()), client=client, organization=self._organization)
 
-    def _update(self, client: ApiClient, update_fields: list[str] | None) -> None:
+    def _update(
+        self, client: ApiClient, update_fields: list[str] | None, *, force: bool = False
+    ) -> None:
+        """PATCH the dirty fields (of ``update_fields``); ``force`` sends all of
+        ``update_fields`` even when equal to the server's values (cvat-sdk's ``update()``)."""
         meta = self._meta
         names = dirty.dirty_fields(self)
+        # Assigned values equal to the server's are not changes: forget them, so that a later
+        # server-side change merged into the raw data is not overwritten by a stale value.
+        self._assigned.intersection_update(names)
         if update_fields is not None:
             for name in update_fields:
                 field = meta.get_field(name)
                 if field.read_only:
                     raise ValidationError({name: ["read-only field in update_fields."]})
-            names = [n for n in names if n in update_fields]
+            if force:
+                names = [n for n in meta.fields if n in update_fields]
+            else:
+                names = [n for n in names if n in update_fields]
         if not names:
             return
         if not meta.updatable:
@@ -367,7 +377,7 @@ class Model(metaclass=ModelBase):
         except Exception:
             self._values, self._assigned = before  # all or nothing
             raise
-        self._update(self._connection(), names)
+        self._update(self._connection(), names, force=True)
         return self
 
     def remove(self) -> None:

@@ -30,7 +30,11 @@ __all__ = ["build_payload", "dirty_fields", "resolve_usernames"]
 
 
 def dirty_fields(instance: Model) -> list[str]:
-    """Names of the writable fields of ``instance`` that differ from the server's data."""
+    """Names of the writable fields of ``instance`` that differ from the server's data.
+
+    An assigned value equal to the server's is not dirty (``task.name = task.name`` sends
+    nothing); write-only fields are dirty whenever assigned, having no server value.
+    """
     values = instance._values
     assigned = instance._assigned
     raw = instance._raw
@@ -38,7 +42,14 @@ def dirty_fields(instance: Model) -> list[str]:
     for name, field in instance._meta.fields.items():
         if field.read_only:
             continue
-        if name in assigned or (
+        if name in assigned:
+            if (
+                field.write_only
+                or field.wire_name not in raw
+                or not field.same_as_raw(values[name], raw[field.wire_name])
+            ):
+                names.append(name)
+        elif (
             field.mutable
             and name in values
             and not field.write_only

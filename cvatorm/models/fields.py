@@ -171,6 +171,11 @@ class Field(Generic[T]):
     def _to_raw(self, value: Any) -> Any:
         return value
 
+    def same_as_raw(self, value: Any, raw: Any) -> bool:
+        """Whether the Python ``value`` equals the server's ``raw`` one (then there is nothing
+        to send: assigning a field its current value does not make it dirty)."""
+        return bool(value == self.to_python(raw))
+
     def to_wire(self, value: Any) -> Any:
         """The wire (request body) value of ``value``, validated: raises ``ValidationError``."""
         raw = None if value is None else self._to_raw(value)
@@ -481,6 +486,12 @@ class UserField(Field["User"]):
         username_check = user_model._meta.fields["username"].marshmallow_field()
         serialization.check_value(self.name, username_check, value)
         return user_model._from_wire({"username": value}, client=None, organization=None)
+
+    def same_as_raw(self, value: Any, raw: Any) -> bool:
+        if value is None or raw is None:
+            return value is None and raw is None
+        pk = getattr(value, "pk", None)
+        return pk is not None and isinstance(raw, Mapping) and pk == raw.get("id")
 
     def needs_lookup(self, value: Any) -> str | None:
         """The username to resolve before ``value`` can be sent, if it has no id yet."""

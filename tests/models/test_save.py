@@ -329,3 +329,17 @@ def test_connection_resolution(fake: FakeClient) -> None:
     task.save(using=other)  # an explicit client wins over the one the object came from
     assert fake.calls == [] and other.methods() == [("PATCH", TASK_PATH)]
     assert task._client is other
+
+
+def test_assigning_the_current_value_is_not_a_change(fake: FakeClient) -> None:
+    fake.on("PATCH", TASK_PATH, echo_task)
+    task = load_task(fake)
+    task.name = task.name
+    task.owner = 1  # admin1, the current owner
+    task.assignee = None  # already unassigned
+    task.target_storage = dict(task.target_storage)
+    assert task.dirty_fields == ()
+    task.save()
+    assert fake.calls == []
+    task.update({"name": task.name})  # cvat-sdk's update() sends what it is given
+    assert [c.json for c in fake.calls] == [{"name": "task with tags"}]

@@ -420,7 +420,7 @@ def _simple_value(
             return False, None, None
         return True, mapping[raw], None
     if spec.simple == "number":
-        if raw.strip() == "":
+        if raw == "":
             return False, None, None
         try:
             number = Decimal(raw)

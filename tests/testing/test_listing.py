@@ -393,6 +393,8 @@ def test_invalid_simple_filter_values_are_form_errors(store: Store) -> None:
         {"project_id": ["Select a valid choice. That choice is not one of the available choices."]},
     )
     assert error(store, "issues", frame_id="x") == (400, {"frame_id": ["Enter a number."]})
+    assert error(store, "issues", frame_id=" ") == (400, {"frame_id": ["Enter a number."]})
+    assert error(store, "comments", issue_id="NaN") == (400, {"issue_id": ["Enter a number."]})
     assert error(store, "memberships", role="admin") == (
         400,
         {"role": ["Select a valid choice. admin is not one of the available choices."]},

@@ -49,7 +49,8 @@ class Options:
 
     def __init__(self, model: type[Model], meta: Any, fields: Mapping[str, Field[Any]],
                  relations: Mapping[str, Relation]) -> None:
-        unknown = {k for k in vars(meta) if not k.startswith("_")} - _META_KEYS if meta else set()
+        declared = {k for k in vars(meta) if not k.startswith("_")} if meta is not None else set()
+        unknown = declared - _META_KEYS
         if unknown:
             raise TypeError(f"{model.__name__}.Meta: unknown option(s) {sorted(unknown)}")
         self.model = model

@@ -162,3 +162,24 @@ def test_objects_is_a_class_only_manager() -> None:
     task = Task._from_wire(asset_object("tasks", id=35), client=None)
     with pytest.raises(AttributeError, match="Manager isn't accessible"):
         _ = task.objects
+
+
+def test_meta_options_are_checked_and_resources_unique() -> None:
+    from cvatorm.exceptions import ConfigurationError
+    from cvatorm.models.fields import IntegerField
+
+    with pytest.raises(TypeError, match="resorce"):
+        class Typo(Model):
+            id = IntegerField()
+
+            class Meta:
+                resorce = "typos"
+
+    with pytest.raises(ConfigurationError, match="tasks"):
+        class SecondTask(Model):
+            id = IntegerField()
+
+            class Meta:
+                resource = "tasks"
+
+    assert registry["tasks"] is Task

@@ -161,7 +161,9 @@ class Client:
         """One quick probe of ``/api/server/about``: 200 (or 401 on old servers) means CVAT."""
         try:
             response = self.session.get(
-                ApiMap(host).url_for("/api/server/about"), timeout=_DETECT_TIMEOUT
+                ApiMap(host).url_for("/api/server/about"),
+                timeout=_DETECT_TIMEOUT,
+                allow_redirects=False,  # an http -> https redirect is not "CVAT over http"
             )
         except requests.exceptions.RequestException as exc:
             self.logger.debug("probe of %s failed: %s", host, type(exc).__name__)

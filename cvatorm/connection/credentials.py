@@ -134,7 +134,6 @@ class SessionCsrfAuth(AuthBase):
             if token:
                 r.headers[CSRF_HEADER] = token
                 r.headers.setdefault("Origin", self._origin)
-                r.headers.setdefault("Referer", self._origin + "/")
         return r
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ import pytest
 from packaging.version import Version
 
 import cvatorm
+from cvatorm._sentinels import INHERIT
 from cvatorm.connection import AccessTokenCredentials, Client, Config, connections
 from cvatorm.exceptions import (
     AuthenticationError,
@@ -144,7 +145,7 @@ def test_personal_access_token(client_as: ClientAs, cvat_target: Any, traffic: A
 # --------------------------------------------------------------------------- organizations
 
 
-def _task_count(client: Client, organization: Any = cvatorm._sentinels.INHERIT) -> int:
+def _task_count(client: Client, organization: Any = INHERIT) -> int:
     response = client.request(
         "GET", "/api/tasks", params={"page_size": 1}, organization=organization
     )
@@ -207,6 +208,29 @@ def test_two_threads_share_a_client_with_different_organizations(
 
 
 # --------------------------------------------------------------------------- versions
+
+
+def test_repositories_are_bound_to_the_client(
+    admin_client: Client, own_project: dict[str, Any], traffic: Any
+) -> None:
+    assert admin_client.projects is admin_client.projects
+    traffic.clear()
+    project = admin_client.projects.retrieve(own_project["id"])
+    assert project.id == own_project["id"]
+    assert traffic.calls() == [("GET", f"/api/projects/{own_project['id']}")]
+    for name in (
+        "tasks",
+        "projects",
+        "jobs",
+        "users",
+        "organizations",
+        "issues",
+        "comments",
+        "labels",
+        "memberships",
+        "invitations",
+    ):
+        assert getattr(admin_client, name).model._meta.resource == name
 
 
 def test_server_version(admin_client: Client, traffic: Any) -> None:

@@ -94,7 +94,8 @@ class ModelBase(type):
 class Model(metaclass=ModelBase):
     """Base of every model. Subclasses declare fields, relations and an inner ``Meta``.
 
-    ``Task(name="cars", labels=[{"name": "car"}])`` builds a new, unsaved object;
+    ``Task(name="cars", project=project, labels=[{"name": "car"}])`` builds a new, unsaved
+    object (a forward relation sets its id field);
     ``Model._from_wire(data, client=..., organization=...)`` wraps server data.
     """
 
@@ -116,12 +117,12 @@ class Model(metaclass=ModelBase):
         self._init_state({}, client=None, organization=INHERIT)
         meta = self._meta
         for name, value in values.items():
-            if name not in meta.fields:
+            if name not in meta.fields and name not in meta.relations:
                 raise FieldError(
                     f"{type(self).__name__}() got an unknown field {name!r}; "
                     f"fields are: {', '.join(meta.fields)}"
                 )
-            setattr(self, name, value)
+            setattr(self, name, value)  # relations too: Task(project=p) sets project_id
 
     def _init_state(
         self, raw: dict[str, Any], *, client: ApiClient | None, organization: OrganizationArg

@@ -183,3 +183,12 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
                 resource = "tasks"
 
     assert registry["tasks"] is Task
+
+
+def test_constructor_accepts_forward_relations() -> None:
+    project = Project._from_wire(asset_object("projects", id=18), client=None)
+    task = Task(name="cars", project=project)
+    assert task.project_id == 18 and task.project is project
+    assert task.dirty_fields == ("name", "project_id")
+    with pytest.raises(AttributeError):
+        Task(name="cars", jobs=[])

@@ -192,3 +192,11 @@ def test_constructor_accepts_forward_relations() -> None:
     assert task.dirty_fields == ("name", "project_id")
     with pytest.raises(AttributeError):
         Task(name="cars", jobs=[])
+
+
+def test_assigning_an_unknown_attribute_is_an_error() -> None:
+    task = Task._from_wire(asset_object("tasks", id=35), client=None)
+    with pytest.raises(AttributeError, match="nmae"):
+        task.nmae = "typo"  # type: ignore[attr-defined]
+    task._scratch = 1  # private attributes stay free
+    assert task._scratch == 1

@@ -21,6 +21,7 @@ class WorkloadResult:
     descriptions: dict[str, str]
     problems: list[str] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    observations: list[str] = field(default_factory=list)
 
 
 def machine() -> dict[str, str]:
@@ -136,6 +137,12 @@ def render(workloads: list[WorkloadResult], info: dict[str, Any]) -> str:
         for t in w.targets:
             mark = {True: "met", False: "MISSED", None: "not measured"}[t.met]
             out.append(f"- **{mark}**: {t.text}: {t.detail}")
+    observations = [f"({w.key}) {o}" for w in workloads for o in w.observations]
+    if observations:
+        out.append("")
+        out.append("### Observations")
+        out.append("")
+        out.extend(f"- {o}" for o in observations)
     problems = [f"({w.key}) {p}" for w in workloads for p in w.problems]
     if problems:
         out.append("")

@@ -15,7 +15,6 @@ import sys
 import time
 import traceback
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +87,7 @@ def run_one(workload: Workload, client: str, ctx: Context, memory: bool) -> Meas
             if best is None or m.wall < best.wall:
                 best = m
         assert best is not None
-        after: Callable[[str, Context, Measurement], None] | None = getattr(
-            workload, "after", None)
-        if after is not None:
-            after(client, ctx, best)
+        workload.after(client, ctx, best)
         if memory and workload.memory:
             best.peak_bytes = measure.peak_memory(workload.prepare(client, ctx))
         log(f"{label}: {best.objects} objects, {best.total_requests} requests, "
@@ -128,8 +124,7 @@ def profile_cvatorm(workload: Workload, ctx: Context, top: int = 15) -> str:
 def run_workloads(workloads: list[Workload], ctx: Context, memory: bool) -> list[WorkloadResult]:
     out = []
     for workload in workloads:
-        order: tuple[str, ...] = getattr(workload, "order", CLIENTS)
-        results = {client: run_one(workload, client, ctx, memory) for client in order}
+        results = {client: run_one(workload, client, ctx, memory) for client in workload.order}
         results = {client: results[client] for client in CLIENTS if client in results}
         out.append(WorkloadResult(
             workload.key, workload.title, results,
@@ -138,18 +133,20 @@ def run_workloads(workloads: list[Workload], ctx: Context, memory: bool) -> list
     return out
 
 
-def judge(workloads: list[Workload], results: list[WorkloadResult],
-          contexts: dict[str, Context]) -> None:
+def judge(workloads: list[Workload], results: list[WorkloadResult], ctx: Context) -> None:
     for workload, result in zip(workloads, results, strict=True):
-        ctx = contexts[getattr(workload, "server", "main")]
         result.problems = workload.check(ctx, result.results)
         result.targets = workload.targets(ctx, result.results)
+        result.observations = workload.observations(ctx, result.results)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--tasks", type=int, default=100_000,
-                        help="synthetic tasks on the main server (jobs: ~1.9 per task)")
+    parser.add_argument("--tasks", type=int, default=20_000,
+                        help="synthetic tasks for workloads 1-5 (jobs: ~1.9 per task)")
+    parser.add_argument("--write-tasks", type=int, default=400,
+                        help="synthetic tasks on workload 6's server (LocalCVAT recomputes "
+                        "derived fields of every row on each write)")
     parser.add_argument("--sdk-limit", type=int, default=2000,
                         help="most tasks cvat-sdk lists in one workload (it costs ms each)")
     parser.add_argument("--latency-tasks", type=int, default=10_000,
@@ -161,76 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile cvatorm's run of every workload whose target is missed")
+    parser.add_argument("--no-shim", action="store_true",
+                        help="run LocalCVAT without benchmarks/scaling.py")
     parser.add_argument("--in-process", action="store_true",
                         help="run LocalCVAT in a thread of this process (distorts CPU times)")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     parser.add_argument("--json", type=Path, help="also write raw figures as JSON")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    chosen = {k.strip() for k in args.workloads.split(",") if k.strip()}
-    workloads = [cls() for cls in ALL if cls.key in chosen]
-    main_workloads = [w for w in workloads if getattr(w, "server", "main") == "main"]
-    latency_workloads = [w for w in workloads if getattr(w, "server", "main") == "latency"]
 
-    measure.install()
-    info: dict[str, Any] = machine()
-    info["cvat-sdk"] = sdk_version()
-    info["sizes"] = (f"N={args.tasks:,} tasks on the main server, cvat-sdk limited to "
-                     f"{args.sdk_limit:,}; workload 7 on {args.latency_tasks:,} tasks with "
-                     f"{args.latency * 1000:g} ms latency")
-    info["server"] = "LocalCVAT in a thread" if args.in_process else "LocalCVAT in a child process"
-    started = time.perf_counter()
-    results: list[WorkloadResult] = []
-    contexts: dict[str, Context] = {}
-    folders: list[Path] = []
-    profiles: dict[str, str] = {}
-    try:
-        if main_workloads:
-            log(f"generating {args.tasks} synthetic tasks")
-            data = synthetic.generate(args.tasks)
-            folders.append(data.folder)
-            log(f"{data}; starting LocalCVAT")
-            with BenchServer(data.folder, in_process=args.in_process) as server:
-                log(f"LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}")
-                ctx = contexts["main"] = make_context(server, data, args.sdk_limit)
-                timings = calibrate_floor(ctx, FLOOR_PAGE_SIZES, min(20_000, data.total_tasks))
-                log("floor page sizes (us/object): " + ", ".join(
-                    f"{k}: {v * 1e6:.1f}" for k, v in timings.items())
-                    + f" -> {ctx.floor_page_size}")
-                ctx.notes["bytes_per_task"] = bytes_per_task(ctx)
-                results.extend(run_workloads(main_workloads, ctx, not args.no_memory))
-                judge(main_workloads, results, contexts)
-                if args.profile:
-                    for workload, result in zip(main_workloads, results, strict=True):
-                        if any(t.met is False for t in result.targets):
-                            log(f"profiling cvatorm on ({workload.key})")
-                            profiles[workload.key] = profile_cvatorm(workload, ctx)
-        if latency_workloads:
-            log(f"generating {args.latency_tasks} synthetic tasks for workload 7")
-            data7 = synthetic.generate(args.latency_tasks)
-            folders.append(data7.folder)
-            with BenchServer(data7.folder, latency=args.latency,
-                             in_process=args.in_process) as server7:
-                ctx7 = contexts["latency"] = make_context(server7, data7, args.sdk_limit)
-                latency_results = run_workloads(latency_workloads, ctx7, False)
-                judge(latency_workloads, latency_results, contexts)
-                results.extend(latency_results)
-                if args.profile:
-                    for workload, result in zip(latency_workloads, latency_results,
-                                                strict=True):
-                        if any(t.met is False for t in result.targets):
-                            log(f"profiling cvatorm on ({workload.key})")
-                            profiles[workload.key] = profile_cvatorm(workload, ctx7)
-    finally:
-        measure.uninstall()
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
-    info["run time"] = f"{time.perf_counter() - started:.0f} s"
-    text = render(results, info)
-    if profiles:
-        text += "\n### Profiles (cProfile of cvatorm, by own time)\n"
-        for key, profile in profiles.items():
-            text += f"\n({key}):\n\n```\n{profile}\n```\n"
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results, text = execute(args)
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
@@ -238,6 +177,68 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps([_as_json(r) for r in results], indent=1),
                              encoding="utf-8")
     return 0
+
+
+def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
+    """Run what ``args`` asks for; the results and the report's text."""
+    chosen = {k.strip() for k in args.workloads.split(",") if k.strip()}
+    workloads = [cls() for cls in ALL if cls.key in chosen]
+    servers = {  # name: (synthetic tasks, latency); each server is started once, in this order
+        "main": (args.tasks, 0.0),
+        "writes": (args.write_tasks, 0.0),
+        "latency": (args.latency_tasks, args.latency),
+    }
+
+    measure.install()
+    info: dict[str, Any] = machine()
+    info["cvat-sdk"] = sdk_version()
+    info["sizes"] = (f"N={args.tasks:,} tasks (workloads 1-5), {args.write_tasks:,} "
+                     f"(workload 6), {args.latency_tasks:,} with {args.latency * 1000:g} ms "
+                     f"latency (workload 7); cvat-sdk lists at most {args.sdk_limit:,}")
+    info["server"] = ("LocalCVAT in a thread" if args.in_process
+                      else "LocalCVAT in a child process")
+    info["server shim"] = "off" if args.no_shim else "on (benchmarks/scaling.py)"
+    started = time.perf_counter()
+    by_key: dict[str, WorkloadResult] = {}
+    profiles: dict[str, str] = {}
+    for name, (n_tasks, latency) in servers.items():
+        group = [w for w in workloads if w.server == name]
+        if not group:
+            continue
+        log(f"[{name}] generating {n_tasks:,} synthetic tasks")
+        data = synthetic.generate(n_tasks)
+        try:
+            log(f"[{name}] {data}; starting LocalCVAT")
+            with BenchServer(data.folder, latency=latency, in_process=args.in_process,
+                             shim=not args.no_shim) as server:
+                log(f"[{name}] LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}"
+                    f" (shim: {', '.join(server.patched) or 'none'})")
+                ctx = make_context(server, data, args.sdk_limit)
+                if name == "main":
+                    timings = calibrate_floor(ctx, FLOOR_PAGE_SIZES,
+                                              min(20_000, data.total_tasks))
+                    log("floor page sizes (us/object): " + ", ".join(
+                        f"{k}: {v * 1e6:.1f}" for k, v in timings.items())
+                        + f" -> {ctx.floor_page_size}")
+                    ctx.notes["bytes_per_task"] = bytes_per_task(ctx)
+                group_results = run_workloads(group, ctx, not args.no_memory)
+                judge(group, group_results, ctx)
+                for workload, result in zip(group, group_results, strict=True):
+                    by_key[workload.key] = result
+                    if args.profile and any(t.met is False for t in result.targets):
+                        log(f"profiling cvatorm on ({workload.key})")
+                        profiles[workload.key] = profile_cvatorm(workload, ctx)
+        finally:
+            shutil.rmtree(data.folder, ignore_errors=True)
+    measure.uninstall()
+    results = [by_key[w.key] for w in workloads if w.key in by_key]
+    info["run time"] = f"{time.perf_counter() - started:.0f} s"
+    text = render(results, info)
+    if profiles:
+        text += "\n### Profiles (cProfile of cvatorm, by own time)\n"
+        for key, profile in profiles.items():
+            text += f"\n({key}):\n\n```\n{profile}\n```\n"
+    return results, text
 
 
 def _as_json(result: WorkloadResult) -> dict[str, Any]:

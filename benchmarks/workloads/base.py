@@ -39,6 +39,10 @@ class Workload:
     repeats: int = 1
     #: Measure peak memory (a second, untimed pass under tracemalloc).
     memory: bool = True
+    #: Which LocalCVAT it runs on: "main" (N tasks), "writes" (small), "latency".
+    server: str = "main"
+    #: The order in which the clients run.
+    order: tuple[str, ...] = CLIENTS
 
     def prepare_floor(self, ctx: Context) -> Run:
         raise NotImplementedError
@@ -62,11 +66,18 @@ class Workload:
             return self.prepare_sdk(ctx)
         raise ValueError(client)
 
+    def after(self, client: str, ctx: Context, m: Measurement) -> None:
+        """Called after the timed run of ``client`` (before the memory pass)."""
+
     def describe(self, client: str, ctx: Context) -> str:
         """How this client does the workload, one line for the report."""
         return ""
 
     def targets(self, ctx: Context, results: dict[str, Measurement]) -> list[Target]:
+        return []
+
+    def observations(self, ctx: Context, results: dict[str, Measurement]) -> list[str]:
+        """Findings worth printing that are neither targets nor harness problems."""
         return []
 
     def check(self, ctx: Context, results: dict[str, Measurement]) -> list[str]:

@@ -125,6 +125,9 @@ class IterateAll(Workload):
             return Target(text, None, "not measured")
         page = max(orm.page_sizes, default=0) or 1
         pages = orm.peak_bytes / (per_object * page)
+        if orm.objects < 10 * page:
+            return Target(text, None, f"N={orm.objects} is under 10 pages of {page}: run "
+                          "with --tasks 100000 --workloads 1")
         all_objects = orm.peak_bytes / (per_object * max(1, orm.objects))
         met = pages <= 4 and all_objects < 0.25
         return Target(text, met, f"peak {orm.peak_bytes / 2**20:.1f} MiB = {pages:.1f} pages of "

@@ -161,6 +161,12 @@ class Transport:
                     timeout=timeout,
                     stream=stream,
                 )
+            except requests.exceptions.SSLError as exc:
+                # A certificate problem does not heal by retrying.
+                raise TransportError(
+                    f"{method} {shown_url} failed: {self._describe(exc)} "
+                    "(see Config.verify_ssl to use another CA bundle or disable verification)"
+                ) from exc
             except requests.exceptions.InvalidURL as exc:
                 raise InvalidHostException(
                     self.redactor.scrub(f"invalid URL {shown_url}: {type(exc).__name__}")

@@ -175,6 +175,12 @@ def test_unreachable_server_is_a_transport_error_after_retries(
     assert len(sleeps) == 2
 
 
+def test_tls_errors_are_not_retried(transport: Transport, stub: StubCVAT, sleeps: Sleeps) -> None:
+    with pytest.raises(TransportError, match="verify_ssl"):
+        transport.send("GET", f"https://{stub.hostport}/api/echo")
+    assert sleeps == []
+
+
 def test_read_timeout_is_a_transport_error(stub: StubCVAT, sleeps: Sleeps) -> None:
     t = Transport(Config(max_retries=0, read_timeout=0.2), logger=LOGGER, sleep=sleeps)
     stub.queue("GET", "/api/echo", Canned(200, {}, delay=1.5))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from cvatorm.testing.routes import (
+    annotation_routes,
     auth,
+    backups_import,
+    datasets,
     frames,
     issues,
     jobs,
@@ -31,6 +34,9 @@ _MODULES = (
     requests,
     frames,
     task_data,
+    annotation_routes,
+    datasets,
+    backups_import,
 )
 
 

@@ -209,9 +209,12 @@ class Model(metaclass=ModelBase):
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: keys a newer server added stay readable.
         if any(name in vars(klass) for klass in type(self).__mro__):
-            # A class attribute (``objects``, a property) raised AttributeError: let its own
-            # message through instead of a generic one.
-            return object.__getattribute__(self, name)
+            # A class attribute (``objects``, a property) raised AttributeError: keep its own
+            # message rather than a generic "no attribute".
+            try:
+                return object.__getattribute__(self, name)
+            except AttributeError as exc:
+                raise AttributeError(f"{type(self).__name__}.{name}: {exc}") from exc
         if not name.startswith("_"):
             raw = self.__dict__.get("_raw")
             if raw is not None and name in raw:

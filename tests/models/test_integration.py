@@ -287,3 +287,26 @@ def test_cvat_sdk_style_create_update_remove(
     project.remove()
     with pytest.raises(Project.DoesNotExist):
         admin_client.projects.retrieve(project_id)
+
+
+def test_a_member_assigns_by_username_inside_the_organization(
+    client_as: Callable[[str], Client], traffic: Any, cleanup: Callable[[Any], Any]
+) -> None:
+    user1 = client_as("user1")  # owner of org1
+    project = cleanup(Project(name=unique("org1 project")))
+    project.save(using=user1, organization="org1")
+    assert project.organization_id is not None
+    traffic.clear()
+    project.assignee = "worker1"  # a member of org1
+    project.save()
+    lookup, patch = traffic.exchanges
+    assert (lookup.method, lookup.path) == ("GET", "/api/users")
+    assert lookup.request_headers.get("X-Organization") == "org1"
+    assert patch.request_headers.get("X-Organization") == "org1"
+    assert project.assignee.username == "worker1"
+
+    traffic.clear()
+    project.assignee = "user2"  # not a member of org1: invisible there
+    with pytest.raises(ValidationError, match="user2"):
+        project.save()
+    assert traffic.calls() == [("GET", "/api/users")]

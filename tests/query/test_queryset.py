@@ -28,7 +28,7 @@ def test_manager_is_class_only_and_proxies_querysets(fake: FakeClient) -> None:
     assert isinstance(Task.objects, Manager)
     assert Task.objects.model is Task and Job.objects.model is Job
     task = Task._from_wire(load("tasks")[0], client=fake)
-    with pytest.raises(AttributeError, match="objects"):
+    with pytest.raises(AttributeError, match="Manager isn't accessible via Task instances"):
         _ = task.objects
     with pytest.raises(AttributeError, match="Manager isn't accessible via Task instances"):
         Manager().__get__(task, Task)

@@ -77,6 +77,7 @@ class FakeClient:
 
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    organizations: list[Any] = field(default_factory=list)
     server_id: str = "http://fake"
     schema: Any = None
 
@@ -89,6 +90,7 @@ class FakeClient:
         self, method: str, path: str, *, params: Any = None, organization: Any = None, **kwargs: Any
     ) -> Response:
         self.log.append((method, path, dict(params or {})))
+        self.organizations.append(organization)
         if path == "/api/schema/":
             if self.schema is None:
                 raise NotFoundError(404, "Not Found")

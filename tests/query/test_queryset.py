@@ -327,3 +327,34 @@ def test_owner_filter_accepts_a_user_or_an_id(fake: FakeClient) -> None:
         == by_id
         == sorted(t["id"] for t in load("tasks") if (t["owner"] or {}).get("id") == 1)
     )
+
+
+def test_a_slice_no_page_size_fits_takes_two_pages(fake: FakeClient) -> None:
+    qs = tasks(fake)
+    qs.default_page_size = qs.max_page_size = 2  # [9:11] needs a page of 3: two of 2 instead
+    assert [t.id for t in qs[9:11]] == TASK_IDS[9:11]
+    assert [(p["page"], p["page_size"]) for p in fake.lists()] == [("5", "2"), ("6", "2")]
+
+
+def test_a_slice_reaching_past_the_end_is_still_one_request(fake: FakeClient) -> None:
+    assert [t.id for t in tasks(fake)[25:35]] == TASK_IDS[25:]
+    assert len(fake.lists()) == 1
+
+
+def test_organization_is_passed_to_every_request(fake: FakeClient) -> None:
+    from cvatorm._sentinels import INHERIT
+    from cvatorm.models import Organization
+
+    list(tasks(fake).in_org("org1"))
+    list(tasks(fake).in_org(""))
+    list(tasks(fake))
+    list(Organization.objects.using(fake))
+    list(Organization.objects.using(fake).in_org("org2"))
+    orgs = [
+        o
+        for (m, path, _), o in zip(fake.log, fake.organizations, strict=True)
+        if path in ("/api/tasks", "/api/organizations")
+    ]
+    assert orgs == ["org1", "", INHERIT, None, "org2"]
+    with pytest.raises(TypeError):
+        tasks(fake).in_org(None)  # type: ignore[arg-type]

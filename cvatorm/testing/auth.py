@@ -208,7 +208,8 @@ def _unmask(token: str) -> str:
     mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
     size = len(CSRF_CHARS)
     return "".join(
-        CSRF_CHARS[(CSRF_CHARS.index(c) - CSRF_CHARS.index(m)) % size] for c, m in zip(cipher, mask)
+        CSRF_CHARS[(CSRF_CHARS.index(c) - CSRF_CHARS.index(m)) % size]
+        for c, m in zip(cipher, mask, strict=True)
     )
 
 

@@ -345,7 +345,10 @@ def _apply_job(
                     raise HttpError(400, [f"There is no {kind[:-1]} with id {obj['id']}"])
                 current[kind][existing[obj["id"]]] = obj
             elif action == "delete":
+                gone = [o for o in current[kind] if o["id"] == obj["id"]]
                 current[kind] = [o for o in current[kind] if o["id"] != obj["id"]]
+                applied[kind].extend(copy.deepcopy(gone))  # the server echoes what it deleted
+                continue
             applied[kind].append(copy.deepcopy(obj))
     current["version"] += 1
 

@@ -1,0 +1,197 @@
+"""Annotations of tasks and jobs: get, set, patch (create/update/delete), remove, import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cvatorm.exceptions import BackgroundRequestException, BadRequestError
+from cvatorm.operations import annotations as ops
+
+SPEC = {"name": "cvatorm annotations", "labels": [{"name": "car"}, {"name": "dog"}]}
+
+
+@pytest.fixture
+def task(make_task: Any, images: Callable[..., list[Path]]) -> Any:
+    return make_task(images((64, 48), (64, 48), (64, 48)), spec={**SPEC, "segment_size": 2})
+
+
+def _labels(task: Any) -> dict[str, int]:
+    return {label.name: label.id for label in task.labels}
+
+
+def _box(frame: int, label: int, points: list[float]) -> dict[str, Any]:
+    return {"frame": frame, "label_id": label, "type": "rectangle", "points": points}
+
+
+def test_set_then_get_round_trips(data_client: Any, task: Any) -> None:
+    labels = _labels(task)
+    ops.set_annotations(
+        data_client,
+        "tasks",
+        task.id,
+        {
+            "shapes": [
+                _box(0, labels["car"], [1, 2, 30, 40]),
+                {
+                    "frame": 2,
+                    "label_id": labels["dog"],
+                    "type": "polygon",
+                    "points": [1, 1, 10, 1, 10, 10],
+                },
+            ],
+            "tags": [{"frame": 1, "label_id": labels["dog"]}],
+        },
+    )
+    data = ops.get_annotations(data_client, "tasks", task.id)
+    shapes = sorted(data["shapes"], key=lambda s: s["frame"])
+    assert [(s["frame"], s["type"], s["points"]) for s in shapes] == [
+        (0, "rectangle", [1.0, 2.0, 30.0, 40.0]),
+        (2, "polygon", [1.0, 1.0, 10.0, 1.0, 10.0, 10.0]),
+    ]
+    assert all(isinstance(s["id"], int) for s in shapes)
+    assert [(t["frame"], t["label_id"]) for t in data["tags"]] == [(1, labels["dog"])]
+
+    ops.set_annotations(
+        data_client, "tasks", task.id, {"shapes": [_box(1, labels["car"], [0, 0, 5, 5])]}
+    )
+    replaced = ops.get_annotations(data_client, "tasks", task.id)
+    assert [s["frame"] for s in replaced["shapes"]] == [1] and replaced["tags"] == []
+
+
+def test_patch_create_update_delete(data_client: Any, task: Any) -> None:
+    car = _labels(task)["car"]
+    created = ops.update_annotations(
+        data_client,
+        "tasks",
+        task.id,
+        {"shapes": [_box(0, car, [1, 1, 2, 2]), _box(2, car, [3, 3, 4, 4])]},
+        action="create",
+    )
+    ids = sorted(shape["id"] for shape in created["shapes"])
+    assert len(ids) == 2
+
+    first = next(
+        s for s in ops.get_annotations(data_client, "tasks", task.id)["shapes"] if s["id"] == ids[0]
+    )
+    ops.update_annotations(
+        data_client,
+        "tasks",
+        task.id,
+        {"shapes": [{**first, "points": [5, 5, 9, 9]}]},
+        action="update",
+    )
+    ops.update_annotations(
+        data_client,
+        "tasks",
+        task.id,
+        {"shapes": [{**first, "id": ids[1], "frame": 2}]},
+        action="delete",
+    )
+    shapes = ops.get_annotations(data_client, "tasks", task.id)["shapes"]
+    assert [(s["id"], s["points"]) for s in shapes] == [(ids[0], [5.0, 5.0, 9.0, 9.0])]
+
+
+def test_remove_some_by_id_then_all(data_client: Any, task: Any, traffic: Any) -> None:
+    car = _labels(task)["car"]
+    created = ops.update_annotations(
+        data_client,
+        "tasks",
+        task.id,
+        {
+            "shapes": [_box(0, car, [1, 1, 2, 2]), _box(1, car, [1, 1, 2, 2])],
+            "tags": [{"frame": 2, "label_id": car}],
+        },
+        action="create",
+    )
+    doomed = created["shapes"][0]["id"]
+    traffic.clear()
+    ops.remove_annotations(data_client, "tasks", task.id, ids=[doomed])
+    assert [(e.method, e.query.get("action")) for e in traffic] == [
+        ("GET", None),
+        ("PATCH", ["delete"]),
+    ]
+    left = ops.get_annotations(data_client, "tasks", task.id)
+    assert [s["id"] for s in left["shapes"]] == [created["shapes"][1]["id"]]
+    assert len(left["tags"]) == 1
+
+    ops.remove_annotations(data_client, "tasks", task.id)
+    empty = ops.get_annotations(data_client, "tasks", task.id)
+    assert (empty["shapes"], empty["tags"], empty["tracks"]) == ([], [], [])
+
+
+def test_job_annotations_are_the_jobs_share_of_the_task(data_client: Any, task: Any) -> None:
+    car = _labels(task)["car"]
+    jobs = sorted(task.jobs, key=lambda job: job.start_frame)
+    assert [(j.start_frame, j.stop_frame) for j in jobs] == [(0, 1), (2, 2)]
+    ops.set_annotations(data_client, "jobs", jobs[1].id, {"shapes": [_box(2, car, [1, 1, 3, 3])]})
+    ops.set_annotations(data_client, "jobs", jobs[0].id, {"shapes": [_box(1, car, [2, 2, 4, 4])]})
+
+    assert [s["frame"] for s in ops.get_annotations(data_client, "jobs", jobs[1].id)["shapes"]] == [
+        2
+    ]
+    frames = sorted(
+        s["frame"] for s in ops.get_annotations(data_client, "tasks", task.id)["shapes"]
+    )
+    assert frames == [1, 2]
+
+
+def test_an_unknown_label_is_refused_and_changes_nothing(data_client: Any, task: Any) -> None:
+    car = _labels(task)["car"]
+    ops.set_annotations(data_client, "tasks", task.id, {"shapes": [_box(0, car, [1, 1, 2, 2])]})
+    with pytest.raises(BadRequestError):
+        ops.set_annotations(
+            data_client, "tasks", task.id, {"shapes": [_box(0, 987654321, [1, 1, 2, 2])]}
+        )
+    assert len(ops.get_annotations(data_client, "tasks", task.id)["shapes"]) == 1
+
+
+def _cvat_xml(images: list[tuple[int, str]], boxes: list[tuple[int, str, str]]) -> str:
+    rows = ['<?xml version="1.0" encoding="utf-8"?>', "<annotations>", "<version>1.1</version>"]
+    for frame, name in images:
+        rows.append(f'<image id="{frame}" name="{name}" width="64" height="48">')
+        for box_frame, label, coords in boxes:
+            if box_frame == frame:
+                xtl, ytl, xbr, ybr = coords.split()
+                rows.append(
+                    f'<box label="{label}" occluded="0" source="manual" xtl="{xtl}" '
+                    f'ytl="{ytl}" xbr="{xbr}" ybr="{ybr}" z_order="0"></box>'
+                )
+        rows.append("</image>")
+    rows.append("</annotations>")
+    return "\n".join(rows)
+
+
+def test_import_annotations_from_cvat_xml(data_client: Any, task: Any, tmp_path: Path) -> None:
+    meta = data_client.request("GET", f"/api/tasks/{task.id}/data/meta").json()
+    names = [frame["name"] for frame in meta["frames"]]
+    xml = tmp_path / "annotations.xml"
+    xml.write_text(
+        _cvat_xml(list(enumerate(names)), [(0, "car", "1 2 11 12"), (2, "dog", "5 6 15 16")])
+    )
+    request = ops.import_annotations(data_client, "tasks", task.id, "CVAT 1.1", xml)
+    assert request.status == "finished"
+    labels = {v: k for k, v in _labels(task).items()}
+    shapes = sorted(
+        ops.get_annotations(data_client, "tasks", task.id)["shapes"], key=lambda s: s["frame"]
+    )
+    assert [(s["frame"], labels[s["label_id"]], s["points"]) for s in shapes] == [
+        (0, "car", [1.0, 2.0, 11.0, 12.0]),
+        (2, "dog", [5.0, 6.0, 15.0, 16.0]),
+    ]
+
+
+def test_a_failed_import_raises_the_servers_message(
+    data_client: Any, task: Any, tmp_path: Path, traffic: Any
+) -> None:
+    meta = data_client.request("GET", f"/api/tasks/{task.id}/data/meta").json()
+    xml = tmp_path / "bad.xml"
+    xml.write_text(_cvat_xml([(0, meta["frames"][0]["name"])], [(0, "unicorn", "1 1 2 2")]))
+    with pytest.raises(BackgroundRequestException) as caught:
+        ops.import_annotations(data_client, "tasks", task.id, "CVAT 1.1", xml)
+    polled = [e for e in traffic.exchanges if e.path.startswith("/api/requests/")][-1]
+    assert caught.value.message == polled.response_json["message"]
+    assert "unicorn" in caught.value.message

@@ -1,0 +1,230 @@
+"""Dataset export/import, backups, and downloads that land whole or not at all."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cvatorm.exceptions import BackgroundRequestException, BadRequestError, TransportError
+from cvatorm.operations import annotations, backups, datasets
+
+from .conftest import RecordingProgress, image_bytes
+
+SPEC = {"name": "cvatorm datasets", "labels": [{"name": "car"}, {"name": "dog"}]}
+EXPORT = "CVAT for images 1.1"
+
+
+@pytest.fixture
+def task(make_task: Any, images: Callable[..., list[Path]], data_client: Any) -> Any:
+    made = make_task(images((64, 48), (32, 40), (50, 50)), spec=SPEC)
+    car = next(label.id for label in made.labels if label.name == "car")
+    annotations.set_annotations(
+        data_client,
+        "tasks",
+        made.id,
+        {"shapes": [{"frame": 1, "label_id": car, "type": "rectangle", "points": [1, 2, 3, 4]}]},
+    )
+    return made
+
+
+def _names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def test_export_dataset_with_and_without_images(
+    data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    progress = RecordingProgress()
+    bare = datasets.export_dataset(
+        data_client, "tasks", task.id, EXPORT, tmp_path / "bare.zip", progress=progress
+    )
+    assert bare == tmp_path / "bare.zip"
+    assert "annotations.xml" in _names(bare)
+    assert not any(name.startswith("images/") for name in _names(bare))
+    with zipfile.ZipFile(bare) as archive:
+        xml = archive.read("annotations.xml").decode()
+    assert 'label="car"' in xml and 'xtl="1.00"' in xml
+    assert [op[2] for op in progress.operations()] == ["%", "B"]
+
+    full = datasets.export_dataset(
+        data_client, "tasks", task.id, EXPORT, tmp_path / "full.zip", include_images=True
+    )
+    images = sorted(name.rsplit("/", 1)[-1] for name in _names(full) if name.startswith("images/"))
+    assert images == ["img_000.png", "img_001.png", "img_002.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bare.zip",
+        "full.zip",
+        *sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("img_")),
+    ]
+
+
+def test_export_into_a_folder_uses_the_servers_file_name(
+    data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = datasets.export_dataset(data_client, "tasks", task.id, EXPORT, folder)
+    assert path.parent == folder and path.suffix == ".zip"
+    assert [p.name for p in folder.iterdir()] == [path.name]
+
+
+def test_job_export_holds_the_jobs_frames(data_client: Any, task: Any, tmp_path: Path) -> None:
+    job = next(iter(task.jobs))
+    path = datasets.export_dataset(data_client, "jobs", job.id, EXPORT, tmp_path / "job.zip")
+    assert "annotations.xml" in _names(path)
+
+
+def test_existing_file_is_refused_before_any_request(
+    data_client: Any, task: Any, tmp_path: Path, traffic: Any
+) -> None:
+    target = tmp_path / "taken.zip"
+    target.write_bytes(b"keep me")
+    traffic.clear()
+    with pytest.raises(FileExistsError):
+        datasets.export_dataset(data_client, "tasks", task.id, EXPORT, target)
+    assert len(traffic) == 0 and target.read_bytes() == b"keep me"
+
+
+def test_unknown_export_format_is_a_bad_request(
+    data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    with pytest.raises(BadRequestError):
+        datasets.export_dataset(data_client, "tasks", task.id, "No Such Format 9.9", tmp_path / "x")
+    assert list(tmp_path.glob("x*")) == []
+
+
+@pytest.mark.local_only
+def test_a_failed_export_raises_and_leaves_no_file(
+    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    local_cvat.background.fail_next(message="Export worker crashed", operation="export:annotations")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(BackgroundRequestException, match="Export worker crashed"):
+        datasets.export_dataset(data_client, "tasks", task.id, EXPORT, out / "ds.zip")
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.local_only
+def test_a_broken_download_is_retried_and_lands_whole(
+    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    local_cvat.faults.add(
+        method="GET", pattern=r"/api/tasks/\d+/dataset/download", truncate=True, times=1
+    )
+    path = datasets.export_dataset(
+        data_client, "tasks", task.id, EXPORT, tmp_path / "ds.zip", include_images=True
+    )
+    assert zipfile.ZipFile(path).testzip() is None
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.local_only
+def test_a_download_that_keeps_breaking_leaves_nothing(
+    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    fault = local_cvat.faults.add(
+        method="GET", pattern=r"/api/tasks/\d+/dataset/download", truncate=True, times=None
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        with pytest.raises(TransportError):
+            datasets.export_dataset(data_client, "tasks", task.id, EXPORT, out / "ds.zip")
+    finally:
+        fault.remaining = 0  # a rule without a limit would break the next tests
+    assert list(out.iterdir()) == []
+    assert fault.hits == 1 + data_client.config.max_retries
+
+
+def test_project_dataset_import_creates_tasks_with_annotations(
+    data_client: Any, task: Any, tmp_path: Path, cleanup: Any
+) -> None:
+    dataset = datasets.export_dataset(
+        data_client, "tasks", task.id, EXPORT, tmp_path / "ds.zip", include_images=True
+    )
+    project = data_client.projects.create({"name": "cvatorm import", "labels": SPEC["labels"]})
+    cleanup("projects", project.id)
+    request = datasets.import_dataset(data_client, project.id, "CVAT 1.1", dataset)
+    assert request.status == "finished"
+    created = list(project.tasks)
+    assert sum(t.size for t in created) == 3
+    shapes = [
+        shape
+        for t in created
+        for shape in annotations.get_annotations(data_client, "tasks", t.id)["shapes"]
+    ]
+    assert [(s["type"], s["points"]) for s in shapes] == [("rectangle", [1.0, 2.0, 3.0, 4.0])]
+
+    exported = datasets.export_dataset(
+        data_client, "projects", project.id, EXPORT, tmp_path / "project.zip"
+    )
+    assert "annotations.xml" in _names(exported)
+
+
+def test_task_backup_round_trip(data_client: Any, task: Any, tmp_path: Path, cleanup: Any) -> None:
+    backup = backups.download_backup(data_client, "tasks", task.id, tmp_path / "task.zip")
+    assert "task.json" in _names(backup)
+    restored = backups.create_from_backup(data_client, "tasks", backup)
+    cleanup("tasks", restored.id)
+    assert restored.id != task.id and restored.name == task.name
+    assert sorted(label.name for label in restored.labels) == ["car", "dog"]
+    if any(name.startswith("data/") for name in _names(backup)):  # a backup with media
+        assert restored.size == task.size
+
+
+def test_project_backup_round_trip(data_client: Any, tmp_path: Path, cleanup: Any) -> None:
+    project = data_client.projects.create({"name": "cvatorm backup", "labels": SPEC["labels"]})
+    cleanup("projects", project.id)
+    backup = backups.download_backup(data_client, "projects", project.id, tmp_path)
+    restored = backups.create_from_backup(data_client, "projects", backup)
+    cleanup("projects", restored.id)
+    assert restored.name == "cvatorm backup" and restored.id != project.id
+    assert sorted(label.name for label in restored.labels) == ["car", "dog"]
+
+
+@pytest.mark.local_only
+def test_a_backup_with_media_restores_frames_and_annotations(
+    data_client: Any, tmp_path: Path, cleanup: Any
+) -> None:
+    backup = tmp_path / "handmade.zip"
+    manifest = {
+        "name": "restored with media",
+        "labels": [{"name": "car", "attributes": []}],
+        "segment_size": 1,
+        "data": {"chunk_size": 2, "image_quality": 90},
+        "version": "1.0",
+    }
+    shape = {"frame": 1, "label": "car", "type": "rectangle", "points": [1, 1, 5, 5]}
+    with zipfile.ZipFile(backup, "w") as archive:
+        archive.writestr("task.json", json.dumps(manifest))
+        archive.writestr(
+            "annotations.json",
+            json.dumps([{"version": 0, "shapes": [shape], "tags": [], "tracks": []}]),
+        )
+        archive.writestr("data/a.png", image_bytes(20, 10))
+        archive.writestr("data/b.png", image_bytes(30, 15))
+    restored = backups.create_from_backup(data_client, "tasks", backup)
+    cleanup("tasks", restored.id)
+    assert (restored.size, restored.image_quality, restored.data_chunk_size) == (2, 90, 2)
+    assert restored.jobs.count() == 2
+    shapes = annotations.get_annotations(data_client, "tasks", restored.id)["shapes"]
+    assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 1.0, 5.0, 5.0])]
+
+
+def test_a_broken_backup_raises_the_servers_message(data_client: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "not a backup")
+    bad.write_bytes(buffer.getvalue())
+    with pytest.raises(BackgroundRequestException) as caught:
+        backups.create_from_backup(data_client, "tasks", bad)
+    assert caught.value.message

@@ -1,0 +1,156 @@
+"""Frames: one frame, chunks, preview, meta, bounded concurrent downloads, deleting frames."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from cvatorm.exceptions import BadRequestError
+from cvatorm.operations import frames
+
+from .conftest import RecordingProgress
+
+
+@pytest.fixture
+def files(images: Callable[..., list[Path]]) -> list[Path]:
+    return images((64, 48), (32, 40), (50, 50), (20, 10), (31, 17))
+
+
+@pytest.fixture
+def task(make_task: Any, files: list[Path]) -> Any:
+    return make_task(
+        files, spec={"name": "cvatorm frames", "labels": [{"name": "car"}], "segment_size": 3}
+    )
+
+
+def _size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+def test_get_frame_is_the_frame_image(data_client: Any, task: Any, files: list[Path]) -> None:
+    for number, path in enumerate(files):
+        data = frames.get_frame(data_client, "tasks", task.id, number)
+        assert _size(data) == _size(path.read_bytes())
+    compressed = frames.get_frame(data_client, "tasks", task.id, 2, quality="compressed")
+    assert _size(compressed) == (50, 50)
+
+
+@pytest.mark.local_only
+def test_original_frames_are_the_uploaded_bytes(
+    data_client: Any, task: Any, files: list[Path]
+) -> None:
+    for number, path in enumerate(files):
+        assert frames.get_frame(data_client, "tasks", task.id, number) == path.read_bytes()
+
+
+def test_a_frame_out_of_range_is_a_bad_request(data_client: Any, task: Any) -> None:
+    with pytest.raises(BadRequestError):
+        frames.get_frame(data_client, "tasks", task.id, 99)
+    with pytest.raises(ValueError):
+        frames.get_frame(data_client, "tasks", task.id, 0, quality="best")  # type: ignore[arg-type]
+
+
+def test_meta_lists_every_frame(data_client: Any, task: Any) -> None:
+    meta = frames.get_meta(data_client, "tasks", task.id)
+    assert meta["size"] == 5
+    assert [(f["width"], f["height"]) for f in meta["frames"]] == [
+        (64, 48),
+        (32, 40),
+        (50, 50),
+        (20, 10),
+        (31, 17),
+    ]
+
+
+def test_job_frames_and_meta_cover_the_jobs_range(data_client: Any, task: Any) -> None:
+    jobs = sorted(task.jobs, key=lambda job: job.start_frame)
+    second = jobs[1]
+    assert (second.start_frame, second.stop_frame) == (3, 4)
+    meta = frames.get_meta(data_client, "jobs", second.id)
+    assert (meta["start_frame"], meta["stop_frame"]) == (3, 4)
+    assert [(f["width"], f["height"]) for f in meta["frames"]] == [(20, 10), (31, 17)]
+    assert _size(frames.get_frame(data_client, "jobs", second.id, 4)) == (31, 17)
+
+
+def test_preview_is_an_image(data_client: Any, task: Any) -> None:
+    assert _size(frames.get_preview(data_client, "tasks", task.id))[0] > 0
+
+
+def test_chunk_is_a_zip_of_frames(data_client: Any, task: Any) -> None:
+    chunk = frames.download_chunk(data_client, "tasks", task.id, 0)
+    with zipfile.ZipFile(io.BytesIO(chunk)) as archive:
+        assert len(archive.namelist()) == min(task.data_chunk_size, task.size)
+
+
+def test_download_frames_with_bounded_concurrency(
+    data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    original = data_client.request
+
+    def counting(method: str, path: str, **kwargs: Any) -> Any:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        try:
+            return original(method, path, **kwargs)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    data_client.request = counting
+    progress = RecordingProgress()
+    try:
+        paths = frames.download_frames(
+            data_client,
+            "tasks",
+            task.id,
+            [4, 0, 2, 1, 3],
+            outdir=tmp_path / "frames",
+            max_workers=2,
+            progress=progress,
+        )
+    finally:
+        del data_client.request
+    assert [p.name for p in paths] == [f"frame_{n:06d}.png" for n in (4, 0, 2, 1, 3)]
+    assert [_size(p.read_bytes()) for p in paths] == [
+        (31, 17),
+        (64, 48),
+        (50, 50),
+        (32, 40),
+        (20, 10),
+    ]
+    assert 1 <= peak <= 2
+    assert progress.operations() == [(5, "Downloading frames", "frame")]
+    assert progress.advanced() == 5
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_download_frames_failure_leaves_no_partial_files(
+    data_client: Any, task: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "frames"
+    with pytest.raises(BadRequestError):
+        frames.download_frames(data_client, "tasks", task.id, [0, 99], outdir=out, max_workers=1)
+    assert not any(p.name.endswith(".part") for p in out.iterdir())
+
+
+def test_remove_frames_by_ids(data_client: Any, task: Any) -> None:
+    assert frames.remove_frames_by_ids(data_client, "tasks", task.id, [1, 3])["deleted_frames"] == [
+        1,
+        3,
+    ]
+    meta = frames.remove_frames_by_ids(data_client, "tasks", task.id, [4])
+    assert meta["deleted_frames"] == [1, 3, 4]
+    assert frames.get_meta(data_client, "tasks", task.id)["deleted_frames"] == [1, 3, 4]

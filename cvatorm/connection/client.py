@@ -35,6 +35,7 @@ from cvatorm.connection.credentials import (
     TokenAuth,
     coerce_credentials,
 )
+from cvatorm.connection.lowlevel import LowLevelApi
 from cvatorm.connection.organization import OrganizationContext, check_slug
 from cvatorm.connection.redaction import Redactor
 from cvatorm.connection.transport import Timeout, Transport
@@ -194,13 +195,10 @@ class Client:
         Raises ``ApiException`` subclasses for error statuses and ``TransportError`` when the
         server cannot be reached after the configured retries.
         """
-        slug = self._org.get() if organization is INHERIT else check_slug(organization)
-        merged = OrganizationContext.headers_for(slug)
-        if headers:
-            merged.update(headers)
+        url, merged = self._prepare(path, organization, headers)
         return self._transport.send(
             method,
-            self.api_map.url_for(path),
+            url,
             params=params,
             json=json,
             data=data,
@@ -209,6 +207,19 @@ class Client:
             timeout=timeout,
             stream=stream,
         )
+
+    def _prepare(
+        self,
+        path: str,
+        organization: str | Inherit | None,
+        headers: Mapping[str, str] | None,
+    ) -> tuple[str, dict[str, str]]:
+        """The absolute URL and the headers (organization first, explicit ones winning)."""
+        slug = self._org.get() if organization is INHERIT else check_slug(organization)
+        merged = OrganizationContext.headers_for(slug)
+        if headers:
+            merged.update(headers)
+        return self.api_map.url_for(path), merged
 
     # ------------------------------------------------------------------ authentication
 
@@ -435,6 +446,14 @@ class Client:
             log_prefix=log_prefix,
             logger=self.logger,
         )
+
+    # ------------------------------------------------------------------ low-level API
+
+    @property
+    def api_client(self) -> LowLevelApi:
+        """The official SDK's low-level access: ``client.api_client.server_api.retrieve_about()``
+        returns ``(about, response)``; see :mod:`cvatorm.connection.lowlevel`."""
+        return LowLevelApi(self)
 
     # ------------------------------------------------------------------ repositories
 

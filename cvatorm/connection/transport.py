@@ -136,8 +136,13 @@ class Transport:
         timeout: Timeout | None = None,
         stream: bool = False,
         retry: bool = True,
+        check_status: bool = True,
     ) -> requests.Response:
-        """Send one request (retrying when allowed); return a response with status < 400."""
+        """Send one request (retrying when allowed); return a response with status < 400.
+
+        With ``check_status=False`` an error response (after the retries it allows) is returned
+        instead of raised: the low-level API's ``_check_status=False``.
+        """
         method = method.upper()
         timeout = self.config.timeout if timeout is None else timeout
         rewinder = _Rewinder(data, files)
@@ -205,6 +210,8 @@ class Transport:
                 if may_retry and self.retry.retries_status(method, response.status_code):
                     wait = self.retry.wait_before(attempt, response.headers)
                 if wait is None:
+                    if not check_status:
+                        return response
                     raise self._error(method, shown_url, response)
                 self.logger.warning(
                     "%s %s -> %d %s; retry %d/%d in %.2fs",

@@ -403,3 +403,27 @@ def test_traffic_validation_rejects_what_the_schema_forbids(traffic: Any) -> Non
     )
     with pytest.raises(SchemaMismatch):
         recorder.validate()
+
+
+# --------------------------------------------------------------------------- low-level API
+
+
+def test_the_low_level_api(admin_client: Client, traffic: Any) -> None:
+    api = admin_client.api_client
+    traffic.clear()
+    about, _ = api.server_api.retrieve_about()
+    assert Version(about.version) == admin_client.get_server_version()
+    page, _ = api.tasks_api.list(page_size=1, x_organization="org2")
+    assert page.count == _task_count(admin_client, "org2")
+    assert traffic.select("GET", "/api/tasks")[0].request_headers["X-Organization"] == "org2"
+    project, response = api.projects_api.create({"name": _unique("low-level")})
+    assert response.status_code == 201
+    try:
+        assert project.name.startswith("low-level")
+    finally:
+        _, deleted = api.projects_api.destroy(project.id)
+    assert deleted.status_code == 204
+    assert traffic.calls()[-2:] == [
+        ("POST", "/api/projects"),
+        ("DELETE", f"/api/projects/{project.id}"),
+    ]

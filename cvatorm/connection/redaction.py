@@ -18,7 +18,6 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "MASK",
@@ -71,19 +70,13 @@ def redact_query_in_text(text: str) -> str:
 
 def redact_url(url: str) -> str:
     """``url`` with user info and secret-named query parameter values masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return MASK
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_name(k) for k, _ in pairs):
-            query = urlencode([(k, MASK if is_secret_name(k) else v) for k, v in pairs])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        netloc, slash, tail = rest.partition("/")
+        if "@" in netloc:
+            netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
+        url = f"{scheme}{sep}{netloc}{slash}{tail}"
+    return redact_query_in_text(url)
 
 
 class Redactor:

@@ -165,9 +165,9 @@ class StubCVAT:
         """(user, session id) from the Authorization header or the session cookie."""
         auth = rec.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
-            return stub_get(self.tokens, auth[7:]), None
+            return self.tokens.get(auth[7:]), None
         if auth.startswith("Token "):
-            return stub_get(self.keys, auth[6:]), None
+            return self.keys.get(auth[6:]), None
         cookies = dict(part.strip().split("=", 1) for part in cookie.split(";") if "=" in part)
         sid = cookies.get("sessionid")
         if sid and sid in self.sessions:
@@ -225,7 +225,3 @@ class StubCVAT:
             state = states[0] if len(states) == 1 else states.popleft()
             return 200, {"id": rq_id, "operation": {"type": "export:dataset"}, **state}, {}
         return 404, {"detail": "Not found."}, {}
-
-
-def stub_get(mapping: dict[str, str], key: str) -> str | None:
-    return mapping.get(key)

@@ -121,7 +121,10 @@ def test_connections_repr_hides_secrets(stub: StubCVAT) -> None:
 
 def test_redact_url_and_headers() -> None:
     assert redact_url("https://u:p@h/api/x?token=abc&page=2") == (
-        f"https://{MASK}@h/api/x?token=%2A%2A%2A&page=2"
+        f"https://{MASK}@h/api/x?token={MASK}&page=2"
+    )
+    assert redact_url("http://h:8080/api/x?a=1&password=p%40ss#f") == (
+        f"http://h:8080/api/x?a=1&password={MASK}#f"
     )
     assert redact_url("https://h/api/tasks?page=2") == "https://h/api/tasks?page=2"
     assert redact_headers(

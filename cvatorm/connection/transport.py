@@ -135,7 +135,6 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: Timeout | None = None,
         stream: bool = False,
-        retry: bool = True,
         check_status: bool = True,
     ) -> requests.Response:
         """Send one request (retrying when allowed); return a response with status < 400.
@@ -146,7 +145,7 @@ class Transport:
         method = method.upper()
         timeout = self.config.timeout if timeout is None else timeout
         rewinder = _Rewinder(data, files)
-        may_retry = retry and rewinder.retryable and self.retry.allows_method(method)
+        may_retry = rewinder.retryable and self.retry.allows_method(method)
         shown_url = self._show_url(url, params)
         attempt = 0
         while True:

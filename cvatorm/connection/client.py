@@ -254,7 +254,7 @@ class Client:
             if exc.status not in _AUTH_FAILURE_STATUSES:
                 raise
             raise AuthenticationError(
-                f"login as {creds.user!r} at {self.api_map.host} failed: {self._reason(exc)}"
+                f"login as {creds.user!r} at {self.api_map.host} failed: {exc}"
             ) from None
         for name in (SESSION_COOKIE, CSRF_COOKIE):
             self._redactor.add(self.session.cookies.get(name))
@@ -286,14 +286,9 @@ class Client:
             if exc.status not in _AUTH_FAILURE_STATUSES:
                 raise
             raise AuthenticationError(
-                f"the access token was rejected by {self.api_map.host}: {self._reason(exc)}"
+                f"the access token was rejected by {self.api_map.host}: {exc}"
             ) from None
         self.logger.info("Authenticated to %s with an access token", self.api_map.host)
-
-    @staticmethod
-    def _reason(exc: ApiException) -> str:
-        # The server's status and messages, already formatted (and scrubbed) by the exception.
-        return str(exc)
 
     def has_credentials(self) -> bool:
         """Is there a session cookie or a token that requests will carry?"""
@@ -304,8 +299,8 @@ class Client:
         with self._login_lock:
             if not self.has_credentials():
                 return
-            # A personal access token is not a session: there is nothing to end server-side,
-            # and POST /api/auth/logout must not be sent with it (it would be refused).
+            # A personal access token is not a session: there is nothing to end server-side
+            # (the token stays valid until it is revoked), so nothing is sent.
             server_session = SESSION_COOKIE in self.session.cookies or self._token_key
             try:
                 if server_session:

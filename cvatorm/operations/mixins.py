@@ -55,20 +55,24 @@ def _bound(obj: object) -> tuple[TransferClient, int, OrganizationArg]:
     return cast(TransferClient, model._connection()), int(model.pk), model._request_organization()
 
 
+def _resource_of(obj: object) -> str:
+    """The wire resource of the model the mixin is part of (``"tasks"``, ``"jobs"``)."""
+    resource: str = type(obj)._meta.resource  # type: ignore[attr-defined]
+    return resource
+
+
 class _AnnotatedMixin:
     """Annotations and dataset exports, shared by tasks and jobs."""
-
-    _resource: str
 
     def get_annotations(self) -> dict[str, Any]:
         """The annotations (``LabeledData``: version, tags, shapes, tracks)."""
         client, pk, org = _bound(self)
-        return annotation_ops.get_annotations(client, self._resource, pk, organization=org)
+        return annotation_ops.get_annotations(client, _resource_of(self), pk, organization=org)
 
     def set_annotations(self, data: Mapping[str, Any]) -> None:
         """Replace all annotations."""
         client, pk, org = _bound(self)
-        annotation_ops.set_annotations(client, self._resource, pk, data, organization=org)
+        annotation_ops.set_annotations(client, _resource_of(self), pk, data, organization=org)
 
     def update_annotations(
         self, data: Mapping[str, Any], *, action: PatchAction = "update"
@@ -76,13 +80,13 @@ class _AnnotatedMixin:
         """Create, update (by id) or delete (by id) some annotations."""
         client, pk, org = _bound(self)
         return annotation_ops.update_annotations(
-            client, self._resource, pk, data, action=action, organization=org
+            client, _resource_of(self), pk, data, action=action, organization=org
         )
 
     def remove_annotations(self, *, ids: Iterable[int] | None = None) -> None:
         """Delete all annotations, or those with these ids."""
         client, pk, org = _bound(self)
-        annotation_ops.remove_annotations(client, self._resource, pk, ids=ids, organization=org)
+        annotation_ops.remove_annotations(client, _resource_of(self), pk, ids=ids, organization=org)
 
     def import_annotations(
         self,
@@ -96,7 +100,7 @@ class _AnnotatedMixin:
         client, pk, org = _bound(self)
         return annotation_ops.import_annotations(
             client,
-            self._resource,
+            _resource_of(self),
             pk,
             format_name,
             filename,
@@ -119,7 +123,7 @@ class _AnnotatedMixin:
         client, pk, org = _bound(self)
         return datasets.export_dataset(
             client,
-            self._resource,
+            _resource_of(self),
             pk,
             format_name,
             filename,
@@ -134,30 +138,32 @@ class _AnnotatedMixin:
         """The encoded image of a frame (task frame numbers, for jobs too)."""
         client, pk, org = _bound(self)
         return frames.get_frame(
-            client, self._resource, pk, frame_id, quality=quality, organization=org
+            client, _resource_of(self), pk, frame_id, quality=quality, organization=org
         )
 
     def download_chunk(self, chunk_id: int, *, quality: Quality = "original") -> bytes:
         client, pk, org = _bound(self)
         return frames.download_chunk(
-            client, self._resource, pk, chunk_id, quality=quality, organization=org
+            client, _resource_of(self), pk, chunk_id, quality=quality, organization=org
         )
 
     def get_preview(self) -> bytes:
         client, pk, org = _bound(self)
-        return frames.get_preview(client, self._resource, pk, organization=org)
+        return frames.get_preview(client, _resource_of(self), pk, organization=org)
 
     def get_meta(self) -> dict[str, Any]:
         client, pk, org = _bound(self)
-        return frames.get_meta(client, self._resource, pk, organization=org)
+        return frames.get_meta(client, _resource_of(self), pk, organization=org)
 
     def get_frames_info(self) -> list[dict[str, Any]]:
         """cvat-sdk's name: the ``frames`` of :meth:`get_meta`."""
-        return list(self.get_meta().get("frames") or [])
+        client, pk, org = _bound(self)
+        meta = frames.get_meta(client, _resource_of(self), pk, organization=org)
+        return list(meta.get("frames") or [])
 
     def remove_frames_by_ids(self, ids: Iterable[int]) -> dict[str, Any]:
         client, pk, org = _bound(self)
-        return frames.remove_frames_by_ids(client, self._resource, pk, ids, organization=org)
+        return frames.remove_frames_by_ids(client, _resource_of(self), pk, ids, organization=org)
 
     def download_frames(
         self,
@@ -173,7 +179,7 @@ class _AnnotatedMixin:
         client, pk, org = _bound(self)
         return frames.download_frames(
             client,
-            self._resource,
+            _resource_of(self),
             pk,
             frame_ids,
             outdir=outdir,
@@ -187,8 +193,6 @@ class _AnnotatedMixin:
 
 class TaskDataMixin(_AnnotatedMixin):
     """Task methods: data upload, annotations, datasets, backups, frames."""
-
-    _resource = "tasks"
 
     def upload_data(
         self,
@@ -240,8 +244,6 @@ class TaskDataMixin(_AnnotatedMixin):
 
 class JobDataMixin(_AnnotatedMixin):
     """Job methods: annotations, dataset export, frames."""
-
-    _resource = "jobs"
 
 
 class ProjectDataMixin:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.store import Store
-from cvatorm.testing.validation import Field, validate
+from cvatorm.testing.validation import Field, list_error, validate
 
 LABEL_TYPES = (
     "any",
@@ -59,7 +59,7 @@ PALETTE = (
 
 LABEL_FIELDS = {
     "id": Field("int"),
-    "name": Field("str", allow_blank=False, max_length=64),
+    "name": Field("str", required=True, allow_blank=False, max_length=64),
     "color": Field("str"),
     "attributes": Field("list"),
     "deleted": Field("bool"),
@@ -96,68 +96,89 @@ def effective_labels(store: Store, task: dict[str, Any]) -> list[dict[str, Any]]
     return [row for row in rows if row.get("parent_id") is None]
 
 
-def _nested_error(field: str, index: int, count: int, errors: Any) -> HttpError:
-    items: list[Any] = [{} for _ in range(count)]
-    items[index] = errors
-    return HttpError(400, {field: items})
+def _item_errors(spec: Any, fields: dict[str, Field], *, partial: bool) -> dict[str, Any]:
+    """DRF's errors for one item of a nested list (``{}`` when valid)."""
+    if not isinstance(spec, dict):
+        kind = type(spec).__name__
+        return {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
+    try:
+        validate(spec, fields, partial=partial)
+    except HttpError as error:
+        errors: dict[str, Any] = dict(error.body)
+    else:
+        errors = {}
+    for nested, nested_fields in (("attributes", ATTRIBUTE_FIELDS), ("sublabels", LABEL_FIELDS)):
+        items = spec.get(nested)
+        if isinstance(items, list) and nested not in errors:
+            item_errors = [_item_errors(item, nested_fields, partial=partial) for item in items]
+            if any(item_errors):
+                errors[nested] = item_errors
+    if not errors and spec.get("deleted") in (True, "true", "True") and spec.get("id") is None:
+        errors["non_field_errors"] = ["Deleted label must have an ID"]
+    return errors
+
+
+def check_label_specs(specs: Any, *, partial: bool = False) -> None:
+    """Serializer validation of the ``labels`` list of a project/task body: the nested errors
+    (``{"labels": [{}, {"name": [...]}]}``). On PATCH (``partial``) nothing is required."""
+    if not isinstance(specs, list):
+        raise HttpError(
+            400, {"labels": [f'Expected a list of items but got type "{type(specs).__name__}".']}
+        )
+    errors = [_item_errors(spec, LABEL_FIELDS, partial=partial) for spec in specs]
+    if any(errors):
+        raise HttpError(400, {"labels": errors})
 
 
 def _attributes(
     store: Store, specs: list[Any], existing: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
+    """Attribute rows for a label: updated by ``id`` or by name, new ones get fresh ids."""
+    names = [spec.get("name") for spec in specs if isinstance(spec, dict)]
+    for name in names:
+        if name is not None and names.count(name) > 1:
+            raise list_error(f"Duplicate attribute with name '{name}' exists")
     by_id = {attr["id"]: attr for attr in existing}
-    result = []
-    for index, spec in enumerate(specs):
-        if not isinstance(spec, dict):
-            raise _nested_error(
-                "attributes",
-                index,
-                len(specs),
-                {
-                    "non_field_errors": [
-                        f"Invalid data. Expected a dictionary, but got {type(spec).__name__}."
-                    ]
-                },
-            )
-        try:
-            clean = validate(spec, ATTRIBUTE_FIELDS, partial="id" in spec)
-        except HttpError as error:
-            raise _nested_error("attributes", index, len(specs), error.body) from None
-        old = by_id.get(clean.get("id", -1), {})
-        values = [str(value) for value in clean.get("values", old.get("values", []))]
-        result.append(
-            {
-                "default_value": clean.get(
-                    "default_value", old.get("default_value", values[0] if values else "")
-                ),
-                "id": old.get("id") or store.next_id("attributes"),
-                "input_type": clean.get("input_type", old.get("input_type")),
-                "mutable": clean.get("mutable", old.get("mutable", False)),
-                "name": clean.get("name", old.get("name")),
-                "values": values,
-            }
-        )
-    return result
+    by_name = {attr["name"]: attr for attr in existing}
+    result = {attr["id"]: dict(attr) for attr in existing}
+    for spec in specs:
+        if spec.get("id") is not None:
+            old = by_id.get(int(spec["id"]))
+            if old is None:
+                raise HttpError(404, {"detail": f"Attribute with id #{spec['id']} does not exist"})
+        else:
+            old = by_name.get(spec.get("name"))
+        values = [str(value) for value in spec.get("values", (old or {}).get("values", []))]
+        attr_id = old["id"] if old else store.next_id("attributes")
+        result[attr_id] = {
+            "default_value": str(spec.get("default_value", (old or {}).get("default_value", ""))),
+            "id": attr_id,
+            "input_type": spec.get("input_type", (old or {}).get("input_type")),
+            "mutable": bool(spec.get("mutable", (old or {}).get("mutable", False))),
+            "name": spec.get("name", (old or {}).get("name")),
+            "values": values,
+        }
+    return list(result.values())
 
 
-def _pick_color(used: set[str]) -> str:
+def _pick_color(used: list[str]) -> str:
     for color in PALETTE:
         if color not in used:
             return color
     return PALETTE[len(used) % len(PALETTE)]
 
 
-def _new_label(
+def _new_rows(
     store: Store,
     spec: dict[str, Any],
     owner: dict[str, int],
-    used_colors: set[str],
+    colors: list[str],
     parent_id: int | None,
 ) -> list[dict[str, Any]]:
     """The stored rows for one new label (the label first, then its sublabels)."""
     label_id = store.next_id("labels")
-    color = spec.get("color") or _pick_color(used_colors)
-    used_colors.add(color)
+    color = spec.get("color") or _pick_color(colors)
+    colors.append(color)
     row: dict[str, Any] = {
         "attributes": _attributes(store, spec.get("attributes", []), []),
         "color": color,
@@ -169,85 +190,81 @@ def _new_label(
         "type": spec.get("type", "any"),
         **owner,
     }
-    if spec.get("svg"):
-        row["svg"] = spec["svg"]
+    if row["type"] == "skeleton":
+        row["svg"] = spec.get("svg", "")
     rows = [row]
+    sub_colors: list[str] = []
     for sub_spec in spec.get("sublabels", []):
-        sub_clean = validate(sub_spec, LABEL_FIELDS) if isinstance(sub_spec, dict) else {}
-        if "name" not in sub_clean:
-            raise HttpError(400, {"sublabels": [{"name": ["This field is required."]}]})
-        sub_rows = _new_label(store, sub_clean, owner, used_colors, label_id)
+        sub_rows = _new_rows(store, sub_spec, owner, sub_colors, label_id)
         rows.extend(sub_rows)
         sub = sub_rows[0]
         row["sublabels"].append(
             {key: sub[key] for key in ("attributes", "color", "has_parent", "id", "name", "type")}
         )
+    if row["type"] == "skeleton":
+        for sub in row["sublabels"]:
+            row["svg"] = row["svg"].replace(
+                f'data-label-name="{sub["name"]}"', f'data-label-id="{sub["id"]}"'
+            )
     return rows
 
 
-def write_labels(store: Store, specs: Any, owner: dict[str, int], *, creating: bool) -> None:
-    """Apply the ``labels`` of a project/task body. ``owner`` is ``{"project_id": N}`` or
-    ``{"task_id": N}``. Raises the serializer's 400 before changing anything it rejects."""
-    if not isinstance(specs, list):
-        raise HttpError(
-            400, {"labels": [f'Expected a list of items but got type "{type(specs).__name__}".']}
-        )
-    existing = [row for row in store.find("labels", **owner)]
+def _unique(names: list[str]) -> None:
+    if len(names) != len(set(names)):
+        raise list_error("All label names must be unique")
+
+
+def write_labels(store: Store, specs: list[Any], owner: dict[str, int], *, creating: bool) -> None:
+    """Apply the (validated, see :func:`check_label_specs`) ``labels`` of a project/task body.
+
+    ``owner`` is ``{"project_id": N}`` or ``{"task_id": N}``. Everything is checked before
+    anything changes, with the real errors: an unknown ``id`` is a 404, clashing or missing
+    names are ``["All label names must be unique"]`` (the database's unique constraint).
+    """
+    existing = [row for row in store.find("labels", **owner) if row.get("parent_id") is None]
     by_id = {row["id"]: row for row in existing}
-    names = {row["name"] for row in existing if row.get("parent_id") is None}
-    used_colors = {row["color"] for row in existing}
-    cleaned: list[dict[str, Any]] = []
-    for index, spec in enumerate(specs):
-        if not isinstance(spec, dict):
-            raise _nested_error(
-                "labels",
-                index,
-                len(specs),
-                {
-                    "non_field_errors": [
-                        f"Invalid data. Expected a dictionary, but got {type(spec).__name__}."
-                    ]
-                },
-            )
-        try:
-            clean = validate(spec, LABEL_FIELDS)
-        except HttpError as error:
-            raise _nested_error("labels", index, len(specs), error.body) from None
-        if "id" in clean:
-            if creating or clean["id"] not in by_id:
-                raise HttpError(
-                    400, {"labels": [f"Label with the ID {clean['id']} does not exist."]}
-                )
-        elif "name" not in clean:
-            raise _nested_error("labels", index, len(specs), {"name": ["This field is required."]})
-        elif clean["name"] in names:
-            raise HttpError(
-                400, {"labels": [f"Label with the name '{clean['name']}' already exists"]}
-            )
-        else:
-            names.add(clean["name"])
-        cleaned.append(clean)
+    names = {row["id"]: row["name"] for row in existing}
+    new_names: list[str] = []
+    for spec in specs:
+        if not creating and spec.get("id") is not None:
+            label_id = int(spec["id"])
+            if label_id not in by_id:
+                raise HttpError(404, {"detail": f"Not found label with id #{label_id} to change"})
+            if spec.get("deleted"):
+                names.pop(label_id, None)
+            elif spec.get("name"):
+                names[label_id] = spec["name"]
+            continue
+        if not spec.get("name"):
+            if creating and not spec.get("color"):
+                raise HttpError(500, "Server Error (500)")  # KeyError in get_label_color
+            raise list_error("All label names must be unique")
+        sub_names = [sub.get("name") for sub in spec.get("sublabels", [])]
+        if any(not name for name in sub_names):
+            raise list_error("All label names must be unique")
+        _unique(sub_names)
+        new_names.append(spec["name"])
+    _unique([*names.values(), *new_names])
+    colors = [row["color"] for row in existing]
     with store.transaction():
-        for clean in cleaned:
-            if "id" not in clean:
-                for row in _new_label(store, clean, owner, used_colors, None):
+        for spec in specs:
+            if creating or spec.get("id") is None:
+                for row in _new_rows(store, spec, owner, colors, None):
                     store.put("labels", row)
                 continue
-            label = by_id[clean["id"]]
-            if clean.get("deleted"):
+            label = by_id[int(spec["id"])]
+            if spec.get("deleted"):
                 delete_label(store, label["id"])
                 continue
-            changes: dict[str, Any] = {
-                key: clean[key] for key in ("name", "color", "type", "svg") if key in clean
-            }
-            if "attributes" in clean:
-                changes["attributes"] = label["attributes"] + _attributes(
-                    store, clean["attributes"], label["attributes"]
-                )
-                seen: dict[int, dict[str, Any]] = {}
-                for attr in changes["attributes"]:
-                    seen[attr["id"]] = attr
-                changes["attributes"] = list(seen.values())
+            changes: dict[str, Any] = {}
+            if spec.get("name"):
+                changes["name"] = spec["name"]
+            if spec.get("type") and "skeleton" not in (label["type"], spec["type"]):
+                changes["type"] = spec["type"]
+            if spec.get("color"):
+                changes["color"] = spec["color"]
+            if "attributes" in spec:
+                changes["attributes"] = _attributes(store, spec["attributes"], label["attributes"])
             store.update("labels", label["id"], changes)
 
 

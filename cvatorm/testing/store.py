@@ -240,6 +240,10 @@ class Store:
             own = [t for t in tasks.values() if t.get("project_id") == pid]
             project["tasks"] = {"count": len(own), "url": self.url(f"/api/tasks?project_id={pid}")}
             project["task_subsets"] = sorted({t["subset"] for t in own if t.get("subset")})
+            project["dimension"] = next(
+                (t["dimension"] for t in sorted(own, key=lambda t: t["id"]) if t.get("dimension")),
+                None,
+            )
             project["labels"] = {"url": self.url(f"/api/labels?project_id={pid}")}
             project["url"] = self.url(f"/api/projects/{pid}")
         for task in tasks.values():
@@ -266,6 +270,7 @@ class Store:
 
     def _refresh_jobs(self) -> None:
         tasks = self._tables["tasks"]
+        projects = self._tables["projects"]
         issues = self._tables["issues"]
         for job in self._tables["jobs"].values():
             jid = job["id"]
@@ -275,6 +280,14 @@ class Store:
                 job["project_id"] = task["project_id"]
                 job["project_name"] = task["project_name"]
                 job["organization"] = task["organization"]
+                job["dimension"] = task.get("dimension", job.get("dimension"))
+                job["source_storage"] = task.get("source_storage")
+                job["target_storage"] = task.get("target_storage")
+                project = projects.get(task.get("project_id"))
+                # Job.get_bug_tracker: the task's, else the project's (None without a project)
+                job["bug_tracker"] = task.get("bug_tracker") or (
+                    project.get("bug_tracker") if project is not None else None
+                )
             job["issues"] = {
                 "count": sum(1 for i in issues.values() if i.get("job") == jid),
                 "url": self.url(f"/api/issues?job_id={jid}"),

@@ -63,6 +63,55 @@ def test_task_in_project_inherits_labels_and_organization(url: str, as_user: obj
     assert counted["tasks"]["count"] == 1
 
 
+def test_a_task_must_be_in_its_projects_organization(url: str, as_user: object) -> None:
+    user1 = as_user("user1")  # type: ignore[operator]
+    project = user1.post(
+        f"{url}/api/projects", json={"name": "org1 project"}, headers={"X-Organization": "org1"}
+    ).json()
+    outside = user1.post(f"{url}/api/tasks", json={"name": "t", "project_id": project["id"]})
+    assert outside.status_code == 400
+    assert outside.json() == ["The task and its project should be in the same organization."]
+
+
+def test_storages_are_null_unless_given(url: str, admin: requests.Session) -> None:
+    plain = admin.post(f"{url}/api/projects", json={"name": "plain"}).json()
+    assert plain["source_storage"] is None and plain["target_storage"] is None
+    stored = admin.post(
+        f"{url}/api/projects", json={"name": "stored", "target_storage": {"location": "local"}}
+    ).json()
+    assert stored["target_storage"]["location"] == "local"
+    storage_id = stored["target_storage"]["id"]
+    patched = admin.patch(
+        f"{url}/api/projects/{stored['id']}",
+        json={"target_storage": {"location": "cloud_storage", "cloud_storage_id": 1}},
+    ).json()
+    assert patched["target_storage"] == {
+        "cloud_storage_id": 1,
+        "id": storage_id,
+        "location": "cloud_storage",
+    }
+
+
+def test_moving_a_task_into_a_project(url: str, admin: requests.Session) -> None:
+    project = admin.post(
+        f"{url}/api/projects", json={"name": "target", "labels": [{"name": "a"}, {"name": "b"}]}
+    ).json()
+    fits = admin.post(f"{url}/api/tasks", json={"name": "fits", "labels": [{"name": "a"}]})
+    moved = admin.patch(f"{url}/api/tasks/{fits.json()['id']}", json={"project_id": project["id"]})
+    assert moved.status_code == 200
+    assert moved.json()["project_id"] == project["id"]
+    labels = _get(admin, f"{url}/api/labels", task_id=str(fits.json()["id"]))["results"]
+    assert sorted(label["name"] for label in labels) == ["a", "b"]
+    misfit = admin.post(f"{url}/api/tasks", json={"name": "misfit", "labels": [{"name": "z"}]})
+    refused = admin.patch(
+        f"{url}/api/tasks/{misfit.json()['id']}", json={"project_id": project["id"]}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "non_field_errors": ["All task or project label names must be mapped to the target project"]
+    }
+
+
 def test_new_objects_go_to_the_personal_workspace_without_org(
     url: str, admin: requests.Session
 ) -> None:
@@ -78,7 +127,31 @@ def test_task_validation_errors(url: str, admin: requests.Session) -> None:
     assert no_name.json() == {"name": ["This field is required."]}
     no_labels = admin.post(f"{url}/api/tasks", json={"name": "t"})
     assert no_labels.status_code == 400
-    assert no_labels.json() == {"non_field_errors": ["Label set or project_id must be present"]}
+    assert no_labels.json() == ["Label set or project_id must be present"]
+    both = admin.post(
+        f"{url}/api/tasks", json={"name": "t", "project_id": 2, "labels": [{"name": "x"}]}
+    )
+    assert both.json() == ["Project must have only one of Label set or project_id"]
+    nested = admin.post(
+        f"{url}/api/tasks", json={"name": "t", "labels": [{"name": "ok"}, {"color": "#000000"}]}
+    )
+    assert nested.status_code == 400
+    assert nested.json() == {"labels": [{}, {"name": ["This field is required."]}]}
+    twice = admin.post(
+        f"{url}/api/tasks", json={"name": "t", "labels": [{"name": "a"}, {"name": "a"}]}
+    )
+    assert twice.status_code == 400
+    assert twice.json() == ["All label names must be unique"]
+    bad_attribute = admin.post(
+        f"{url}/api/projects",
+        json={"name": "p", "labels": [{"name": "a", "attributes": [{"name": "x"}]}]},
+    )
+    assert bad_attribute.status_code == 400
+    assert set(bad_attribute.json()["labels"][0]["attributes"][0]) == {
+        "mutable",
+        "input_type",
+        "values",
+    }
     blank = admin.post(f"{url}/api/projects", json={"name": ""})
     assert blank.status_code == 400
     assert blank.json() == {"name": ["This field may not be blank."]}
@@ -229,6 +302,12 @@ def test_labels_patch_and_delete(url: str, admin: requests.Session) -> None:
     assert "bus" in names
     duplicate = admin.patch(f"{url}/api/tasks/2", json={"labels": [{"name": "bus"}]})
     assert duplicate.status_code == 400
+    assert duplicate.json() == ["All label names must be unique"]
+    unknown = admin.patch(f"{url}/api/tasks/2", json={"labels": [{"id": 99999, "name": "q"}]})
+    assert unknown.status_code == 404
+    assert unknown.json() == {"detail": "Not found label with id #99999 to change"}
+    via_label = admin.patch(f"{url}/api/labels/3", json={"deleted": True})
+    assert via_label.status_code == 400
 
 
 def test_issues_and_comments(url: str, admin: requests.Session) -> None:
@@ -301,3 +380,46 @@ def test_organizations_memberships_invitations(url: str, as_user: object) -> Non
     assert owner.delete(f"{url}/api/organizations/{org['id']}").status_code == 204
     assert owner.get(f"{url}/api/projects/{project['id']}").status_code == 404
     assert _get(owner, f"{url}/api/invitations", page_size="all")["count"] == 0
+
+
+def test_ground_truth_job_rules(url: str, admin: requests.Session) -> None:
+    def create(**body: object) -> requests.Response:
+        return admin.post(f"{url}/api/jobs", json={"type": "ground_truth", **body})
+
+    annotation = admin.post(
+        f"{url}/api/jobs",
+        json={
+            "type": "annotation",
+            "task_id": 35,
+            "frame_selection_method": "manual",
+            "frames": [0],
+        },
+    )
+    assert annotation.json() == ["Unexpected job type 'annotation'"]
+    no_data = create(task_id=12, frame_selection_method="manual", frames=[0])
+    assert no_data.json() == [
+        "This task has no data attached yet. Please set up task data and try again"
+    ]
+    has_gt = create(task_id=34, frame_selection_method="manual", frames=[0])
+    assert has_gt.json() == ['Task with validation mode "gt" cannot have more than 1 GT job']
+    missing = create(task_id=35, frame_selection_method="manual")
+    assert missing.json() == {"non_field_errors": ['The "frames" field is required']}
+    both = create(
+        task_id=35, frame_selection_method="random_uniform", frame_count=1, frame_share=0.5
+    )
+    assert both.json() == {
+        "non_field_errors": ['Only 1 of the fields "frame_count", "frame_share" can be used']
+    }
+    outside = create(task_id=35, frame_selection_method="manual", frames=[0, 7])
+    assert outside.json() == ["The following frames do not exist in the task: 7"]
+    too_many = create(task_id=35, frame_selection_method="random_uniform", frame_count=5)
+    assert too_many.status_code == 400
+    made = create(task_id=35, frame_selection_method="random_uniform", frame_count=1, random_seed=1)
+    assert made.status_code == 201
+    assert made.json()["frame_count"] == 1
+    assert _get(admin, f"{url}/api/tasks/35")["validation_mode"] == "gt"
+    assert admin.delete(f"{url}/api/jobs/{made.json()['id']}").status_code == 204
+    assert _get(admin, f"{url}/api/tasks/35")["validation_mode"] is None
+    pool = _get(admin, f"{url}/api/jobs", task_id="33", type="ground_truth")["results"][0]
+    refused = admin.delete(f"{url}/api/jobs/{pool['id']}")
+    assert refused.json() == ['GT jobs cannot be removed when task validation mode is "gt_pool"']

@@ -140,7 +140,9 @@ def test_every_endpoint_matches_the_schema(server: LocalCVAT) -> None:
     ).json()
     call("GET", f"/api/projects/{project['id']}", 200)
     call("PATCH", f"/api/projects/{project['id']}", 200, json={"name": "conformance 2"})
-    task = call("POST", "/api/tasks", 201, json={"name": "t", "project_id": project["id"]}).json()
+    task = call(
+        "POST", "/api/tasks", 201, json={"name": "t", "project_id": project["id"]}, headers=in_org
+    ).json()
     call("GET", f"/api/tasks/{task['id']}", 200)
     call("PATCH", f"/api/tasks/{task['id']}", 200, json={"subset": "Train"})
     own = call("POST", "/api/tasks", 201, json={"name": "own", "labels": [{"name": "tree"}]}).json()

@@ -17,7 +17,7 @@ import uuid
 import zipfile
 from typing import Any
 
-from cvatorm.testing import annotation_data, media, tus
+from cvatorm.testing import annotation_data, backup_content, media, tus
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Headers, Request, Response
@@ -88,10 +88,13 @@ def _restore_task(
     if not data_files:
         return int(task["id"])
     params = manifest.get("data") or {}
+    files = {name[len(prefix + "data/") :]: name for name in data_files}
+    order = sorted(files)
+    if "manifest.jsonl" in files:
+        listed = backup_content.manifest_order(archive.read(files.pop("manifest.jsonl")))
+        order = [name for name in listed if name in files] or sorted(files)
     try:
-        frames = media.make_frames(
-            [(name[len(prefix + "data/") :], archive.read(name)) for name in data_files]
-        )
+        frames = media.make_frames([(name, archive.read(files[name])) for name in order])
     except media.NotAnImage as error:
         raise BackgroundFailure(f"Invalid backup: {error}") from None
     attach_frames(
@@ -101,6 +104,11 @@ def _restore_task(
         chunk_size=int(params.get("chunk_size") or 0),
         quality=int(params.get("image_quality") or 70),
     )
+    restored = media.media_of(store, task["id"])
+    if restored is not None:
+        restored.deleted = {
+            n for n in params.get("deleted_frames") or [] if isinstance(n, int) and n < len(frames)
+        }
     fresh = store.get("tasks", task["id"]) or task
     _restore_annotations(store, fresh, archive, prefix)
     return int(task["id"])

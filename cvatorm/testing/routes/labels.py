@@ -15,7 +15,7 @@ from cvatorm.testing.routes.common import (
     ok,
 )
 from cvatorm.testing.routing import Context, Router
-from cvatorm.testing.validation import list_error, validate
+from cvatorm.testing.validation import general_error, list_error, validate
 
 SUBLABEL_EDIT = (
     "Sublabels cannot be modified this way. "
@@ -41,6 +41,11 @@ def update_label(ctx: Context) -> Response:
     body = ctx.request.json_object()
     label = get_checked(ctx, "labels", "update", body=body)
     clean = validate(body, LABEL_FIELDS, partial=True)
+    if clean.get("deleted"):
+        raise general_error(
+            "Labels cannot be deleted by updating in this endpoint. "
+            "Please use the DELETE method instead."
+        )
     if label.get("parent_id") is not None:
         raise list_error(SUBLABEL_EDIT)
     owner = (

@@ -6,7 +6,7 @@ from typing import Any
 
 from cvatorm.testing import cascade
 from cvatorm.testing.errors import HttpError
-from cvatorm.testing.labels import write_labels
+from cvatorm.testing.labels import check_label_specs, write_labels
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
     check_create,
@@ -17,7 +17,7 @@ from cvatorm.testing.routes.common import (
 )
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
-from cvatorm.testing.validation import Field, bad_pk, validate
+from cvatorm.testing.validation import Field, bad_pk, list_error, validate
 
 PROJECT_FIELDS = {
     "name": Field("str", required=True, allow_blank=False, max_length=256),
@@ -57,6 +57,29 @@ def people_changes(
     return changes
 
 
+def update_storage(
+    store: Store, current: dict[str, Any] | None, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """``_update_related_storages``: change the existing storage setting in place (same id),
+    or create one; choosing a cloud storage needs its id."""
+    location = spec.get("location")
+    cloud_storage_id = spec.get("cloud_storage_id")
+    if location == "cloud_storage" and cloud_storage_id is None:
+        raise list_error("Cloud storage was selected as location but its id was not specified")
+    if current is None:
+        return store.new_storage(spec)
+    return {
+        "cloud_storage_id": cloud_storage_id,
+        "id": current["id"],
+        "location": location or current["location"],
+    }
+
+
+def new_storage(store: Store, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A storage setting is created only when the request gives one (else null)."""
+    return store.new_storage(spec) if spec else None
+
+
 def list_projects(ctx: Context) -> Response:
     return list_visible(ctx, "projects")
 
@@ -69,6 +92,7 @@ def create_project(ctx: Context) -> Response:
     body = ctx.request.json_object()
     check_create(ctx, "projects", body)
     clean = validate(body, PROJECT_FIELDS)
+    check_label_specs(clean.get("labels", []))
     store = ctx.app.store
     stamp = now_iso()
     people = people_changes(store, clean, None)
@@ -88,15 +112,17 @@ def create_project(ctx: Context) -> Response:
             "organization": org_id,
             "organization_id": org_id,
             "owner": store.basic_user(ctx.user["id"]),
-            "source_storage": store.new_storage(clean.get("source_storage")),
+            "source_storage": new_storage(store, clean.get("source_storage")),
             "status": "annotation",
-            "target_storage": store.new_storage(clean.get("target_storage")),
+            "target_storage": new_storage(store, clean.get("target_storage")),
             "task_subsets": [],
             "tasks": {},
             "updated_date": stamp,
             "url": "",
         }
         project.update(people)
+        if project["assignee"] is not None:
+            project["assignee_updated_date"] = stamp
         store.put("projects", project)
         try:
             write_labels(store, clean.get("labels", []), {"project_id": project_id}, creating=True)
@@ -110,21 +136,24 @@ def update_project(ctx: Context) -> Response:
     body = ctx.request.json_object()
     project = get_checked(ctx, "projects", "update", body=body)
     clean = validate(body, PROJECT_FIELDS, partial=True)
+    if "labels" in clean:
+        check_label_specs(clean["labels"], partial=True)
     store = ctx.app.store
     changes: dict[str, Any] = {key: clean[key] for key in ("name", "bug_tracker") if key in clean}
     changes.update(people_changes(store, clean, project))
     for field in ("source_storage", "target_storage"):
         if field in clean:
-            changes[field] = store.new_storage(clean[field])
-    if "organization_id" in clean:
-        org_id = clean["organization_id"]
-        if org_id is not None and store.get("organizations", org_id) is None:
-            raise bad_pk("organization_id", org_id)
-        changes["organization"] = changes["organization_id"] = org_id
+            changes[field] = update_storage(store, project.get(field), clean[field])
+    stamp = now_iso()
     with store.transaction():
         if "labels" in clean:
             write_labels(store, clean["labels"], {"project_id": project["id"]}, creating=False)
-        changes["updated_date"] = now_iso()
+            # update_child_objects_on_labels_update: children look changed too
+            for task in store.find("tasks", project_id=project["id"]):
+                store.update("tasks", task["id"], {"updated_date": stamp})
+                for job in store.find("jobs", task_id=task["id"]):
+                    store.update("jobs", job["id"], {"updated_date": stamp})
+        changes["updated_date"] = stamp
         store.update("projects", project["id"], changes)
     return ok(store.get("projects", project["id"]))
 

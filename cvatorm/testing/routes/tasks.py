@@ -10,21 +10,19 @@ from typing import Any
 
 from cvatorm.testing import cascade
 from cvatorm.testing.errors import HttpError
-from cvatorm.testing.labels import effective_labels, write_labels
+from cvatorm.testing.labels import check_label_specs, effective_labels, write_labels
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
-    actor,
     check_create,
     get_checked,
     list_visible,
     ok,
-    scope,
     scope_org_id,
 )
-from cvatorm.testing.routes.projects import people_changes
+from cvatorm.testing.routes.projects import new_storage, people_changes, update_storage
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
-from cvatorm.testing.validation import Field, bad_pk, general_error, validate
+from cvatorm.testing.validation import Field, general_error, list_error, validate
 
 TASK_FIELDS = {
     "name": Field("str", required=True, allow_blank=False, max_length=256),
@@ -51,32 +49,30 @@ def retrieve_task(ctx: Context) -> Response:
     return ok(get_checked(ctx, "tasks", "view"))
 
 
-def _project_for(ctx: Context, project_id: int) -> dict[str, Any]:
-    from cvatorm.testing import permissions
-
-    project = ctx.app.store.get("projects", project_id)
-    if project is None:
-        raise bad_pk("project_id", project_id)
-    permissions.check(ctx.app.store, actor(ctx), "view", "projects", project, scope(ctx))
-    return project
-
-
 def create_task(ctx: Context) -> Response:
+    """``TaskViewSet.create``: permissions, serializer validation, then ``create()``'s checks
+    (raised as plain ``ValidationError``: a list body)."""
     body = ctx.request.json_object()
     check_create(ctx, "tasks", body)
     clean = validate(body, TASK_FIELDS)
-    store = ctx.app.store
-    project = None
-    if clean.get("project_id") is not None:
-        project = _project_for(ctx, clean["project_id"])
     labels = clean.get("labels") or []
-    if project is None and not labels:
-        raise general_error("Label set or project_id must be present")
-    if project is not None and labels:
-        raise general_error("Project must have only one of Label set or project_id")
+    check_label_specs(clean.get("labels", []))
+    store = ctx.app.store
+    project_id = clean.get("project_id")
+    if not (labels or project_id):
+        raise list_error("Label set or project_id must be present")
+    if labels and project_id:
+        raise list_error("Project must have only one of Label set or project_id")
+    org_id = scope_org_id(ctx)
+    project = None
+    if project_id:
+        project = store.get("projects", project_id)
+        if project is None:
+            raise list_error(f"The specified project #{project_id} does not exist.")
+        if project["organization"] != org_id:
+            raise list_error("The task and its project should be in the same organization.")
     people = people_changes(store, clean, None)
     stamp = now_iso()
-    org_id = project["organization"] if project is not None else scope_org_id(ctx)
     with store.transaction():
         task_id = store.next_id("tasks")
         task: dict[str, Any] = {
@@ -100,15 +96,17 @@ def create_task(ctx: Context) -> Response:
             "project_id": project["id"] if project is not None else None,
             "project_name": None,
             "segment_size": clean.get("segment_size", 0),
-            "source_storage": _storage(store, clean, project, "source_storage"),
+            "source_storage": new_storage(store, clean.get("source_storage")),
             "status": "annotation",
             "subset": clean.get("subset", ""),
-            "target_storage": _storage(store, clean, project, "target_storage"),
+            "target_storage": new_storage(store, clean.get("target_storage")),
             "updated_date": stamp,
             "url": "",
             "validation_mode": None,
         }
         task.update(people)
+        if task["assignee"] is not None:
+            task["assignee_updated_date"] = stamp
         store.put("tasks", task)
         try:
             if labels:
@@ -116,64 +114,54 @@ def create_task(ctx: Context) -> Response:
         except HttpError:
             store.remove("tasks", task_id)
             raise
-        if project is not None:
-            store.update("projects", project["id"], {"updated_date": stamp})
     return ok(store.get("tasks", task_id), 201)
 
 
-def _storage(
-    store: Store, clean: dict[str, Any], project: dict[str, Any] | None, field: str
-) -> dict[str, Any]:
-    if field in clean:
-        return store.new_storage(clean[field])
-    if project is not None and project.get(field):
-        return store.new_storage(project[field])
-    return store.new_storage(None)
-
-
-def _move_to_project(store: Store, task: dict[str, Any], project: dict[str, Any]) -> None:
-    """Re-home a task: its own labels must exist (by name) in the project; they are dropped."""
-    project_names = {
-        label["name"] for label in effective_labels(store, {**task, "project_id": project["id"]})
+def _check_move(store: Store, task: dict[str, Any], project_id: int) -> None:
+    """``TaskWriteSerializer.validate`` for a new ``project_id``: every label name the task uses
+    must exist in the target project."""
+    if store.get("projects", project_id) is None:
+        raise general_error(f"Cannot find project with ID {project_id}")
+    names = {label["name"] for label in effective_labels(store, task)}
+    target = {
+        label["name"]
+        for label in store.find("labels", project_id=project_id)
+        if label.get("parent_id") is None
     }
-    own = [row for row in store.find("labels", task_id=task["id"])]
-    for label in own:
-        if label.get("parent_id") is None and label["name"] not in project_names:
-            raise general_error(f'Target project does not have label with name "{label["name"]}"')
-    store.remove_many("labels", [row["id"] for row in own])
+    if not names <= target:
+        raise general_error("All task or project label names must be mapped to the target project")
 
 
 def update_task(ctx: Context) -> Response:
     body = ctx.request.json_object()
     task = get_checked(ctx, "tasks", "update", body=body)
     clean = validate(body, TASK_FIELDS, partial=True)
+    if "labels" in clean:
+        check_label_specs(clean["labels"], partial=True)
     store = ctx.app.store
+    new_project: int | None = clean.get("project_id")
+    moving = new_project is not None and new_project != task["project_id"]
+    if new_project is not None and moving:
+        _check_move(store, task, new_project)
     changes: dict[str, Any] = {
         key: clean[key] for key in ("name", "bug_tracker", "subset") if key in clean
     }
     changes.update(people_changes(store, clean, task))
     for field in ("source_storage", "target_storage"):
         if field in clean:
-            changes[field] = store.new_storage(clean[field])
+            changes[field] = update_storage(store, task.get(field), clean[field])
+    stamp = now_iso()
     with store.transaction():
-        if "project_id" in clean and clean["project_id"] != task["project_id"]:
-            if clean["project_id"] is None:
-                raise HttpError(400, {"project_id": ["This field may not be null."]})
-            project = _project_for(ctx, clean["project_id"])
-            _move_to_project(store, task, project)
-            changes["project_id"] = project["id"]
-        if "organization_id" in clean and task.get("project_id") is None:
-            org_id = clean["organization_id"]
-            if org_id is not None and store.get("organizations", org_id) is None:
-                raise bad_pk("organization_id", org_id)
-            changes["organization"] = changes["organization_id"] = org_id
-        if "labels" in clean:
-            if (changes.get("project_id") or task.get("project_id")) is not None:
-                project_id = changes.get("project_id") or task["project_id"]
-                write_labels(store, clean["labels"], {"project_id": project_id}, creating=False)
-            else:
-                write_labels(store, clean["labels"], {"task_id": task["id"]}, creating=False)
-        changes["updated_date"] = now_iso()
+        if "labels" in clean and task["project_id"] is None:
+            write_labels(store, clean["labels"], {"task_id": task["id"]}, creating=False)
+            for job in store.find("jobs", task_id=task["id"]):
+                store.update("jobs", job["id"], {"updated_date": stamp})
+        if moving:
+            if task["project_id"] is None:
+                own = store.find("labels", task_id=task["id"])
+                store.remove_many("labels", [row["id"] for row in own])
+            changes["project_id"] = new_project
+        changes["updated_date"] = stamp
         store.update("tasks", task["id"], changes)
     return ok(store.get("tasks", task["id"]))
 

@@ -203,7 +203,8 @@ class Executor:
                 remaining -= len(chunk)
             if chunk:
                 yield chunk
-            if not result.has_next or len(result.results) < size or remaining == 0:
+            # ``next`` decides, not a short page: a proxy capping page_size must not end a walk.
+            if not result.has_next or not result.results or remaining == 0:
                 return
             page, skip = page + 1, 0
 
@@ -225,8 +226,10 @@ class Executor:
                 remaining -= len(chunk)
             if chunk:
                 yield chunk
+            # The round's ``count`` decides (it counts what is left after ``last``): a page
+            # shorter than asked, from a server capping page_size, does not end the walk.
             seen = (page - 1) * size + len(result.results)
-            if not result.results or len(result.results) < size or seen >= result.count:
+            if not result.results or seen >= result.count:
                 return
             if remaining == 0:
                 return

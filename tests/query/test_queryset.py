@@ -358,3 +358,20 @@ def test_organization_is_passed_to_every_request(fake: FakeClient) -> None:
     assert orgs == ["org1", "", INHERIT, None, "org2"]
     with pytest.raises(TypeError):
         tasks(fake).in_org(None)  # type: ignore[arg-type]
+
+
+class CappingClient(FakeClient):
+    """A server (or proxy) that never returns more than 4 objects per page."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        params = dict(kwargs.pop("params", None) or {})
+        if "page_size" in params:
+            params["page_size"] = str(min(int(params["page_size"]), 4))
+        return super().request(method, path, params=params, **kwargs)
+
+
+def test_walks_do_not_stop_at_pages_shorter_than_asked() -> None:
+    client = CappingClient()
+    assert [t.id for t in Task.objects.using(client)] == TASK_IDS  # keyset walk
+    by_name = [t.id for t in Task.objects.using(client).order_by("name")]
+    assert sorted(by_name) == sorted(TASK_IDS)  # numbered pages, following ``next``

@@ -228,3 +228,28 @@ def test_a_broken_backup_raises_the_servers_message(data_client: Any, tmp_path: 
     with pytest.raises(BackgroundRequestException) as caught:
         backups.create_from_backup(data_client, "tasks", bad)
     assert caught.value.message
+
+
+@pytest.mark.local_only
+def test_backup_entries_of_live_data_round_trip(
+    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path, cleanup: Any
+) -> None:
+    """``backup_content.task_entries`` (what a backup export should add) restores exactly."""
+    from cvatorm.testing import backup_content
+
+    exported = backups.download_backup(data_client, "tasks", task.id, tmp_path / "plain.zip")
+    raw = local_cvat.store.get("tasks", task.id)
+    full = tmp_path / "full.zip"
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(full, "w") as target:
+        manifest = json.loads(source.read("task.json"))
+        manifest["data"] = backup_content.data_section(local_cvat.store, task.id)
+        target.writestr("task.json", json.dumps(manifest))
+        for name, content in backup_content.task_entries(local_cvat.store, raw).items():
+            target.writestr(name, content)
+    restored = backups.create_from_backup(data_client, "tasks", full)
+    cleanup("tasks", restored.id)
+    assert restored.size == task.size == 3
+    meta = data_client.request("GET", f"/api/tasks/{restored.id}/data/meta").json()
+    assert [f["name"] for f in meta["frames"]] == ["img_000.png", "img_001.png", "img_002.png"]
+    shapes = annotations.get_annotations(data_client, "tasks", restored.id)["shapes"]
+    assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 2.0, 3.0, 4.0])]

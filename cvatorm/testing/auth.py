@@ -137,7 +137,19 @@ class Auth:
             raise unauthorized("Invalid token.")
         request.user = self._active_user(token["owner"]["id"] if token.get("owner") else None)
         request.auth_kind = "bearer"
-        request.token = token
+        request.token = self._touch(token)
+
+    def _touch(self, token: dict[str, Any]) -> dict[str, Any]:
+        """``update_last_use``: at most once a day (the real throttle), without updated_date."""
+        stamp = now_iso()
+        last = token.get("last_used_date")
+        if last is None or str(last)[:10] < stamp[:10]:
+            with self.store.lock:
+                if self.store.get("access_tokens", token["id"]) is not None:
+                    return self.store.update(
+                        "access_tokens", token["id"], {"last_used_date": stamp}
+                    )
+        return token
 
     def _by_session(self, request: Request) -> None:
         session_id = request.cookies.get("sessionid")

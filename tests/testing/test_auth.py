@@ -184,3 +184,37 @@ def test_access_token_validation(url: str) -> None:
     response = requests.post(f"{url}/api/auth/access_tokens", json={}, auth=("user1", PASSWORD))
     assert response.status_code == 400
     assert response.json() == {"name": ["This field is required."]}
+
+
+def test_token_clients_cannot_manage_tokens_and_use_is_recorded(url: str) -> None:
+    owner = requests.Session()
+    owner.auth = ("worker2", PASSWORD)
+    token = owner.post(
+        f"{url}/api/auth/access_tokens", json={"name": "rw", "read_only": False}
+    ).json()
+    assert token["last_used_date"] is None
+    bearer = {"Authorization": f"Bearer {token['value']}"}
+    assert requests.get(f"{url}/api/users/self", headers=bearer).status_code == 200
+    used = owner.get(f"{url}/api/auth/access_tokens/{token['id']}").json()
+    assert used["last_used_date"] is not None
+    create = requests.post(f"{url}/api/auth/access_tokens", json={"name": "x"}, headers=bearer)
+    assert create.status_code == 403
+    delete = requests.delete(f"{url}/api/auth/access_tokens/{token['id']}", headers=bearer)
+    assert delete.status_code == 403
+
+
+def test_masked_csrf_tokens_are_accepted(url: str) -> None:
+    import string
+
+    chars = string.ascii_letters + string.digits
+    session = _login(url, "user7")
+    secret = session.cookies["csrftoken"]
+    mask = "a" * 32
+    cipher = "".join(
+        chars[(chars.index(s) + chars.index(m)) % len(chars)]
+        for s, m in zip(secret, mask, strict=True)
+    )
+    response = session.post(
+        f"{url}/api/projects", json={"name": "masked"}, headers={"X-CSRFToken": mask + cipher}
+    )
+    assert response.status_code == 201

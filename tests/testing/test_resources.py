@@ -337,7 +337,22 @@ def test_users_serialization_depends_on_who_asks(url: str, as_user: object) -> N
     assert "email" in _get(admin, f"{url}/api/users/3")
     patched = user1.patch(f"{url}/api/users/2", json={"last_name": "Changed"})
     assert patched.status_code == 200
-    assert patched.json()["last_name"] == "Changed"
+    assert patched.json() == {
+        "first_name": "User",
+        "id": 2,
+        "last_name": "Changed",
+        "url": f"{url}/api/users/2",
+        "username": "user1",
+    }
+    email = user1.patch(f"{url}/api/users/2", json={"email": "x@y.org"})
+    assert email.status_code == 400
+    assert email.json() == {"non_field_errors": ["Got unknown fields: {'email'}"]}
+    staff = user1.patch(f"{url}/api/users/2", json={"is_staff": True})
+    assert staff.status_code in (400, 403)
+    promoted = admin.patch(f"{url}/api/users/2", json={"groups": ["admin"], "email": "a@b.org"})
+    assert promoted.status_code == 200
+    assert promoted.json()["groups"] == ["admin"]
+    assert promoted.json()["email"] == "a@b.org"
 
 
 def test_organizations_memberships_invitations(url: str, as_user: object) -> None:

@@ -125,8 +125,6 @@ def update_membership(ctx: Context) -> Response:
     body = ctx.request.json_object()
     membership = get_checked(ctx, "memberships", "update", body=body)
     clean = validate(body, {"role": Field("str", choices=ROLES)}, partial=True)
-    if clean.get("role") == "owner" or membership["role"] == "owner":
-        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     return ok(ctx.app.store.update("memberships", membership["id"], clean))
 
 
@@ -269,11 +267,11 @@ def accept_invitation(ctx: Context) -> Response:
     invitation = _own_invitation(ctx)
     membership = _membership_of(ctx, invitation)
     if invitation.get("expired"):
-        raise list_error(
-            "Your invitation is expired. Please contact organization owner to renew it."
+        raise HttpError(
+            400, "Your invitation is expired. Please contact organization owner to renew it."
         )
     if membership is None or membership["is_active"]:
-        raise list_error("Your invitation is already accepted.")
+        raise HttpError(400, "Your invitation is already accepted.")
     store = ctx.app.store
     store.update("memberships", membership["id"], {"is_active": True, "joined_date": now_iso()})
     return ok({"organization_slug": invitation["organization_info"]["slug"]})
@@ -294,7 +292,7 @@ def resend_invitation(ctx: Context) -> Response:
     invitation = get_checked(ctx, "invitations", "update", ctx.params["key"])
     membership = _membership_of(ctx, invitation)
     if membership is not None and membership["is_active"]:
-        raise list_error("This invitation was already accepted.")
+        raise HttpError(400, "This invitation was already accepted.")
     ctx.app.store.update("invitations", invitation["key"], {"expired": False})
     return Response.empty(204)
 

@@ -13,7 +13,7 @@ from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import get_checked, list_page, ok, scope, visible
 from cvatorm.testing.routing import Context, Router
-from cvatorm.testing.validation import Field, validate
+from cvatorm.testing.validation import Field, general_error, validate
 
 BASIC_FIELDS = ("url", "id", "username", "first_name", "last_name")
 
@@ -27,11 +27,12 @@ USER_FIELDS = {
     "is_superuser": Field("bool"),
     "is_active": Field("bool"),
 }
-SELF_EDITABLE = ("first_name", "last_name", "email", "username")
+SELF_EDITABLE = ("username", "first_name", "last_name")
 
 
 def _is_staff(user: dict[str, Any]) -> bool:
-    return bool(user.get("is_staff") or user.get("is_superuser"))
+    """The real ``UserViewSet`` looks at ``is_staff`` (not at groups or superuser)."""
+    return bool(user.get("is_staff"))
 
 
 def serialize(ctx: Context, user: dict[str, Any]) -> dict[str, Any]:
@@ -54,12 +55,28 @@ def self_user(ctx: Context) -> Response:
     return ok(ctx.user)
 
 
+def _unknown_fields(body: dict[str, Any]) -> None:
+    """``BasicUserSerializer.validate``: a non-staff PATCH may only name the basic fields."""
+    unknown = set(body) - set(BASIC_FIELDS)
+    if not unknown:
+        return
+    shown = "{" + ", ".join(repr(key) for key in sorted(unknown)) + "}"
+    if unknown & {"is_staff", "is_superuser", "groups"}:
+        raise general_error(f"You do not have permissions to access some of these fields: {shown}")
+    raise general_error(f"Got unknown fields: {shown}")
+
+
 def update_user(ctx: Context) -> Response:
+    """Staff write through ``UserSerializer``; everyone else through ``BasicUserSerializer``
+    (username and names only), and gets the basic form back, even for themselves."""
     body = ctx.request.json_object()
     user = get_checked(ctx, "users", "update", body=body)
-    clean = validate(body, USER_FIELDS, partial=True)
-    if not _is_staff(ctx.user):
-        clean = {key: value for key, value in clean.items() if key in SELF_EDITABLE}
+    staff = _is_staff(ctx.user)
+    if staff:
+        clean = validate(body, USER_FIELDS, partial=True)
+    else:
+        clean = validate(body, {key: USER_FIELDS[key] for key in SELF_EDITABLE}, partial=True)
+        _unknown_fields(body)
     if "username" in clean and clean["username"] != user["username"]:
         other = ctx.app.store.user_by_username(clean["username"])
         if other is not None:
@@ -71,7 +88,9 @@ def update_user(ctx: Context) -> Response:
             raise HttpError(400, {"groups": [f"Object with name={unknown[0]} does not exist."]})
         clean["groups"] = groups
     updated = ctx.app.store.update("users", user["id"], clean)
-    return ok(serialize(ctx, updated))
+    if staff:
+        return ok(updated)
+    return ok({key: updated[key] for key in BASIC_FIELDS})
 
 
 def delete_user(ctx: Context) -> Response:

@@ -23,6 +23,7 @@ from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, R
 from cvatorm.query.lookups import get_lookup
 from cvatorm.query.paths import FieldPath, resolve_field, resolve_lookup
 from cvatorm.query.planner import Plan, make_plan
+from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
 from cvatorm.wire.capabilities import capabilities_for
 
@@ -180,7 +181,8 @@ class QuerySet(Generic[M]):
     def prefetch_related(self, *names: str | None) -> QuerySet[M]:
         """Load these relations for every object in batches (``id in [...]``), not one by one.
 
-        ``prefetch_related(None)`` clears the list.
+        Chains (``"task__project"``) load one level after the other. ``prefetch_related(None)``
+        clears the list.
         """
         clone = self._chain()
         if names == (None,):
@@ -189,22 +191,9 @@ class QuerySet(Generic[M]):
         for name in names:
             if not isinstance(name, str):
                 raise TypeError(f"prefetch_related() takes relation names, not {name!r}")
-            self._relation_for_prefetch(name)
+            check_prefetch(self.model, name)
         clone._prefetch = (*self._prefetch, *(n for n in names if isinstance(n, str)))
         return clone
-
-    def _relation_for_prefetch(self, name: str) -> Any:
-        relation = self.model._meta.relations.get(name)
-        if relation is not None and getattr(relation, "kind", "") == "reverse":
-            if getattr(relation, "remote_field", None) is None:
-                raise FieldError(f"cannot prefetch '{name}': it is listed by organization")
-            return relation
-        path = resolve_field(self.model, name)
-        if path.kind != "relation" or len(path.fields) != 1:
-            raise FieldError(
-                f"'{name}' is not a relation of {self.model.__name__} that can be prefetched"
-            )
-        return path
 
     def values(self, *fields: str) -> QuerySet[Any]:
         """Dicts of field values instead of objects (relations give the related id)."""
@@ -317,7 +306,7 @@ class QuerySet(Generic[M]):
         for batch in executor.batches():
             objects = [build(raw, client=client, organization=self._organization) for raw in batch]
             if self._prefetch:
-                self._prefetch_into(objects, client)
+                prefetch(objects, self.model, self._prefetch, client, self._organization)
             yield from objects
 
     def _row(self, raw: Mapping[str, Any], paths: list[FieldPath], loader: RelatedLoader) -> Any:
@@ -328,49 +317,33 @@ class QuerySet(Generic[M]):
             return values[0]
         return tuple(values)
 
-    def _prefetch_into(self, objects: Sequence[Any], client: Any) -> None:
-        """Fill ``_prefetched[name]`` of each object: one list request per relation."""
-        for name in self._prefetch:
-            target = self._relation_for_prefetch(name)
-            if isinstance(target, FieldPath):
-                self._prefetch_forward(name, target, objects, client)
-            else:
-                self._prefetch_reverse(name, target, objects, client)
+    def __and__(self, other: QuerySet[M]) -> QuerySet[M]:
+        """Objects in both querysets (their conditions AND-ed)."""
+        return self._combine(other, and_=True)
 
-    def _prefetch_forward(
-        self, name: str, path: FieldPath, objects: Sequence[Any], client: Any
-    ) -> None:
-        related_model = path.related_model
-        loader = RelatedLoader(client)
-        keys = [path.raw_value(obj._raw, None) for obj in objects]
-        loader.load(related_model, keys)
-        built: dict[Any, Any] = {}
-        for obj, key in zip(objects, keys, strict=True):
-            if key is not None and key not in built:
-                raw = loader.raw(related_model, key)
-                built[key] = (
-                    None
-                    if raw is None
-                    else related_model._from_wire(
-                        raw, client=client, organization=self._organization
-                    )
-                )
-            obj._prefetched[name] = built.get(key) if key is not None else None
+    def __or__(self, other: QuerySet[M]) -> QuerySet[M]:
+        """Objects in either queryset (their conditions OR-ed)."""
+        return self._combine(other, and_=False)
 
-    def _prefetch_reverse(
-        self, name: str, relation: Any, objects: Sequence[Any], client: Any
-    ) -> None:
-        keys = [obj.pk for obj in objects if obj.pk is not None]
-        groups: dict[Any, list[Any]] = {key: [] for key in keys}
-        if keys:
-            remote = resolve_field(relation.related_model, relation.remote_field)
-            related = QuerySet(
-                relation.related_model, using=client, organization=self._organization
-            )
-            for item in related.filter(**{f"{relation.remote_field}__in": keys}):
-                groups.setdefault(remote.raw_value(item._raw, None), []).append(item)
-        for obj in objects:
-            obj._prefetched[name] = groups.get(obj.pk, [])
+    def _combine(self, other: object, *, and_: bool) -> QuerySet[M]:
+        if not isinstance(other, QuerySet) or other.model is not self.model:
+            raise TypeError(f"cannot combine a {self.model.__name__} queryset with {other!r}")
+        if self.is_sliced or other.is_sliced:
+            raise TypeError("Cannot combine queries once a slice has been taken.")
+        if self._empty or other._empty:
+            if and_ or (self._empty and other._empty):
+                return self.none()
+            return (other if self._empty else self)._chain()  # OR with nothing
+        mine, theirs = self._where or Q(), other._where or Q()
+        if and_:
+            combined = mine & theirs
+        elif mine and theirs:
+            combined = mine | theirs
+        else:
+            combined = Q()  # one side has no condition: it is everything
+        clone = self._chain()
+        clone._where = combined or None
+        return clone
 
     def _fetch_all(self) -> None:
         if self._result_cache is None:
@@ -445,6 +418,21 @@ class QuerySet(Generic[M]):
         for obj in self.reverse()[:1]:
             return obj
         return None
+
+    def earliest(self, *fields: str) -> M:
+        """The first object ordered by ``fields`` (the pk by default); ``DoesNotExist`` if none."""
+        return self._edge(fields or ("pk",))
+
+    def latest(self, *fields: str) -> M:
+        """The last object ordered by ``fields`` (the pk by default); ``DoesNotExist`` if none."""
+        flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields or ("pk",))
+        return self._edge(flipped)
+
+    def _edge(self, ordering: tuple[str, ...]) -> M:
+        found = self.order_by(*ordering).first()
+        if found is None:
+            raise self.model.DoesNotExist(f"{self.model.__name__} matching query does not exist.")
+        return found
 
     def in_bulk(
         self, id_list: Sequence[Any] | None = None, *, field_name: str = "pk"

@@ -375,3 +375,42 @@ def test_walks_do_not_stop_at_pages_shorter_than_asked() -> None:
     assert [t.id for t in Task.objects.using(client)] == TASK_IDS  # keyset walk
     by_name = [t.id for t in Task.objects.using(client).order_by("name")]
     assert sorted(by_name) == sorted(TASK_IDS)  # numbered pages, following ``next``
+
+
+def test_prefetch_chains_take_one_request_per_level(fake: FakeClient) -> None:
+    jobs = list(Job.objects.using(fake).prefetch_related("task__project", "task"))
+    assert [len(fake.lists(r)) for r in ("jobs", "tasks", "projects")] == [1, 1, 1]
+    projects = {p["id"]: p for p in load("projects")}
+    for job in jobs:
+        task = job._prefetched["task"]
+        project = task._prefetched["project"]
+        if task._raw["project_id"] is None:
+            assert project is None
+        elif task._raw["project_id"] in projects:
+            assert project.id == task._raw["project_id"]
+    with pytest.raises(FieldError):
+        Job.objects.using(fake).prefetch_related("task__nope")
+    with pytest.raises(FieldError):
+        Job.objects.using(fake).prefetch_related("task__name")
+
+
+def test_querysets_combine_with_and_or(fake: FakeClient) -> None:
+    low, high = tasks(fake).filter(id__lt=10), tasks(fake).filter(id__gt=30)
+    assert sorted(t.id for t in low | high) == sorted(i for i in TASK_IDS if i < 10 or i > 30)
+    assert list(low & high) == []
+    assert sorted(t.id for t in low | tasks(fake)) == sorted(TASK_IDS)
+    assert sorted(t.id for t in low | tasks(fake).none()) == sorted(i for i in TASK_IDS if i < 10)
+    assert list(low & tasks(fake).none()) == []
+    with pytest.raises(TypeError):
+        low | Job.objects.using(fake)  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        low[:2] | high
+
+
+def test_earliest_and_latest(fake: FakeClient) -> None:
+    assert tasks(fake).earliest().id == min(TASK_IDS)
+    assert tasks(fake).latest().id == max(TASK_IDS)
+    newest = max(load("tasks"), key=lambda t: (t["updated_date"], t["id"]))
+    assert tasks(fake).latest("updated_date").id == newest["id"]
+    with pytest.raises(Task.DoesNotExist):
+        tasks(fake).filter(id=-1).latest()

@@ -513,7 +513,7 @@ def _json_or_none(response: requests.Response) -> Any:
 def make_client(
     host: str,
     *,
-    port: int | None = None,
+    port: int | str | None = None,
     credentials: CredentialsLike | None = None,
     access_token: str | None = None,
     config: Config | None = None,
@@ -537,8 +537,11 @@ def make_client(
             raise ConfigurationError(
                 "the host already has a port and 'port' was given too; specify only one"
             )
+        # The official SDK's own examples pass the port as a string ("8080").
+        if isinstance(port, str) and port.strip().isdigit():
+            port = int(port)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-            raise ConfigurationError(f"port must be an int in 1..65535, not {port!r}")
+            raise ConfigurationError(f"port must be a number in 1..65535, not {port!r}")
         prefix = f"{split.scheme}://" if split.scheme else ""
         url = f"{prefix}{split.netloc}:{port}{split.path}"
     client = Client(url, config=config, logger=logger, check_server_version=check_server_version)

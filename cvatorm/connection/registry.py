@@ -126,12 +126,16 @@ def connect(
 ) -> Client:
     """Create a client, log it in, register it as ``alias`` and return it.
 
-    ``config`` holds :class:`Config` fields (``read_timeout=30``, ``max_retries=0``...) and
-    the client options ``logger`` and ``check_server_version``. ``organization`` becomes the
+    ``config`` holds :class:`Config` fields (``read_timeout=30``, ``max_retries=0``...), or a
+    whole ``config=Config(...)`` (the other fields then change it), and the client options
+    ``logger`` and ``check_server_version``. ``organization`` becomes the
     client's default organization, seen by every thread.
     """
     client_options = {k: config.pop(k) for k in list(config) if k in _CLIENT_OPTIONS}
-    cfg = Config.from_options(config)
+    base = config.pop("config", None)
+    if base is not None and not isinstance(base, Config):
+        raise ConfigurationError(f"config must be a Config, not {type(base).__name__}")
+    cfg = base.replace(**config) if base is not None else Config.from_options(config)
     if url is None:
         if credentials is not None or access_token is not None:
             raise ConfigurationError(

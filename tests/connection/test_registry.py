@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import cvatorm
-from cvatorm.connection import Client, connect, connections, disconnect
+from cvatorm.connection import Client, Config, connect, connections, disconnect
 from cvatorm.exceptions import ConfigurationError
 
 from .conftest import PASSWORD
@@ -71,6 +71,14 @@ def test_connect_passes_config_options(stub: StubCVAT) -> None:
     assert client.config.max_retries == 0
     assert client.config.timeout == (10.0, 7.0)
     assert client.config.status_check_period == 1
+
+
+def test_connect_takes_a_whole_config(stub: StubCVAT) -> None:
+    base = Config(max_retries=1, read_timeout=9)
+    client = connect(stub.url, alias="t2b", config=base, connect_timeout=3)
+    assert (client.config.max_retries, client.config.timeout) == (1, (3.0, 9.0))
+    with pytest.raises(ConfigurationError):
+        connect(stub.url, alias="t2c", config={"max_retries": 1})
 
 
 def test_connect_rejects_unknown_options_before_any_request(stub: StubCVAT) -> None:

@@ -195,6 +195,15 @@ def test_make_client_joins_the_port(stub: StubCVAT) -> None:
     assert stub.paths() == [("GET", "/api/server/about"), ("POST", "/api/auth/login")]
 
 
+def test_make_client_accepts_the_port_as_a_string(stub: StubCVAT) -> None:
+    host, port = stub.hostport.split(":")
+    assert make_client(host=f"http://{host}", port=port).api_map.host == stub.url
+    with pytest.raises(ConfigurationError, match="port"):
+        make_client(f"http://{host}", port="eighty")
+    with pytest.raises(ConfigurationError, match="port"):
+        make_client(f"http://{host}", port=70000)
+
+
 def test_make_client_with_a_token(stub: StubCVAT) -> None:
     client = make_client(stub.url, access_token="pat-secret-0123456789")
     assert client.has_credentials()

@@ -84,8 +84,10 @@ def run_one(workload: Workload, client: str, ctx: Context, memory: bool) -> Meas
         for _ in range(max(1, workload.repeats)):
             run = workload.prepare(client, ctx)
             m = measure.timed(workload.key, client, run)
-            if best is None or m.wall < best.wall:
+            if best is None:
                 best = m
+            else:  # the least disturbed run of each clock (the machine may be shared)
+                best.wall, best.cpu = min(best.wall, m.wall), min(best.cpu, m.cpu)
         assert best is not None
         workload.after(client, ctx, best)
         if memory and workload.memory:
@@ -147,7 +149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--write-tasks", type=int, default=400,
                         help="synthetic tasks on workload 6's server (LocalCVAT recomputes "
                         "derived fields of every row on each write)")
-    parser.add_argument("--sdk-limit", type=int, default=2000,
+    parser.add_argument("--sdk-limit", type=int, default=1000,
                         help="most tasks cvat-sdk lists in one workload (it costs ms each)")
     parser.add_argument("--latency-tasks", type=int, default=10_000,
                         help="synthetic tasks on workload 7's server")
@@ -156,8 +158,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workloads", default="1,2,3,4,5,6,7",
                         help="comma-separated workload numbers")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile cvatorm's run of every workload whose target is missed")
+    parser.add_argument("--no-profile", dest="profile", action="store_false",
+                        help="do not cProfile cvatorm's runs of workloads whose target is missed")
     parser.add_argument("--no-shim", action="store_true",
                         help="run LocalCVAT without benchmarks/scaling.py")
     parser.add_argument("--in-process", action="store_true",

@@ -33,8 +33,8 @@ BIG_TABLES = frozenset({"tasks", "jobs"})
 
 #: Hashes of the source of the methods replaced here, as this shim was written against.
 _EXPECTED = {
-    "_refresh_projects_and_tasks": "6d7bb161c050",
-    "_refresh_jobs": "0cea1e93a540",
+    "_refresh_projects_and_tasks": "86301f6c6d60",
+    "_refresh_jobs": "95cb0b248c70",
 }
 
 
@@ -57,6 +57,10 @@ def _refresh_projects_and_tasks(self: Any) -> None:
         own = tasks_of.get(pid, [])
         project["tasks"] = {"count": len(own), "url": self.url(f"/api/tasks?project_id={pid}")}
         project["task_subsets"] = sorted({t["subset"] for t in own if t.get("subset")})
+        project["dimension"] = next(
+            (t["dimension"] for t in sorted(own, key=lambda t: t["id"]) if t.get("dimension")),
+            None,
+        )
         project["labels"] = {"url": self.url(f"/api/labels?project_id={pid}")}
         project["url"] = self.url(f"/api/projects/{pid}")
     for task in tasks.values():
@@ -84,6 +88,7 @@ def _refresh_projects_and_tasks(self: Any) -> None:
 
 def _refresh_jobs(self: Any) -> None:
     tasks = self._tables["tasks"]
+    projects = self._tables["projects"]
     issues_of: dict[Any, int] = defaultdict(int)
     for issue in self._tables["issues"].values():
         issues_of[issue.get("job")] += 1
@@ -95,6 +100,14 @@ def _refresh_jobs(self: Any) -> None:
             job["project_id"] = task["project_id"]
             job["project_name"] = task["project_name"]
             job["organization"] = task["organization"]
+            job["dimension"] = task.get("dimension", job.get("dimension"))
+            job["source_storage"] = task.get("source_storage")
+            job["target_storage"] = task.get("target_storage")
+            project = projects.get(task.get("project_id"))
+            # Job.get_bug_tracker: the task's, else the project's (None without a project)
+            job["bug_tracker"] = task.get("bug_tracker") or (
+                project.get("bug_tracker") if project is not None else None
+            )
         job["issues"] = {
             "count": issues_of.get(jid, 0),
             "url": self.url(f"/api/issues?job_id={jid}"),

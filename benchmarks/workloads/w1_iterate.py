@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from benchmarks.clients import Context
-from benchmarks.measure import Measurement, Outcome
+from benchmarks.measure import Measurement, Outcome, timed
 from benchmarks.workloads.base import Run, Target, Workload, orm_models, require
 
 
@@ -29,6 +30,7 @@ def sdk_list_tasks(ctx: Context, limit: int, **filters: Any) -> list[Any]:
 class IterateAll(Workload):
     key = "1"
     title = "iterate all N tasks"
+    repeats = 2
 
     def prepare_floor(self, ctx: Context) -> Run:
         page_size = ctx.floor_page_size
@@ -66,6 +68,48 @@ class IterateAll(Workload):
             return Outcome(n, total)
 
         return run
+
+    def after(self, client: str, ctx: Context, m: Measurement) -> None:
+        """After cvatorm: the floor again at cvatorm's page size, to separate the cost of the
+        page size (requests) from the cost per object."""
+        if client != "cvatorm" or not m.page_sizes:
+            return
+        page_size = Counter(m.page_sizes).most_common(1)[0][0]
+        if page_size == ctx.floor_page_size:
+            return
+        best: Measurement | None = None
+        for _ in range(max(1, self.repeats)):
+            run = self._floor_walk(ctx, page_size)
+            trial = timed(self.key, "floor", run)
+            if best is None:
+                best = trial
+            else:
+                best.wall, best.cpu = min(best.wall, trial.wall), min(best.cpu, trial.cpu)
+        ctx.notes["w1_floor_same_page"] = (page_size, best)
+
+    @staticmethod
+    def _floor_walk(ctx: Context, page_size: int) -> Run:
+        def run() -> Outcome:
+            n = total = 0
+            for task in ctx.floor.walk("tasks", page_size):
+                n += 1
+                total += task["id"]
+            return Outcome(n, total)
+
+        return run
+
+    def observations(self, ctx: Context, results: dict[str, Measurement]) -> list[str]:
+        same = ctx.notes.get("w1_floor_same_page")
+        orm = results.get("cvatorm")
+        if not same or not orm or not orm.cpu_per_object or not orm.wall_per_object:
+            return []
+        page_size, floor = same
+        if not floor.cpu_per_object or not floor.wall_per_object:
+            return []
+        return [f"the floor at cvatorm's page size ({page_size}): {floor.total_requests} "
+                f"requests, {floor.wall:.2f} s wall, {floor.cpu_per_object * 1e6:.1f} us CPU per "
+                f"object; cvatorm / this floor: {orm.wall_per_object / floor.wall_per_object:.2f}x"
+                f" wall, {orm.cpu_per_object / floor.cpu_per_object:.2f}x CPU"]
 
     def describe(self, client: str, ctx: Context) -> str:
         if client == "floor":
@@ -109,8 +153,15 @@ class IterateAll(Workload):
         if (ok and orm and sdk and sdk.available and sdk.error is None
                 and sdk.wall_per_object and orm.wall_per_object):
             ratio = sdk.wall_per_object / orm.wall_per_object
+            detail = f"{ratio:.1f}x (wall time per object)"
+            if sdk.cpu_per_object and orm.cpu_per_object:
+                detail += f"; {sdk.cpu_per_object / orm.cpu_per_object:.1f}x in client CPU"
+            if floor and floor.wall_per_object and sdk.wall_per_object:
+                detail += (f"; LocalCVAT itself needs {floor.wall_per_object * 1e6:.0f} us per "
+                           "listed task (the floor's wall time), which caps the wall ratio at "
+                           f"{sdk.wall_per_object / floor.wall_per_object:.1f}x")
             out.append(Target("at least 50x faster than cvat-sdk on (1), per object", ratio >= 50,
-                              f"{ratio:.1f}x (wall time per object)"))
+                              detail))
         else:
             out.append(Target("at least 50x faster than cvat-sdk on (1), per object", None,
                               "a client was not available"))

@@ -23,8 +23,8 @@ pytest.importorskip("cvat_sdk")
 
 @pytest.fixture(scope="module")
 def run() -> tuple[dict[str, WorkloadResult], str]:
-    args = parse_args(["--tasks", "120", "--sdk-limit", "40", "--latency-tasks", "150",
-                       "--latency", "0.002"])
+    args = parse_args(["--tasks", "120", "--sdk-limit", "40", "--write-tasks", "30",
+                       "--latency-tasks", "150", "--latency", "0.002"])
     results, text = execute(args)
     return {r.key: r for r in results}, text
 
@@ -68,3 +68,38 @@ def test_cvatorm_request_count_targets(run: tuple[dict[str, WorkloadResult], str
             if target.met is None:
                 pytest.skip(f"({key}) cvatorm not available: {target.detail}")
             assert target.met, f"({key}) {target.text}: {target.detail}"
+
+
+def test_scaling_shim_derives_what_localcvat_derives(tmp_path: Path) -> None:
+    """benchmarks/scaling.py's O(N) refresh gives LocalCVAT's own results, after a change."""
+    import copy
+
+    from benchmarks import scaling, synthetic
+    from cvatorm.testing import seed
+    from cvatorm.testing.store import Store
+
+    for name, expected in scaling._EXPECTED.items():
+        if scaling._digest(getattr(Store, name)) != expected:
+            pytest.skip(f"LocalCVAT's Store.{name} changed: the shim leaves it alone")
+    data = synthetic.generate(40, tmp_path / "seed")
+    stores = []
+    for _ in range(2):
+        store = Store("http://127.0.0.1:1")
+        seed.populate(store, data.folder)
+        store._depth += 1  # change without the automatic refresh
+        store.update("jobs", data.first_job_id, {"state": "completed", "stage": "acceptance"})
+        store.update("jobs", data.first_job_id + 1, {"stage": "validation"})
+        store.update("tasks", data.first_task_id + 2, {"name": "renamed", "dimension": "3d"})
+        store.remove("tasks", data.first_task_id + 3)
+        store._depth -= 1
+        stores.append(store)
+    original, shimmed = stores
+    original.refresh()
+    with shimmed.lock:
+        shimmed._refresh_users_nested()
+        scaling._refresh_projects_and_tasks(shimmed)
+        scaling._refresh_jobs(shimmed)
+        shimmed._refresh_issues()
+        shimmed._refresh_org_objects()
+    assert copy.deepcopy(shimmed._tables) == copy.deepcopy(original._tables)
+    assert original._tables["tasks"][data.first_task_id]["jobs"]["completed"] == 1

@@ -81,11 +81,14 @@ class Request:
 
     def json(self) -> Any:
         """The JSON (or form-encoded) body; a parse error is DRF's 400."""
-        content_type = (self.headers.get_header("content-type") or "").split(";")[0].strip()
+        header = self.headers.get_header("content-type") or ""
+        content_type = header.split(";")[0].strip().lower()
         if not self.body:
             return {}
         if content_type == "application/x-www-form-urlencoded":
             return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise HttpError(415, {"detail": f'Unsupported media type "{header}" in request.'})
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -94,7 +94,11 @@ def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Sess
     other = requests.Session()
     other.auth = ("user1", "!Q@W#E$R")
     assert other.get(f"{url}/api/requests").json()["count"] == 0
-    assert other.get(f"{url}/api/requests/{rq_id}").status_code == 404
+    assert other.get(f"{url}/api/requests/{rq_id}").status_code == 403
+    missing = admin.get(f"{url}/api/requests/action=export&target=task&target_id=999")
+    assert missing.status_code == 404
+    assert missing.text == "There is no request with specified id"
+    assert "no-store" in missing.headers["Cache-Control"]
 
 
 @pytest.mark.local_only
@@ -125,3 +129,8 @@ def test_paused_requests_stay_queued_conflict_and_can_be_cancelled(
         assert admin.get(f"{url}/api/requests/{rq_id}").status_code == 404
     finally:
         server.background.resume()
+    done = admin.post(f"{url}/api/tasks/2/backup/export").json()["rq_id"]
+    _wait(admin, url, done)
+    late = admin.post(f"{url}/api/requests/{done}/cancel")
+    assert late.status_code == 400
+    assert late.text == "Only requests that have not yet been started can be cancelled"

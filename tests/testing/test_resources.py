@@ -438,3 +438,13 @@ def test_ground_truth_job_rules(url: str, admin: requests.Session) -> None:
     pool = _get(admin, f"{url}/api/jobs", task_id="33", type="ground_truth")["results"][0]
     refused = admin.delete(f"{url}/api/jobs/{pool['id']}")
     assert refused.json() == ['GT jobs cannot be removed when task validation mode is "gt_pool"']
+
+
+def test_bodies_must_be_json(url: str, admin: requests.Session) -> None:
+    response = admin.post(
+        f"{url}/api/projects", data=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json() == {"detail": 'Unsupported media type "text/plain" in request.'}
+    form = admin.post(f"{url}/api/projects", data={"name": "from a form"})
+    assert form.status_code == 201

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from cvatorm.testing import exports
+from cvatorm.testing import exports, listing
 from cvatorm.testing.background import BackgroundRequest
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
@@ -67,74 +67,83 @@ def _matches(request: BackgroundRequest, query: dict[str, str]) -> bool:
     return True
 
 
-def _page_size(query: dict[str, str], total: int) -> int:
-    raw = query.get("page_size", "")
-    if raw == "all":
-        return max(total, 1)
-    try:
-        value = int(raw)
-    except ValueError:
-        return 10
-    return value if value > 0 else 10
+NOT_FOUND_TEXT = "There is no request with specified id"
+
+#: ``never_cache`` on the real views.
+NO_CACHE = [
+    ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
+    ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private"),
+]
+
+
+def _text(status: int, text: str) -> Response:
+    """Django's ``HttpResponseNotFound``/``HttpResponseBadRequest`` with a plain message."""
+    return Response(status, text.encode("utf-8"), "text/html; charset=utf-8", list(NO_CACHE))
+
+
+def _sort_key(name: str) -> Any:
+    def key(request: BackgroundRequest) -> Any:
+        if name == "created_date":
+            return request.created_date
+        if name == "status":
+            return request.status
+        return _parsed(request.id).get("action", "")
+
+    return key
 
 
 def list_requests(ctx: Context) -> Response:
+    """The user's own requests (admins too), newest first, ``sort`` over created_date, status
+    and action; simple filters as the real ``NonModelSimpleFilter``."""
     query = ctx.query
     items = [
         request
         for request in ctx.app.background.all()
         if request.owner["id"] == ctx.user["id"] and _matches(request, query)
     ]
-    items.sort(key=lambda request: request.created_date, reverse=True)
-    size = _page_size(query, len(items))
-    try:
-        page = int(query.get("page", "1"))
-    except ValueError:
-        page = 0
-    pages = max(1, -(-len(items) // size))
-    if page < 1 or page > pages:
-        raise HttpError(404, {"detail": "Invalid page."})
-    start = (page - 1) * size
-    base = f"{ctx.app.base_url}{ctx.request.path}"
-
-    def link(number: int) -> str:
-        params = {**query, "page": str(number)}
-        if number == 1:
-            params.pop("page")
-        text = "&".join(f"{quote(k)}={quote(v)}" for k, v in params.items())
-        return f"{base}?{text}" if text else base
-
-    return ok(
-        {
-            "count": len(items),
-            "next": link(page + 1) if page < pages else None,
-            "previous": link(page - 1) if page > 1 else None,
-            "results": [request.to_wire() for request in items[start : start + size]],
-        }
+    terms = [t.strip() for t in query.get("sort", "").split(",") if t.strip()]
+    terms = [t for t in terms if t.lstrip("-") in ("created_date", "status", "action")]
+    for term in reversed(terms or ["-created_date"]):
+        items.sort(key=_sort_key(term.lstrip("-")), reverse=term.startswith("-"))
+    body = listing.paginate(
+        [request.to_wire() for request in items],
+        query,
+        base_url=ctx.app.base_url,
+        path=ctx.request.path,
     )
+    response = ok(body)
+    response.headers.extend(NO_CACHE)
+    return response
 
 
-def _request_or_404(ctx: Context) -> BackgroundRequest:
+def _request_or_error(ctx: Context) -> BackgroundRequest | Response:
     rq_id = unquote(ctx.params["rq_id"])
     request = ctx.app.background.get(rq_id)
-    if request is None or not _mine(ctx, request):
-        raise HttpError(404, {"detail": f"There is no request with specified id: {rq_id}"})
+    if request is None:
+        return _text(404, NOT_FOUND_TEXT)
+    if not _mine(ctx, request):
+        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     return request
 
 
 def retrieve_request(ctx: Context) -> Response:
-    return ok(_request_or_404(ctx).to_wire())
+    found = _request_or_error(ctx)
+    if isinstance(found, Response):
+        return found
+    response = ok(found.to_wire())
+    response.headers.extend(NO_CACHE)
+    return response
 
 
 def cancel_request(ctx: Context) -> Response:
-    request = _request_or_404(ctx)
-    if request.status != "queued":
-        raise list_error(
-            f"Only requests that have not yet been started can be cancelled. "
-            f"The current request status is {request.status}."
-        )
-    ctx.app.background.cancel(request.id)
-    return Response.empty(200)
+    found = _request_or_error(ctx)
+    if isinstance(found, Response):
+        return found
+    if found.status != "queued" or not ctx.app.background.cancel(found.id):
+        return _text(400, "Only requests that have not yet been started can be cancelled")
+    response = Response.empty(200)
+    response.headers.extend(NO_CACHE)
+    return response
 
 
 def _safe(name: str) -> str:

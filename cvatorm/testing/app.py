@@ -107,7 +107,9 @@ class App:
             and not route.read_only_token
         ):
             raise HttpError(403, {"detail": "You do not have permission to perform this action."})
-        response = route.handler(Context(self, request, params))
+        store = self.store
+        with store.lock:  # one request at a time on the data, like a database transaction
+            response = route.handler(Context(self, request, params))
         response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
         request.set_cookies = []
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from cvatorm.exceptions import BackgroundRequestException, NotFoundError, Valida
 from cvatorm.operations import task_data
 from cvatorm.progress import NullProgress, TqdmProgress, resolve_progress
 from cvatorm.transfer import plan_upload
+from cvatorm.transfer.tus import MAX_CONSECUTIVE_ERRORS, TusError
 
 from .conftest import RecordingProgress
 
@@ -250,12 +252,42 @@ def test_predefined_sorting_keeps_the_callers_order(
 def test_progress_defaults() -> None:
     assert isinstance(resolve_progress(None), NullProgress)
     assert isinstance(resolve_progress(False), NullProgress)
-    assert isinstance(resolve_progress(True), TqdmProgress)
+    has_tqdm = importlib.util.find_spec("tqdm") is not None
+    assert isinstance(resolve_progress(True), TqdmProgress if has_tqdm else NullProgress)
+    recorder = RecordingProgress()
+    assert resolve_progress(recorder) is recorder
     with pytest.raises(TypeError):
         resolve_progress(42)
 
 
+def test_a_cvat_sdk_reporter_is_adapted() -> None:
+    from cvat_sdk.core.progress import BaseProgressReporter
+
+    class Counting(BaseProgressReporter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.total: int | None = None
+            self.advanced = 0
+
+        def start2(self, total: int, **kwargs: Any) -> None:
+            super().start2(total, **kwargs)
+            self.total = total
+
+        def advance(self, delta: int) -> None:
+            super().advance(delta)
+            self.advanced += delta
+
+    sdk = Counting()
+    reporter = resolve_progress(sdk)
+    reporter.start(10, desc="x", unit="B")
+    reporter.advance(3)
+    reporter.update(10)
+    reporter.finish()
+    assert (sdk.total, sdk.advanced) == (10, 10)
+
+
 def test_tqdm_reporter_draws_a_bar() -> None:
+    pytest.importorskip("tqdm")
     sink = io.StringIO()
     reporter = TqdmProgress(file=sink)
     reporter.start(2048, desc="Uploading", unit="B")
@@ -263,3 +295,44 @@ def test_tqdm_reporter_draws_a_bar() -> None:
     reporter.update(2048)
     reporter.finish()
     assert "Uploading" in sink.getvalue() and "2.00k" in sink.getvalue()
+
+
+@pytest.mark.local_only
+def test_an_upload_that_keeps_failing_gives_up_and_leaves_no_task(
+    local_cvat: Any, data_client: Any, images: Callable[..., list[Path]], traffic: Any
+) -> None:
+    large = images((90, 90), noise=True)
+    fault = local_cvat.faults.add(
+        method="PATCH", pattern=r"/api/tasks/\d+/data/.+", reset=True, times=None
+    )
+    try:
+        with pytest.raises(TusError, match="5 times in a row"):
+            task_data.create_from_data(
+                data_client, SPEC, large, max_request_size=1000, chunk_size=5000
+            )
+    finally:
+        fault.remaining = 0
+    assert fault.hits == MAX_CONSECUTIVE_ERRORS
+    created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
+    assert traffic.select("DELETE", f"/api/tasks/{created}")[0].status == 204
+    with pytest.raises(NotFoundError):
+        data_client.request("GET", f"/api/tasks/{created}")
+
+
+def test_plan_upload_groups_in_order_up_to_the_limit(tmp_path: Path) -> None:
+    sizes = [40, 60, 100, 101, 30, 70, 1]
+    files = []
+    for number, size in enumerate(sizes):
+        path = tmp_path / f"f{number}"
+        path.write_bytes(b"x" * size)
+        files.append(path)
+    plan = plan_upload(files, max_request_size=100)
+    assert [[p.name for p in group] for group in plan.groups] == [
+        ["f0", "f1"],
+        ["f2"],
+        ["f4", "f5"],
+        ["f6"],
+    ]
+    assert [p.name for p in plan.separate] == ["f3"]
+    assert plan.total_size == sum(sizes)
+    assert plan_upload([], 100).groups == ()

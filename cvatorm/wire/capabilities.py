@@ -124,8 +124,14 @@ def clear_cache() -> None:
 def _read_schema(client: Any) -> dict[str, ResourceCapabilities] | None:
     """The server's declared capabilities, or None when its schema cannot be used."""
     try:
+        # CVAT renames DRF's format override to ``scheme`` (``format`` names dataset formats);
+        # the Accept header alone also selects JSON in drf-spectacular's negotiation.
         response = client.request(
-            "GET", "/api/schema/", params={"format": "json"}, organization=None
+            "GET",
+            "/api/schema/",
+            params={"scheme": "json"},
+            headers={"Accept": "application/vnd.oai.openapi+json"},
+            organization=None,
         )
         document = response.json()
     except (ApiException, ValueError):

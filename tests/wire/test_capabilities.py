@@ -49,6 +49,9 @@ class SchemaClient:
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         self.calls += 1
         assert (method, path) == ("GET", "/api/schema/")
+        assert kwargs["params"] == {"scheme": "json"}
+        assert kwargs["headers"] == {"Accept": "application/vnd.oai.openapi+json"}
+        assert kwargs["organization"] is None
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         outcome = self.outcome
@@ -125,3 +128,12 @@ def test_unreachable_server_is_not_cached() -> None:
     client.outcome = _tiny_schema("['id']")
     assert capabilities_for(client, "users").filter_fields == {"id"}
     assert client.calls == 2
+
+
+def test_the_test_server_serves_its_schema_as_json(admin_client: Any, traffic: Any) -> None:
+    clear_cache()
+    capabilities_for(admin_client, "tasks")
+    (exchange,) = traffic.select("GET", "/api/schema/")
+    assert exchange.status == 200
+    assert "json" in exchange.response_headers.get("Content-Type", "")
+    assert parse_schema(exchange.response_json)["tasks"] == capabilities_for(admin_client, "tasks")

@@ -79,3 +79,39 @@ def test_unsaved_objects_are_refused(data_client: Any) -> None:
 
     with pytest.raises(ValueError, match="not saved"):
         TaskDataMixin.get_annotations(Task(name="draft"))
+
+
+def test_repository_and_manager_creation_methods(
+    data_client: Any, images: Callable[..., list[Path]], tmp_path: Path, cleanup: Any
+) -> None:
+    from cvatorm.models import Project, Task
+    from cvatorm.operations.managers import ProjectManager, TaskManager
+    from cvatorm.operations.repositories import DATA_REPOSITORIES, TaskRepository
+
+    repository = TaskRepository(data_client, Task)
+    task = repository.create_from_data(SPEC, images((10, 10), (20, 20)), pbar=None)
+    cleanup("tasks", task.id)
+    assert isinstance(task, Task) and task.size == 2
+
+    manager = TaskManager().__get__(None, Task)
+    again = manager.create_from_data(SPEC, images((30, 30)), using=data_client)
+    cleanup("tasks", again.id)
+    assert again.size == 1
+
+    backup = TaskDataMixin.download_backup(again, tmp_path / "t.zip")
+    restored = manager.create_from_backup(backup, using=data_client)
+    cleanup("tasks", restored.id)
+    assert restored.name == SPEC["name"]
+
+    project = data_client.projects.create({"name": "cvatorm managers", "labels": SPEC["labels"]})
+    cleanup("projects", project.id)
+    project_backup = ProjectDataMixin.download_backup(project, tmp_path / "p.zip")
+    copy = (
+        ProjectManager()
+        .__get__(None, Project)
+        .create_from_backup(project_backup, using=data_client)
+    )
+    cleanup("projects", copy.id)
+    other = DATA_REPOSITORIES["projects"](data_client, Project).create_from_backup(project_backup)
+    cleanup("projects", other.id)
+    assert copy.name == other.name == "cvatorm managers" and copy.id != other.id

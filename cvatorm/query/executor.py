@@ -218,6 +218,8 @@ class Executor:
         extra: Rule | None = None
         while True:
             size = self.page_size
+            if page == 1 and remaining is not None:
+                size = max(1, min(size, skip + remaining))  # no more than the slice needs
             request = self.request(page=page, page_size=size, extra=extra)
             result = self.fetch(request)
             chunk = result.results[skip:]

@@ -414,3 +414,11 @@ def test_earliest_and_latest(fake: FakeClient) -> None:
     assert tasks(fake).latest("updated_date").id == newest["id"]
     with pytest.raises(Task.DoesNotExist):
         tasks(fake).filter(id=-1).latest()
+
+
+def test_long_slices_walk_by_keyset_asking_only_for_what_is_left(fake: FakeClient) -> None:
+    qs = tasks(fake)
+    qs.default_page_size = qs.max_page_size = 8
+    assert [t.id for t in qs[3:20]] == TASK_IDS[3:20]
+    sizes = [(p["page"], p["page_size"]) for p in fake.lists()]
+    assert sizes == [("1", "8"), ("1", "8"), ("1", "4")]  # 5 + 8 + 4 objects

@@ -284,15 +284,16 @@ class Executor:
     def count(self) -> int:
         """One ``page_size=1`` request, or a full local walk when the plan has a local part."""
         plan = self.plan
-        if plan.needs_full_scan:
+        if plan.has_local_filter:
             return sum(len(chunk) for chunk in self.batches())
+        # a local ordering changes which objects a slice holds, not how many there are
         total = self.fetch(self.request(page=1, page_size=1)).count
         upper = total if plan.high is None else min(total, plan.high)
         return max(0, upper - plan.low)
 
     def exists(self) -> bool:
         plan = self.plan
-        if plan.needs_full_scan:
+        if plan.has_local_filter:
             return any(True for _ in self.batches())
         if plan.high is not None and plan.high <= plan.low:
             return False

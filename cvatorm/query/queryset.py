@@ -562,7 +562,7 @@ class QuerySet(Generic[M]):
                 + ", ".join(t.text for t in plan.local_order)
                 + " (every matching object is fetched, then sorted)"
             )
-        if plan.needs_full_scan:
+        if plan.has_local_filter:
             sliced = ""
             if self.is_sliced:
                 high = "" if plan.high is None else plan.high
@@ -570,6 +570,8 @@ class QuerySet(Generic[M]):
             lines.append(
                 "  count(), exists() and slicing iterate the whole server-side result" + sliced
             )
+        elif plan.local_order and self.is_sliced:
+            lines.append("  slicing sorts every object first; count() and exists() do not")
         if self._prefetch:
             lines.append(
                 "  prefetch: "

@@ -422,3 +422,10 @@ def test_long_slices_walk_by_keyset_asking_only_for_what_is_left(fake: FakeClien
     assert [t.id for t in qs[3:20]] == TASK_IDS[3:20]
     sizes = [(p["page"], p["page_size"]) for p in fake.lists()]
     assert sizes == [("1", "8"), ("1", "8"), ("1", "4")]  # 5 + 8 + 4 objects
+
+
+def test_local_ordering_alone_keeps_count_and_exists_cheap(fake: FakeClient) -> None:
+    qs = tasks(fake).order_by("created_date")
+    assert qs.count() == 30 and qs[5:].count() == 25 and qs[29:].exists()
+    assert all(p["page_size"] == "1" for p in fake.lists())
+    assert "slicing sorts every object first" in qs[:3].explain()

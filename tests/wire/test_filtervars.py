@@ -1,0 +1,44 @@
+"""The mapping table names only variables CVAT 2.64 declares, and reads only real JSON keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cvatorm.wire.capabilities import bundled_capabilities
+from cvatorm.wire.filtervars import DENORMALIZED, FILTER_VARS, denormalized_key, filter_var
+
+DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
+
+
+@pytest.mark.parametrize("resource", sorted(FILTER_VARS))
+def test_every_variable_is_declared_or_sortable(resource: str) -> None:
+    caps = bundled_capabilities(resource)
+    for path, var in FILTER_VARS[resource].items():
+        assert var in caps.filter_fields | caps.ordering_fields, (resource, path, var)
+
+
+@pytest.mark.parametrize("resource", sorted(FILTER_VARS))
+def test_first_steps_are_keys_of_the_listed_json(resource: str) -> None:
+    body = json.loads((DATA / f"{resource}.json").read_text(encoding="utf-8"))
+    keys = set().union(*(obj.keys() for obj in body["results"]))
+    for path in FILTER_VARS[resource]:
+        assert path[0] in keys, (resource, path)
+
+
+def test_denormalized_keys_are_in_the_json() -> None:
+    for resource, table in DENORMALIZED.items():
+        body = json.loads((DATA / f"{resource}.json").read_text(encoding="utf-8"))
+        for key in table.values():
+            assert all(key in obj for obj in body["results"]), (resource, key)
+
+
+def test_lookups() -> None:
+    assert filter_var("tasks", ("owner", "username")) == "owner"
+    assert filter_var("tasks", ("owner",)) is None  # owner compares usernames, not ids
+    assert filter_var("jobs", ("task_id", "project_id")) == "project_id"
+    assert filter_var("nope", ("id",)) is None
+    assert denormalized_key("jobs", ("task_id", "name")) == "task_name"
+    assert denormalized_key("tasks", ("owner", "username")) is None

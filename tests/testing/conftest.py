@@ -17,16 +17,16 @@ PASSWORD = "!Q@W#E$R"
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[LocalCVAT]:
+def _session_server() -> Iterator[LocalCVAT]:
     with LocalCVAT() as local:
         yield local
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _fresh_data(request: pytest.FixtureRequest) -> None:
-    """Each module starts from the seed data (only if it uses the server)."""
-    if "server" in request.fixturenames:
-        request.getfixturevalue("server").reset()
+@pytest.fixture(scope="module")
+def server(_session_server: LocalCVAT) -> LocalCVAT:
+    """The session's LocalCVAT, back to its seed data at the start of each module."""
+    _session_server.reset()
+    return _session_server
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from cvatorm.exceptions import BackgroundRequestException, NotFoundError, ValidationError
+from cvatorm.exceptions import (
+    BackgroundRequestException,
+    BadRequestError,
+    NotFoundError,
+    ValidationError,
+)
 from cvatorm.operations import task_data
 from cvatorm.progress import NullProgress, TqdmProgress, resolve_progress
 from cvatorm.transfer import plan_upload
@@ -336,3 +341,23 @@ def test_plan_upload_groups_in_order_up_to_the_limit(tmp_path: Path) -> None:
     assert [p.name for p in plan.separate] == ["f3"]
     assert plan.total_size == sum(sizes)
     assert plan_upload([], 100).groups == ()
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key", "resource"),
+    [
+        ("share", "server_files", "cvatorm-missing-folder/image.png"),
+        ("remote", "remote_files", "http://127.0.0.1:9/cvatorm-missing.png"),
+    ],
+)
+def test_share_and_remote_resources_are_sent_by_reference(
+    data_client: Any, traffic: Any, resource_type: str, key: str, resource: str
+) -> None:
+    with pytest.raises((BackgroundRequestException, BadRequestError)):
+        task_data.create_from_data(data_client, SPEC, [resource], resource_type=resource_type)
+    sent = [e for e in traffic.exchanges if e.method == "POST" and e.path.endswith("/data/")]
+    assert len(sent) == 1 and sent[0].json[key] == [resource]
+    assert sent[0].json["image_quality"] == 70
+    created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
+    with pytest.raises(NotFoundError):
+        data_client.request("GET", f"/api/tasks/{created}")

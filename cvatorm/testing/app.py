@@ -65,6 +65,14 @@ class App:
         self.auth.reset(self.store)
 
     def handle(self, request: Request) -> Response:
+        """The response to one request; DRF's ``Allow`` goes on every answer of a known URL."""
+        allowed = self.router.match(request.method, request.path)[2]
+        response = self._respond(request)
+        if allowed and not any(name.lower() == "allow" for name, _ in response.headers):
+            response.headers.append(("Allow", _allow_header(allowed)))
+        return response
+
+    def _respond(self, request: Request) -> Response:
         try:
             return self._dispatch(request)
         except HttpError as error:

@@ -21,6 +21,7 @@ def test_about_reports_a_2_64_server(url: str, admin: requests.Session) -> None:
     response = admin.get(f"{url}/api/server/about")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/vnd.cvat+json"
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
     body = response.json()
     assert body["version"].startswith("2.64.")
     assert body["name"] == "Computer Vision Annotation Tool"

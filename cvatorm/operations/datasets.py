@@ -14,7 +14,7 @@ from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.exceptions import ValidationError
 from cvatorm.operations._common import item_path, rq_id_of, run_background
-from cvatorm.progress import resolve_progress
+from cvatorm.progress import ProgressReporter, resolve_progress
 from cvatorm.transfer import TransferClient, download, upload_file, wait_for_request
 from cvatorm.transfer.client import OrganizationArg
 
@@ -60,7 +60,7 @@ def _download_result(
     request: BackgroundRequest,
     target: Path,
     organization: OrganizationArg,
-    reporter: object,
+    reporter: ProgressReporter,
     overwrite: bool,
 ) -> Path:
     if request.result_url is None:
@@ -70,7 +70,7 @@ def _download_result(
         request.result_url,
         target,
         organization=organization,
-        progress=resolve_progress(reporter),
+        progress=reporter,
         overwrite=overwrite,
     )
 

@@ -156,9 +156,9 @@ def handle_post(ctx: Context, key: str, finish: Finish) -> Response:
     if end:
         folder = _folder(ctx, key)
         _, body_files = multipart(ctx)
-        files = [*folder.files, *body_files]
-        _drop(ctx, key)
-        return finish(ctx, files)
+        response = finish(ctx, [*folder.files, *body_files])
+        _drop(ctx, key)  # only once accepted: a refused Upload-Finish can be corrected and resent
+        return response
     if start:
         _folder(ctx, key, fresh=True)
         return Response(202, b"", "application/vnd.cvat+json")

@@ -361,3 +361,29 @@ def test_share_and_remote_resources_are_sent_by_reference(
     created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
     with pytest.raises(NotFoundError):
         data_client.request("GET", f"/api/tasks/{created}")
+
+
+@pytest.mark.local_only
+def test_a_refused_upload_finish_can_be_corrected_and_resent(
+    local_cvat: Any, data_client: Any, images: Callable[..., list[Path]], cleanup: Any
+) -> None:
+    task = data_client.tasks.create(SPEC)
+    cleanup("tasks", task.id)
+    endpoint = f"/api/tasks/{task.id}/data/"
+    data_client.request("POST", endpoint, headers={"Upload-Start": "true"})
+    data_client.request(
+        "POST",
+        endpoint,
+        data={"image_quality": "70"},
+        files=[("client_files[0]", ("one.png", images((12, 12))[0].read_bytes()))],
+        headers={"Upload-Multiple": "true"},
+    )
+    with pytest.raises(BadRequestError) as refused:
+        data_client.request("POST", endpoint, json={}, headers={"Upload-Finish": "true"})
+    assert "image_quality" in refused.value.field_errors
+    accepted = data_client.request(
+        "POST", endpoint, json={"image_quality": 70}, headers={"Upload-Finish": "true"}
+    )
+    data_client.wait_for_completion(accepted.json()["rq_id"], status_check_period=0.1)
+    task.refresh()
+    assert task.size == 1

@@ -18,8 +18,8 @@ so code moving from the SDK keeps its progress bars.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "NullProgress",
@@ -28,7 +28,10 @@ __all__ = [
     "TqdmProgress",
     "reporting",
     "resolve_progress",
+    "tracked",
 ]
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -160,3 +163,22 @@ def reporting(
         yield reporter
     finally:
         reporter.finish()
+
+
+def tracked(
+    items: Iterable[T],
+    progress: object,
+    *,
+    total: int | None = None,
+    desc: str,
+    unit: str = "it",
+) -> Iterator[T]:
+    """Yield ``items``, advancing by one after each: the progress of a bulk operation
+    (``for obj in tracked(objs, progress, total=len(objs), desc="Updating tasks"): ...``).
+    ``progress`` is anything :func:`resolve_progress` accepts; ``finish`` runs however the
+    loop ends (also on ``break`` or an exception, when the generator is closed)."""
+    reporter = resolve_progress(progress)
+    with reporting(reporter, total, desc=desc, unit=unit):
+        for item in items:
+            yield item
+            reporter.advance(1)

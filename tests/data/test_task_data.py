@@ -387,3 +387,22 @@ def test_a_refused_upload_finish_can_be_corrected_and_resent(
     data_client.wait_for_completion(accepted.json()["rq_id"], status_check_period=0.1)
     task.refresh()
     assert task.size == 1
+
+
+def test_tracked_reports_a_bulk_operation() -> None:
+    from cvatorm.progress import tracked
+
+    recorder = RecordingProgress()
+    seen = [item for item in tracked(["a", "b", "c"], recorder, total=3, desc="Updating")]
+    assert seen == ["a", "b", "c"]
+    assert recorder.events == [
+        ("start", (3, "Updating", "it")),
+        ("advance", 1),
+        ("advance", 1),
+        ("advance", 1),
+        ("finish", None),
+    ]
+    stopped = RecordingProgress()
+    for _ in tracked(range(10), stopped, total=10, desc="x"):
+        break
+    assert stopped.events[-1] == ("finish", None)

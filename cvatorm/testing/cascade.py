@@ -1,8 +1,8 @@
 """Deletes with the real database's ``on_delete`` rules.
 
 Project -> its tasks, labels; task -> its jobs, labels; job -> its issues; issue -> its comments;
-organization -> everything in it, memberships, invitations; user -> memberships, invitations,
-tokens (CASCADE), and owner/assignee set to null elsewhere (SET_NULL).
+organization -> its memberships and invitations (its projects and tasks stay, organization null);
+user -> memberships, invitations, tokens, and owner/assignee set to null elsewhere (SET_NULL).
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ def delete_project(store: Store, project_id: int) -> None:
 
 
 def delete_organization(store: Store, org_id: int) -> None:
+    """Memberships and invitations go; projects and tasks stay, outside any organization
+    (their ``organization`` foreign keys are ``SET_NULL`` in the real models)."""
     with store.transaction():
-        for project in store.find("projects", organization=org_id):
-            delete_project(store, project["id"])
-        for task in store.find("tasks", organization=org_id):
-            delete_task(store, task["id"])
+        for resource in ("projects", "tasks"):
+            for row in store.find(resource, organization=org_id):
+                store.update(resource, row["id"], {"organization": None, "organization_id": None})
         store.remove_many(
             "memberships", [m["id"] for m in store.find("memberships", organization=org_id)]
         )

@@ -17,7 +17,7 @@ from cvatorm.testing.routes.common import (
 )
 from cvatorm.testing.routes.projects import user_ref
 from cvatorm.testing.routing import Context, Router
-from cvatorm.testing.store import now_iso
+from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import Field, bad_pk, general_error, list_error, validate
 
 STAGES = ("annotation", "validation", "acceptance")
@@ -82,9 +82,23 @@ def update_job(ctx: Context) -> Response:
         changes.update(stage=stage, state=state, status=_status_for(stage, state))
     changes["updated_date"] = stamp
     with store.transaction():
-        updated = store.update("jobs", job["id"], changes)
-        store.update("tasks", job["task_id"], {"updated_date": stamp})
-    return ok(updated)
+        store.update("jobs", job["id"], changes)
+        update_task_status(store, job["task_id"])
+    return ok(store.get("jobs", job["id"]))
+
+
+def update_task_status(store: Store, task_id: int) -> None:
+    """The real ``post_save`` signal of jobs: the task is "annotation" while any job is, else
+    "validation" while any job is, else "completed"; a change saves (and touches) the task."""
+    statuses = {job["status"] for job in store.find("jobs", task_id=task_id)}
+    status = "completed"
+    if "annotation" in statuses:
+        status = "annotation"
+    elif "validation" in statuses:
+        status = "validation"
+    task = store.get("tasks", task_id)
+    if task is not None and task["status"] != status:
+        store.update("tasks", task_id, {"status": status, "updated_date": now_iso()})
 
 
 def _check_selection(clean: dict[str, Any]) -> None:
@@ -244,6 +258,7 @@ def create_job(ctx: Context) -> Response:
         }
         store.put("jobs", job)
         store.update("tasks", task["id"], {"validation_mode": "gt"})
+        update_task_status(store, task["id"])
     return ok(store.get("jobs", job_id), 201)
 
 

@@ -73,7 +73,7 @@ def create_org(ctx: Context) -> Response:
             "created_date": stamp,
             "description": clean.get("description", ""),
             "id": org_id,
-            "name": clean.get("name", ""),
+            "name": clean.get("name") or clean["slug"],  # perform_create's default
             "owner": store.basic_user(ctx.user["id"]),
             "slug": clean["slug"],
             "updated_date": stamp,

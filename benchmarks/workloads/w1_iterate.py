@@ -99,14 +99,23 @@ class IterateAll(Workload):
         return run
 
     def observations(self, ctx: Context, results: dict[str, Measurement]) -> list[str]:
+        out = []
+        costs = ctx.notes.get("unit_costs")
+        if costs:
+            base = costs["json.loads"]
+            parts = [f"json.loads {base * 1e6:.1f} us"]
+            parts += [f"{name} {cost * 1e6:.1f} us ({cost / base:.1f}x json.loads)"
+                      for name, cost in costs.items() if name != "json.loads"]
+            out.append("CPU per task to turn a page of 500 tasks' JSON into objects, no "
+                       "network: " + "; ".join(parts))
         same = ctx.notes.get("w1_floor_same_page")
         orm = results.get("cvatorm")
         if not same or not orm or not orm.cpu_per_object or not orm.wall_per_object:
-            return []
+            return out
         page_size, floor = same
         if not floor.cpu_per_object or not floor.wall_per_object:
-            return []
-        return [f"the floor at cvatorm's page size ({page_size}): {floor.total_requests} "
+            return out
+        return [*out, f"the floor at cvatorm's page size ({page_size}): {floor.total_requests} "
                 f"requests, {floor.wall:.2f} s wall, {floor.cpu_per_object * 1e6:.1f} us CPU per "
                 f"object; cvatorm / this floor: {orm.wall_per_object / floor.wall_per_object:.2f}x"
                 f" wall, {orm.cpu_per_object / floor.cpu_per_object:.2f}x CPU"]

@@ -53,7 +53,7 @@ def _check(field: Field, value: Any) -> tuple[list[str], Any]:
         if kind != "datetime":
             text = text.strip() if kind != "str" else text
         if text == "":
-            if not field.allow_blank or kind in ("email", "slug", "username"):
+            if not field.allow_blank or kind in ("slug", "username"):
                 return [NOT_BLANK], text
             return [], text
         errors: list[str] = []

@@ -58,6 +58,16 @@ def test_login_errors(url: str) -> None:
     missing = requests.post(f"{url}/api/auth/login", json={"username": "user1"})
     assert missing.status_code == 400
     assert missing.json() == {"password": ["This field is required."]}
+    nobody = requests.post(f"{url}/api/auth/login", json={"password": "x"})
+    assert nobody.json() == {
+        "non_field_errors": ['Must include either "username" or "email" and "password".']
+    }
+    unknown_email = requests.post(
+        f"{url}/api/auth/login", json={"email": "nobody@cvat.org", "password": "x"}
+    )
+    assert unknown_email.json() == {
+        "non_field_errors": ["Unable to login with provided credentials"]
+    }
 
 
 def test_token_authentication(url: str) -> None:

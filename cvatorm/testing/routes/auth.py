@@ -10,7 +10,7 @@ from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import list_page, lookup, ok
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import now_iso
-from cvatorm.testing.validation import Field, validate
+from cvatorm.testing.validation import Field, general_error, validate
 
 BAD_LOGIN = "Unable to log in with provided credentials."
 
@@ -27,23 +27,25 @@ def login(ctx: Context) -> Response:
         body,
         {
             "username": Field("str"),
-            "email": Field("str"),
+            "email": Field("email"),
             "password": Field("str", required=True, allow_blank=False),
         },
     )
     username = clean.get("username") or ""
     email = clean.get("email") or ""
-    if not username and not email:
-        raise HttpError(400, {"non_field_errors": ['Must include "username" and "password".']})
     user = None
-    if username:
-        user = ctx.app.auth.check_password(username, clean["password"])
-    elif email:
+    if email:
+        # LoginSerializerEx: an e-mail must name exactly one user
         found = ctx.app.store.user_by_email(email)
-        if found is not None:
-            user = ctx.app.auth.check_password(found["username"], clean["password"])
+        if found is None:
+            raise general_error("Unable to login with provided credentials")
+        user = ctx.app.auth.check_password(found["username"], clean["password"])
+    elif username:
+        user = ctx.app.auth.check_password(username, clean["password"])
+    else:
+        raise general_error('Must include either "username" or "email" and "password".')
     if user is None:
-        raise HttpError(400, {"non_field_errors": [BAD_LOGIN]})
+        raise general_error(BAD_LOGIN)
     key, cookies = ctx.app.auth.login(user)
     ctx.request.set_cookies.extend(cookies)
     return ok({"key": key})

@@ -38,7 +38,7 @@ ORG_FIELDS = {
 }
 INVITATION_FIELDS = {
     "role": Field("str", required=True, choices=ROLES),
-    "email": Field("email", required=True),
+    "email": Field("email", required=True, allow_blank=False),
 }
 
 
@@ -229,7 +229,7 @@ def update_invitation(ctx: Context) -> Response:
     invitation = get_checked(ctx, "invitations", "update", ctx.params["key"], body=body)
     clean = validate(
         body,
-        {"role": Field("str", choices=ROLES), "email": Field("email")},
+        {"role": Field("str", choices=ROLES), "email": Field("email", allow_blank=False)},
         partial=True,
     )
     store = ctx.app.store

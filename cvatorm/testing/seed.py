@@ -33,6 +33,8 @@ def load_raw(data: str | Path) -> dict[str, Any]:
     documents: dict[str, Any] = {}
     if isinstance(data, str) and data == "empty":
         return documents
+    if not (isinstance(data, str) and data == "assets") and not Path(data).is_dir():
+        raise FileNotFoundError(f"LocalCVAT seed: {data!r} is not 'assets', 'empty' or a folder")
     for name in [*_FILES, "access_tokens"]:
         filename = f"{name}.json"
         if isinstance(data, str) and data == "assets":

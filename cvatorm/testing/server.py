@@ -22,8 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cvatorm.testing.app import App
+from cvatorm.testing.background import Background
 from cvatorm.testing.faults import Fault, Faults
 from cvatorm.testing.messages import Headers, Request, Response
+from cvatorm.testing.store import Store
 
 SERVER_HEADER = "nginx"
 
@@ -192,11 +194,16 @@ class LocalCVAT:
         httpd = _HTTPServer((self._host, self._port), _Handler)
         httpd.local = self
         self._httpd = httpd
-        if self._app is None:
-            self._app = App(self.data, self.url)
-        else:
-            self._app.base_url = self.url
-            self._app.reset()
+        try:
+            if self._app is None:
+                self._app = App(self.data, self.url)
+            else:
+                self._app.base_url = self.url
+                self._app.reset()
+        except BaseException:
+            self._httpd = None
+            httpd.server_close()
+            raise
         self._thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -271,12 +278,12 @@ class LocalCVAT:
             self._log.clear()
 
     @property
-    def background(self) -> Any:
+    def background(self) -> Background:
         """The background-request machinery (see :mod:`cvatorm.testing.background`)."""
         return self.app.background
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         """The live data (see :class:`cvatorm.testing.store.Store`)."""
         return self.app.store
 

@@ -114,6 +114,12 @@ def test_seed_from_a_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.local_only
+def test_an_unknown_seed_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        LocalCVAT(data=tmp_path / "missing").start()
+
+
+@pytest.mark.local_only
 def test_start_stop_and_restart() -> None:
     local = LocalCVAT(data="empty")
     with pytest.raises(RuntimeError):

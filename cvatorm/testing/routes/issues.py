@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cvatorm.testing import cascade
+from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
     check_create,
@@ -41,8 +42,8 @@ COMMENT_FIELDS = {
 
 
 def _position(values: list[Any]) -> list[float]:
-    from cvatorm.testing.errors import HttpError
-
+    if not values:
+        raise HttpError(400, {"position": ["This list may not be empty."]})
     try:
         return [float(value) for value in values]
     except (TypeError, ValueError):

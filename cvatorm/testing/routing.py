@@ -29,7 +29,8 @@ def _compile(template: str) -> re.Pattern[str]:
     for match in _PARAM.finditer(template):
         pattern += re.escape(template[position : match.start()])
         name = match.group(1)
-        pattern += rf"(?P<{name}>\d+)" if name == "id" else rf"(?P<{name}>[^/]+)"
+        # DRF's default lookup_value_regex; non-numeric ids then 404 in the view
+        pattern += rf"(?P<{name}>[^/.]+)" if name == "id" else rf"(?P<{name}>[^/]+)"
         position = match.end()
     pattern += re.escape(template[position:])
     return re.compile(pattern)
@@ -112,5 +113,3 @@ class Context:
     def query(self) -> dict[str, str]:
         return self.request.query
 
-    def int_param(self, name: str = "id") -> int:
-        return int(self.params[name])

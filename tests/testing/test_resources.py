@@ -227,9 +227,10 @@ def test_unknown_ids_are_404_with_the_model_name(url: str, admin: requests.Sessi
         ("organizations", "Organization"),
         ("memberships", "Membership"),
     ):
-        response = admin.get(f"{url}/api/{resource}/99999")
-        assert response.status_code == 404
-        assert response.json() == {"detail": f"No {model} matches the given query."}
+        for key in ("99999", "abc"):
+            response = admin.get(f"{url}/api/{resource}/{key}")
+            assert response.status_code == 404
+            assert response.json() == {"detail": f"No {model} matches the given query."}
 
 
 def test_methods_a_resource_lacks_are_405(url: str, admin: requests.Session) -> None:

@@ -60,7 +60,10 @@ def not_found(resource: str) -> HttpError:
 def lookup(ctx: Context, resource: str, key: int | str | None = None) -> dict[str, Any]:
     """The object named by the URL, or the real 404."""
     if key is None:
-        key = ctx.int_param("id")
+        raw = ctx.params["id"]
+        if not raw.isdigit():  # DRF's get_object_or_404 turns the ValueError into a 404
+            raise not_found(resource)
+        key = int(raw)
     obj = ctx.app.store.get(resource, key)
     if obj is None:
         raise not_found(resource)

@@ -155,6 +155,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="synthetic tasks on workload 7's server")
     parser.add_argument("--latency", type=float, default=0.02,
                         help="seconds of latency per request on workload 7's server")
+    parser.add_argument("--floor-page-size", type=int, default=0,
+                        help="the floor's page size (default: the fastest of "
+                        f"{', '.join(map(str, FLOOR_PAGE_SIZES))} on this server)")
+    parser.add_argument("--repeats", type=int, default=0,
+                        help="runs per client and workload (default: each workload's own)")
     parser.add_argument("--workloads", default="1,2,3,4,5,6,7",
                         help="comma-separated workload numbers")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
@@ -185,6 +190,9 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
     """Run what ``args`` asks for; the results and the report's text."""
     chosen = {k.strip() for k in args.workloads.split(",") if k.strip()}
     workloads = [cls() for cls in ALL if cls.key in chosen]
+    for workload in workloads:
+        if args.repeats:
+            workload.repeats = args.repeats
     servers = {  # name: (synthetic tasks, latency); each server is started once, in this order
         "main": (args.tasks, 0.0),
         "writes": (args.write_tasks, 0.0),
@@ -216,7 +224,9 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
                 log(f"[{name}] LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}"
                     f" (shim: {', '.join(server.patched) or 'none'})")
                 ctx = make_context(server, data, args.sdk_limit)
-                if name == "main":
+                if name == "main" and args.floor_page_size:
+                    ctx.floor_page_size = args.floor_page_size
+                elif name == "main":
                     timings = calibrate_floor(ctx, FLOOR_PAGE_SIZES,
                                               min(20_000, data.total_tasks))
                     log("floor page sizes (us/object): " + ", ".join(

@@ -140,7 +140,7 @@ def install() -> list[str]:
 
         def all_rows(self: Any, resource: str) -> list[Any]:
             if resource not in BIG_TABLES:
-                return original_all(self, resource)  # type: ignore[no-any-return]
+                return original_all(self, resource)
             with self.lock:
                 return list(self._table(resource).values())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from benchmarks.clients import Context
 from benchmarks.measure import Measurement, Outcome
@@ -85,7 +86,7 @@ class Workload:
         return []
 
 
-def orm_models() -> tuple[type, type]:
+def orm_models() -> tuple[Any, Any]:
     """``(Task, Job)`` from cvatorm, or :class:`Unavailable` if the models have not landed."""
     try:
         from cvatorm.models import Job, Task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from benchmarks.clients import Context
 from benchmarks.measure import Measurement, Outcome
 from benchmarks.workloads.base import Run, Target, Workload, orm_models
@@ -56,7 +58,7 @@ class DeepSlice(Workload):
 
         def run() -> Outcome:
             # cvat-sdk has no slicing: the pages of size 20 that cover [k, k+20).
-            entities = []
+            entities: list[Any] = []
             for page in range(k // WIDTH + 1, (k + WIDTH - 1) // WIDTH + 2):
                 data, _ = client.api_client.tasks_api.list(page=page, page_size=WIDTH)
                 entities.extend(Task(client, m) for m in data.results)

@@ -427,3 +427,20 @@ def test_the_low_level_api(admin_client: Client, traffic: Any) -> None:
         ("POST", "/api/projects"),
         ("DELETE", f"/api/projects/{project.id}"),
     ]
+
+
+def test_traffic_validates_exchanges_a_test_cleared(traffic: Any) -> None:
+    import requests
+    from support.openapi import SchemaMismatch
+
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["Content-Type"] = "application/vnd.cvat+json"
+    response._content = b'{"id": "not a number"}'
+    response.request = requests.Request("GET", "http://cvat.invalid/api/users/self").prepare()
+    recorder = type(traffic)()
+    recorder._hook(response)
+    assert recorder.calls() == [("GET", "/api/users/self")]
+    recorder.clear()
+    with pytest.raises(SchemaMismatch):
+        recorder.validate()

@@ -30,7 +30,12 @@ def _compile(template: str) -> re.Pattern[str]:
         pattern += re.escape(template[position : match.start()])
         name = match.group(1)
         # DRF's default lookup_value_regex; non-numeric ids then 404 in the view
-        pattern += rf"(?P<{name}>[^/.]+)" if name == "id" else rf"(?P<{name}>[^/]+)"
+        if name == "id":
+            pattern += rf"(?P<{name}>[^/.]+)"
+        elif name == "rq_id":  # base64 request ids may contain "/"
+            pattern += rf"(?P<{name}>.+)"
+        else:
+            pattern += rf"(?P<{name}>[^/]+)"
         position = match.end()
     pattern += re.escape(template[position:])
     return re.compile(pattern)

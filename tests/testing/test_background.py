@@ -4,6 +4,7 @@ held and cancelled; requests are listed per user."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
@@ -29,7 +30,8 @@ def test_task_backup_export_finishes_with_a_zip(url: str, admin: requests.Sessio
     started = admin.post(f"{url}/api/tasks/2/backup/export")
     assert started.status_code == 202
     rq_id = started.json()["rq_id"]
-    assert rq_id == "action=export&target=task&target_id=2&subresource=backup&user_id=1"
+    decoded = base64.b64decode(rq_id).decode()
+    assert decoded.startswith("queue=export&action=export&target=task&id=2&subresource=backup")
     done = _wait(admin, url, rq_id)
     assert done["status"] == "finished"
     assert done["progress"] == 1.0
@@ -95,7 +97,7 @@ def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Sess
     other.auth = ("user1", "!Q@W#E$R")
     assert other.get(f"{url}/api/requests").json()["count"] == 0
     assert other.get(f"{url}/api/requests/{rq_id}").status_code == 403
-    missing = admin.get(f"{url}/api/requests/action=export&target=task&target_id=999")
+    missing = admin.get(f"{url}/api/requests/bm90LWEtcmVxdWVzdA==")
     assert missing.status_code == 404
     assert missing.text == "There is no request with specified id"
     assert "no-store" in missing.headers["Cache-Control"]

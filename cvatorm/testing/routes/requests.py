@@ -7,6 +7,8 @@ moves through the background queue; when finished, its ``result_url``
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 from urllib.parse import quote, unquote
@@ -39,9 +41,21 @@ def _mine(ctx: Context, request: BackgroundRequest) -> bool:
     return request.owner["id"] == ctx.user["id"] or _is_admin(ctx.user)
 
 
+def render_rq_id(**fields: object) -> str:
+    """A request id as the real ``RequestId.render()`` makes it: ``key=value`` pairs joined with
+    ``&`` (queue, action, target, id, then the extras), base64-encoded."""
+    text = "&".join(f"{key}={value}" for key, value in fields.items())
+    return base64.b64encode(text.encode()).decode()
+
+
 def _parsed(rq_id: str) -> dict[str, str]:
+    """The fields of a request id (see :func:`render_rq_id`); {} for a foreign id."""
+    try:
+        text = base64.b64decode(rq_id, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
     parts: dict[str, str] = {}
-    for item in rq_id.split("&"):
+    for item in text.split("&"):
         key, _, value = item.partition("=")
         parts[key] = value
     return parts
@@ -181,9 +195,15 @@ def _start_backup(ctx: Context, resource: str) -> Response:
     query = ctx.query
     location, _ = _destination(ctx, obj)
     background = ctx.app.background
-    rq_id = (
-        f"action=export&target={target}&target_id={obj['id']}&subresource=backup"
-        f"&user_id={ctx.user['id']}"
+    lightweight = query.get("lightweight", "true").lower() not in ("false", "0")
+    rq_id = render_rq_id(
+        queue="export",
+        action="export",
+        target=target,
+        id=obj["id"],
+        subresource="backup",
+        user_id=ctx.user["id"],
+        lightweight=lightweight,
     )
     existing = background.get(rq_id)
     if existing is not None and existing.active:
@@ -209,7 +229,7 @@ def _start_backup(ctx: Context, resource: str) -> Response:
         "job_id": None,
         "format": None,
         "function_id": None,
-        "lightweight": query.get("lightweight", "true").lower() not in ("false", "0"),
+        "lightweight": lightweight,
     }
     background.submit(rq_id, operation, ctx.user, work, result_url)
     return ok({"rq_id": rq_id}, 202)
@@ -241,8 +261,8 @@ def _download(ctx: Context, resource: str) -> Response:
 
 def register(router: Router) -> None:
     router.add("GET", "/api/requests", list_requests)
-    router.add("GET", "/api/requests/{rq_id}", retrieve_request)
     router.add("POST", "/api/requests/{rq_id}/cancel", cancel_request)
+    router.add("GET", "/api/requests/{rq_id}", retrieve_request)
     for resource in ("tasks", "projects"):
         router.add(
             "POST",

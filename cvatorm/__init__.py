@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "AccessTokenCredentials": "cvatorm.connection",
     "connect": "cvatorm.connection",
     "connections": "cvatorm.connection",
+    "disconnect": "cvatorm.connection",
     # models
     "Model": "cvatorm.models",
     "Task": "cvatorm.models",
@@ -76,6 +77,7 @@ __all__ = [
     "__version__",
     "connect",
     "connections",
+    "disconnect",
     "exceptions",
     "make_client",
 ]
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
         PasswordCredentials,
         connect,
         connections,
+        disconnect,
         make_client,
     )
     from cvatorm.models import (

@@ -234,10 +234,11 @@ class Store:
     def _refresh_projects_and_tasks(self) -> None:
         tasks = self._tables["tasks"]
         projects = self._tables["projects"]
-        jobs = self._tables["jobs"]
+        tasks_of = _group(tasks.values(), "project_id")
+        jobs_of = _group(self._tables["jobs"].values(), "task_id")
         for project in projects.values():
             pid = project["id"]
-            own = [t for t in tasks.values() if t.get("project_id") == pid]
+            own = tasks_of.get(pid, [])
             project["tasks"] = {"count": len(own), "url": self.url(f"/api/tasks?project_id={pid}")}
             project["task_subsets"] = sorted({t["subset"] for t in own if t.get("subset")})
             project["dimension"] = next(
@@ -256,7 +257,7 @@ class Store:
                 task["project_name"] = parent["name"]
                 task["organization"] = parent["organization"]
                 task["organization_id"] = parent["organization"]
-            own_jobs = [j for j in jobs.values() if j.get("task_id") == tid]
+            own_jobs = jobs_of.get(tid, [])
             task["jobs"] = {
                 "completed": sum(
                     1 for j in own_jobs if j["state"] == "completed" and j["stage"] == "acceptance"
@@ -271,7 +272,7 @@ class Store:
     def _refresh_jobs(self) -> None:
         tasks = self._tables["tasks"]
         projects = self._tables["projects"]
-        issues = self._tables["issues"]
+        issues_of = _group(self._tables["issues"].values(), "job")
         for job in self._tables["jobs"].values():
             jid = job["id"]
             task = tasks.get(job.get("task_id"))
@@ -289,18 +290,18 @@ class Store:
                     project.get("bug_tracker") if project is not None else None
                 )
             job["issues"] = {
-                "count": sum(1 for i in issues.values() if i.get("job") == jid),
+                "count": len(issues_of.get(jid, [])),
                 "url": self.url(f"/api/issues?job_id={jid}"),
             }
             job["labels"] = {"url": self.url(f"/api/labels?job_id={jid}")}
             job["url"] = self.url(f"/api/jobs/{jid}")
 
     def _refresh_issues(self) -> None:
-        comments = self._tables["comments"]
+        comments_of = _group(self._tables["comments"].values(), "issue")
         for issue in self._tables["issues"].values():
             iid = issue["id"]
             issue["comments"] = {
-                "count": sum(1 for c in comments.values() if c.get("issue") == iid),
+                "count": len(comments_of.get(iid, [])),
                 "url": self.url(f"/api/comments?issue_id={iid}"),
             }
 
@@ -316,3 +317,11 @@ class Store:
             return self._tables[resource]
         except KeyError:
             raise KeyError(f"unknown resource {resource!r}") from None
+
+
+def _group(rows: Iterable[Obj], field: str) -> dict[Any, list[Obj]]:
+    """Rows by the value of one field (one pass, so refreshing stays linear)."""
+    groups: dict[Any, list[Obj]] = {}
+    for row in rows:
+        groups.setdefault(row.get(field), []).append(row)
+    return groups

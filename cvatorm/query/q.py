@@ -93,6 +93,18 @@ class Q:
     def __hash__(self) -> int:
         return hash((self.connector, self.negated, _hashable(self.children)))
 
+    def materialized(self) -> Q:
+        """The same tree with one-shot iterators (generators) turned into tuples, so that a
+        queryset evaluated several times compares with the same values each time."""
+        children: list[Child] = []
+        for child in self.children:
+            if isinstance(child, Q):
+                children.append(child.materialized())
+            else:
+                key, value = child
+                children.append((key, tuple(value) if isinstance(value, Iterator) else value))
+        return Q._make(tuple(children), self.connector, self.negated)
+
     def leaves(self) -> Iterator[Leaf]:
         """Every ``(lookup, value)`` pair in the tree, depth first."""
         for child in self.children:

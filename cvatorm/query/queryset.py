@@ -116,7 +116,7 @@ class QuerySet(Generic[M]):
         self, negate: bool, args: tuple[Q, ...], kwargs: dict[str, Any]
     ) -> QuerySet[M]:
         self._refuse_if_sliced("filter")
-        q = Q(*args, **kwargs)
+        q = Q(*args, **kwargs).materialized()
         self._check(q)
         clone = self._chain()
         if q:

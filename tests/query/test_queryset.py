@@ -429,3 +429,9 @@ def test_local_ordering_alone_keeps_count_and_exists_cheap(fake: FakeClient) -> 
     assert qs.count() == 30 and qs[5:].count() == 25 and qs[29:].exists()
     assert all(p["page_size"] == "1" for p in fake.lists())
     assert "slicing sorts every object first" in qs[:3].explain()
+
+
+def test_generators_in_lookups_are_read_once(fake: FakeClient) -> None:
+    qs = tasks(fake).filter(id__in=(i for i in TASK_IDS[:3]))
+    assert qs.count() == 3
+    assert sorted(t.id for t in qs) == sorted(TASK_IDS[:3])

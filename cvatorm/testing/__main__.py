@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
     print(f"LocalCVAT serving at {server.url}", flush=True)
     print(f"log in as admin1 with password {SEED_PASSWORD}", flush=True)
     waiter = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: waiter.set())  # stop cleanly when terminated
     try:
         while not waiter.wait(0.5):
             pass
@@ -51,6 +54,7 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
         pass
     finally:
         server.stop()
+        print("LocalCVAT stopped", flush=True)
     return 0
 
 

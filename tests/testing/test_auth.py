@@ -228,3 +228,17 @@ def test_masked_csrf_tokens_are_accepted(url: str) -> None:
         f"{url}/api/projects", json={"name": "masked"}, headers={"X-CSRFToken": mask + cipher}
     )
     assert response.status_code == 201
+
+
+def test_token_permissions_follow_the_rules(url: str) -> None:
+    nobody = requests.get(f"{url}/api/auth/access_tokens", auth=("dummy1", PASSWORD))
+    assert nobody.status_code == 403
+    mine = requests.post(
+        f"{url}/api/auth/access_tokens", json={"name": "seen by admin"}, auth=("user8", PASSWORD)
+    ).json()
+    by_admin = requests.get(
+        f"{url}/api/auth/access_tokens/{mine['id']}", auth=("admin1", PASSWORD)
+    )
+    assert by_admin.status_code == 200
+    admin_list = requests.get(f"{url}/api/auth/access_tokens", auth=("admin1", PASSWORD))
+    assert mine["id"] not in [token["id"] for token in admin_list.json()["results"]]

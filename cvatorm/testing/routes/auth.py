@@ -7,7 +7,7 @@ from typing import Any
 from cvatorm.testing import auth as auth_module
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
-from cvatorm.testing.routes.common import list_page, lookup, ok
+from cvatorm.testing.routes.common import actor, list_page, lookup, ok
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import now_iso
 from cvatorm.testing.validation import Field, general_error, validate
@@ -70,16 +70,34 @@ def _not_by_token(ctx: Context) -> None:
         raise HttpError(403, {"detail": "You do not have permission to perform this action."})
 
 
+DENIED = {"detail": "You do not have permission to perform this action."}
+
+
+def _privilege(ctx: Context) -> str | None:
+    return actor(ctx).privilege
+
+
+def _may_use_tokens(ctx: Context) -> None:
+    """``access_tokens.rego``: listing and creating need at least the worker privilege."""
+    if _privilege(ctx) not in ("admin", "user", "worker"):
+        raise HttpError(403, DENIED)
+
+
 def _own_token(ctx: Context) -> dict[str, Any]:
+    """A usable token the user owns (admins: any usable token), else 404/403."""
     token = lookup(ctx, "access_tokens")
-    if (token.get("owner") or {}).get("id") != ctx.user["id"]:
-        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     if auth_module._expired(token):
         raise HttpError(404, {"detail": "No AccessToken matches the given query."})
+    if _privilege(ctx) == "admin":
+        return token
+    _may_use_tokens(ctx)
+    if (token.get("owner") or {}).get("id") != ctx.user["id"]:
+        raise HttpError(403, DENIED)
     return token
 
 
 def list_tokens(ctx: Context) -> Response:
+    _may_use_tokens(ctx)
     own = [
         _token_wire(token)
         for token in ctx.app.store.all("access_tokens")
@@ -91,6 +109,7 @@ def list_tokens(ctx: Context) -> Response:
 
 def create_token(ctx: Context) -> Response:
     _not_by_token(ctx)
+    _may_use_tokens(ctx)
     clean = validate(ctx.request.json_object(), TOKEN_FIELDS)
     stamp = now_iso()
     store = ctx.app.store

@@ -191,7 +191,7 @@ def _destination(ctx: Context, obj: dict[str, Any]) -> tuple[str, int | None]:
 
 def _start_backup(ctx: Context, resource: str) -> Response:
     target = resource[:-1]
-    obj = get_checked(ctx, resource, "view")
+    obj = get_checked(ctx, resource, "export:backup")
     query = ctx.query
     location, _ = _destination(ctx, obj)
     background = ctx.app.background

@@ -406,3 +406,20 @@ def test_tracked_reports_a_bulk_operation() -> None:
     for _ in tracked(range(10), stopped, total=10, desc="x"):
         break
     assert stopped.events[-1] == ("finish", None)
+
+
+def test_the_creation_request_is_listed_with_its_filters(
+    data_client: Any, make_task: Any, images: Callable[..., list[Path]], traffic: Any
+) -> None:
+    task = make_task(images((10, 10)))
+    finish = next(
+        e for e in traffic.exchanges if e.method == "POST" and "Upload-Finish" in e.request_headers
+    )
+    rq_id = finish.response_json["rq_id"]
+    listed = data_client.request(
+        "GET",
+        "/api/requests",
+        params={"action": "create", "target": "task", "task_id": task.id},
+    ).json()
+    assert [item["id"] for item in listed["results"]] == [rq_id]
+    assert listed["results"][0]["status"] == "finished"

@@ -16,6 +16,7 @@ from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Out
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import get_checked, ok
+from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import list_error
@@ -99,7 +100,9 @@ def _finish_import(ctx: Context, resource: str, files: tus.Files) -> Response:
         raise list_error("No annotation file was uploaded")
     target = "job" if job is not None else "task"
     target_id = (job or task)["id"]
-    rq_id = f"action=import&target={target}&target_id={target_id}&subresource=annotations"
+    rq_id = render_rq_id(
+        queue="import", action="import", target=target, id=target_id, subresource="annotations"
+    )
     existing = ctx.app.background.get(rq_id)
     if existing is not None and existing.active:
         raise HttpError(409, "Import of annotations is already in progress")

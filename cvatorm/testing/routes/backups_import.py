@@ -24,6 +24,7 @@ from cvatorm.testing.messages import Headers, Request, Response
 from cvatorm.testing.routes import projects as project_routes
 from cvatorm.testing.routes.common import check_create
 from cvatorm.testing.routes.datasets import create_task_as
+from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routes.task_data import attach_frames
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.validation import list_error
@@ -202,7 +203,9 @@ def _finish(ctx: Context, resource: str, files: tus.Files) -> Response:
     data = tus.file_named(files, ctx.query.get("filename"))
     if data is None:
         raise list_error("No backup file was uploaded")
-    rq_id = f"action=import&target={target}&id={uuid.uuid4()}&subresource=backup"
+    rq_id = render_rq_id(
+        queue="import", action="import", target=target, id=uuid.uuid4(), subresource="backup"
+    )
     operation = {
         "type": "import:backup",
         "target": target,

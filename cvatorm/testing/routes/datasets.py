@@ -20,6 +20,7 @@ from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Headers, Request, Response
 from cvatorm.testing.routes import tasks as task_routes
 from cvatorm.testing.routes.common import get_checked, ok
+from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routes.task_data import attach_frames
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store
@@ -126,9 +127,14 @@ def start_export(ctx: Context, resource: str) -> Response:
         raise list_error("LocalCVAT has no cloud storages: use location=local")
     save_images = tus.query_flag(ctx, "save_images", False)
     target = resource[:-1]
-    rq_id = (
-        f"action=export&target={target}&target_id={obj['id']}&subresource=dataset"
-        f"&format={format_name}&user_id={ctx.user['id']}"
+    rq_id = render_rq_id(
+        queue="export",
+        action="export",
+        target=target,
+        id=obj["id"],
+        subresource="dataset" if save_images else "annotations",
+        user_id=ctx.user["id"],
+        format=format_name,
     )
     background = ctx.app.background
     existing = background.get(rq_id)
@@ -267,7 +273,9 @@ def _finish_import(ctx: Context, files: tus.Files) -> Response:
     data = tus.file_named(files, ctx.query.get("filename"))
     if data is None:
         raise list_error("No dataset file was uploaded")
-    rq_id = f"action=import&target=project&target_id={project['id']}&subresource=dataset"
+    rq_id = render_rq_id(
+        queue="import", action="import", target="project", id=project["id"], subresource="dataset"
+    )
     existing = ctx.app.background.get(rq_id)
     if existing is not None and existing.active:
         raise HttpError(409, "Import of a dataset is already in progress")

@@ -18,6 +18,7 @@ from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Out
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import get_checked
+from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 
@@ -237,7 +238,7 @@ def create_data(ctx: Context) -> Response:
 def _finish(ctx: Context, files: tus.Files) -> Response:
     task = get_checked(ctx, "tasks", "upload:data")
     params = _validated(data_params(ctx))
-    rq_id = f"action=create&target=task&target_id={task['id']}"
+    rq_id = render_rq_id(queue="import", action="create", target="task", id=task["id"])
     existing = ctx.app.background.get(rq_id)
     if existing is not None and existing.active:
         raise HttpError(409, "Task data is already being created")

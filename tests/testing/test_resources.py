@@ -61,6 +61,7 @@ def test_task_in_project_inherits_labels_and_organization(url: str, as_user: obj
     assert labels[0]["project_id"] == project["id"]
     counted = _get(user1, f"{url}/api/projects/{project['id']}", org="org1")
     assert counted["tasks"]["count"] == 1
+    assert counted["updated_date"] >= body["created_date"]
 
 
 def test_a_task_must_be_in_its_projects_organization(url: str, as_user: object) -> None:

@@ -258,7 +258,6 @@ def create_job(ctx: Context) -> Response:
         }
         store.put("jobs", job)
         store.update("tasks", task["id"], {"validation_mode": "gt"})
-        update_task_status(store, task["id"])
     return ok(store.get("jobs", job_id), 201)
 
 

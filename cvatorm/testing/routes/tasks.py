@@ -114,6 +114,7 @@ def create_task(ctx: Context) -> Response:
         except HttpError:
             store.remove("tasks", task_id)
             raise
+        _touch_project(store, task["project_id"])
     return ok(store.get("tasks", task_id), 201)
 
 
@@ -162,8 +163,15 @@ def update_task(ctx: Context) -> Response:
                 store.remove_many("labels", [row["id"] for row in own])
             changes["project_id"] = new_project
         changes["updated_date"] = stamp
-        store.update("tasks", task["id"], changes)
+        updated = store.update("tasks", task["id"], changes)
+        _touch_project(store, updated["project_id"])
     return ok(store.get("tasks", task["id"]))
+
+
+def _touch_project(store: Store, project_id: int | None) -> None:
+    """The real ``post_save`` signal of tasks: saving a task touches its project."""
+    if project_id is not None and store.get("projects", project_id) is not None:
+        store.update("projects", project_id, {"updated_date": now_iso()})
 
 
 def delete_task(ctx: Context) -> Response:

@@ -97,7 +97,8 @@ class App:
                 return Response(301, b"", "text/html; charset=utf-8", [("Location", location)])
             return Response(404, _NOT_FOUND_HTML, "text/html; charset=utf-8")
         self.auth.authenticate(request)
-        if (route is None or not route.public) and request.user is None:
+        public = route.public if route is not None else self.router.is_public(request.path)
+        if not public and request.user is None:
             raise HttpError(401, NOT_AUTHENTICATED, CHALLENGE)
         if route is None:
             if request.method == "OPTIONS":

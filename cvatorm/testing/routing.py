@@ -74,6 +74,10 @@ class Router:
     ) -> None:
         self.routes.append(Route(method, template, handler, public, read_only_token))
 
+    def is_public(self, path: str) -> bool:
+        """Whether the view of this URL needs no authentication (``permission_classes=[]``)."""
+        return any(route.public and route.regex.fullmatch(path) for route in self.routes)
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """The route for (method, path), its path parameters, and the methods the path allows."""
         allowed: list[str] = []

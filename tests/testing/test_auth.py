@@ -26,6 +26,13 @@ def test_anonymous_requests_are_401_with_a_token_challenge(url: str) -> None:
         assert response.headers["WWW-Authenticate"] == "Token"
 
 
+def test_wrong_methods_on_public_views_are_405(url: str) -> None:
+    response = requests.get(f"{url}/api/auth/login")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "GET" not allowed.'}
+    assert requests.delete(f"{url}/api/server/about").status_code == 405
+
+
 def test_about_and_schema_are_public(url: str) -> None:
     assert requests.get(f"{url}/api/server/about").status_code == 200
     assert requests.get(f"{url}/api/schema/").status_code == 200

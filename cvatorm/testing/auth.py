@@ -12,10 +12,12 @@ anonymous (the routes answer 401 where a user is required).
 from __future__ import annotations
 
 import base64
+import email.utils
 import binascii
 import secrets
 import string
 import threading
+import time
 from typing import Any
 
 from cvatorm.testing.errors import HttpError
@@ -31,6 +33,11 @@ NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 
 SESSION_MAX_AGE = 1209600  # Django's SESSION_COOKIE_AGE, two weeks
 CSRF_MAX_AGE = 31449600  # Django's CSRF_COOKIE_AGE, a year
+
+
+def _expires(seconds: int) -> str:
+    """A cookie ``expires`` date, as Django writes it."""
+    return email.utils.formatdate(time.time() + seconds, usegmt=True)
 
 
 def unauthorized(detail: str) -> HttpError:
@@ -66,8 +73,10 @@ class Auth:
         csrf = new_csrf_secret()
         self.store.update("users", user["id"], {"last_login": now_iso()})
         cookies = [
-            f"csrftoken={csrf}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=Lax",
-            f"sessionid={session_id}; HttpOnly; Max-Age={SESSION_MAX_AGE}; Path=/; SameSite=Lax",
+            f"csrftoken={csrf}; expires={_expires(CSRF_MAX_AGE)}; Max-Age={CSRF_MAX_AGE}; "
+            "Path=/; SameSite=Lax",
+            f"sessionid={session_id}; expires={_expires(SESSION_MAX_AGE)}; HttpOnly; "
+            f"Max-Age={SESSION_MAX_AGE}; Path=/; SameSite=Lax",
         ]
         return key, cookies
 

@@ -12,8 +12,8 @@ anonymous (the routes answer 401 where a user is required).
 from __future__ import annotations
 
 import base64
-import email.utils
 import binascii
+import email.utils
 import secrets
 import string
 import threading

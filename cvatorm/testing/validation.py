@@ -144,11 +144,6 @@ def validate(
     return clean
 
 
-def field_error(name: str, message: str) -> HttpError:
-    """A 400 for one field."""
-    return HttpError(400, {name: [message]})
-
-
 def general_error(message: str) -> HttpError:
     """A 400 from a serializer's ``validate()`` (``non_field_errors``)."""
     return HttpError(400, {"non_field_errors": [message]})

@@ -471,6 +471,11 @@ class UserField(Field["User"]):
     def from_wire(self, raw: Any, instance: Model) -> User:
         if not isinstance(raw, Mapping):
             return raw  # type: ignore[no-any-return]
+        # ``prefetch_related("owner")`` read the full users (e-mail, groups, last login...)
+        # that the nested ``BasicUser`` lacks: the read then returns the full one.
+        prefetched = instance._prefetched.get(self.name)
+        if prefetched is not None and prefetched.pk == raw.get("id"):
+            return prefetched  # type: ignore[no-any-return]
         return self._user_model()._from_wire(
             dict(raw), client=instance._client, organization=instance._organization
         )

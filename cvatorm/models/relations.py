@@ -161,6 +161,11 @@ class ReverseRelation(Relation):
         return self.remote_field is not None
 
     @property
+    def not_prefetchable(self) -> str:
+        """Why ``prefetch_related()`` refuses it (for the error message)."""
+        return "its objects are listed inside each organization, one request per organization"
+
+    @property
     def local_field(self) -> str:
         """The wire key of this model's value the related objects are matched with."""
         if self.by_organization:
@@ -193,7 +198,7 @@ class ReverseRelation(Relation):
             organization=self.organization_for(instance),
         )
         kwargs = self.filter_kwargs(instance)
-        return qs.filter(**kwargs) if kwargs else qs
+        return qs._related_to(**kwargs) if kwargs else qs
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
@@ -219,6 +224,13 @@ class LabelsRelation(ReverseRelation):
     It is not a plain ``remote_field`` match, hence ``remote_field`` is ``None`` and
     ``prefetchable`` is false: batching by ``task_id`` would silently miss project labels.
     """
+
+    @property
+    def not_prefetchable(self) -> str:
+        return (
+            "the labels of each object are its project's when it is in one, else its own, "
+            "so no single label field can be matched with the ids"
+        )
 
     def __init__(self, *, task_field: str, write_field: Field[Any] | None = None) -> None:
         Relation.__init__(self, "labels")

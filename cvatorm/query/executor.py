@@ -165,6 +165,7 @@ class Executor:
             sort=self.plan.sort,
             page=page,
             page_size=page_size,
+            extra=dict(self.plan.params),
         )
 
     def fetch(self, request: ListRequest) -> PageResult:

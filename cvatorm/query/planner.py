@@ -29,7 +29,7 @@ from cvatorm.query.paths import FieldPath, RelatedSource, resolve_field, resolve
 from cvatorm.query.q import AND, Q
 from cvatorm.wire import jsonlogic
 from cvatorm.wire.capabilities import ResourceCapabilities
-from cvatorm.wire.filtervars import filter_var
+from cvatorm.wire.filtervars import filter_var, simple_filter
 from cvatorm.wire.jsonlogic import Rule
 
 __all__ = [
@@ -204,6 +204,9 @@ class Plan:
     low: int = 0
     high: int | None = None
     ordering: tuple[OrderTerm, ...] = field(default=())
+    #: Simple equality filters sent as they are (``?task_id=7``): a narrowing only, the
+    #: conditions they come from stay in ``local_filter``.
+    params: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_local_filter(self) -> bool:
@@ -231,8 +234,15 @@ def make_plan(
     *,
     low: int = 0,
     high: int | None = None,
+    narrowing: tuple[tuple[str, Any], ...] = (),
 ) -> Plan:
-    """Split ``where`` and ``ordering`` between the server and Python."""
+    """Split ``where`` and ``ordering`` between the server and Python.
+
+    ``narrowing`` holds ``(field, value)`` equalities known to name an existing object (a
+    relation's parent): when the server has no JSON Logic variable for one but declares a
+    simple filter for it, that filter is sent too, so that ``project.labels`` reads one page
+    instead of every label. The equality itself is also in ``where``.
+    """
     meta = model._meta
     server: list[Rule] = []
     local: list[Node | Condition] = []
@@ -275,4 +285,19 @@ def make_plan(
         low=low,
         high=high,
         ordering=terms,
+        params=_simple_params(model, narrowing, caps),
     )
+
+
+def _simple_params(
+    model: Any, narrowing: tuple[tuple[str, Any], ...], caps: ResourceCapabilities
+) -> tuple[tuple[str, str], ...]:
+    params: list[tuple[str, str]] = []
+    for name, value in narrowing:
+        path = resolve_field(model, name)
+        if filter_var(path.resource, path.wire_path) in caps.filter_fields:
+            continue  # already exact in the JSON Logic filter
+        param = simple_filter(path.resource, path.wire_path, value)
+        if param is not None and param[0] in caps.simple_filters:
+            params.append(param)
+    return tuple(params)

@@ -24,10 +24,9 @@ def prefetch_target(model: Any, name: str) -> Any:
     """The forward path or reverse relation called ``name``; ``FieldError`` otherwise."""
     relation = model._meta.relations.get(name)
     if relation is not None and getattr(relation, "kind", "") == "reverse":
-        if getattr(relation, "remote_field", None) is None:
+        if not relation.prefetchable:
             raise FieldError(
-                f"cannot prefetch '{name}' of {model.__name__}: it is not a plain "
-                "<field>__in=[ids] match (listed by organization, or labels of a project)"
+                f"cannot prefetch '{name}' of {model.__name__}: {relation.not_prefetchable}"
             )
         return relation
     path = resolve_field(model, name)

@@ -72,6 +72,7 @@ class QuerySet(Generic[M]):
         self._fields: tuple[str, ...] = ()
         self._mode = _MODELS
         self._empty = False
+        self._narrowing: tuple[tuple[str, Any], ...] = ()
         self._result_cache: list[Any] | None = None
 
     # ------------------------------------------------------------------ cloning
@@ -122,6 +123,17 @@ class QuerySet(Generic[M]):
         if q:
             condition = ~q if negate else q
             clone._where = condition if clone._where is None else clone._where & condition
+        return clone
+
+    def _related_to(self, **kwargs: Any) -> QuerySet[M]:
+        """``filter(**kwargs)`` for a relation, whose values name objects that exist.
+
+        The planner may then also send the server's simple filter for a condition it cannot
+        express in JSON Logic (``/api/labels?project_id=3``): a server answers such a filter
+        with an error when the object is missing, so plain ``filter()`` never does.
+        """
+        clone = self.filter(**kwargs)
+        clone._narrowing = clone._narrowing + tuple(kwargs.items())
         return clone
 
     def filter(self, *args: Q, **kwargs: Any) -> QuerySet[M]:
@@ -268,7 +280,13 @@ class QuerySet(Generic[M]):
     def _plan(self, client: Any) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
         return make_plan(
-            self.model, self._where, self._ordering, caps, low=self._low, high=self._high
+            self.model,
+            self._where,
+            self._ordering,
+            caps,
+            low=self._low,
+            high=self._high,
+            narrowing=self._narrowing,
         )
 
     def _request_organization(self) -> Any:

@@ -149,9 +149,12 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
         ],
         "simple_filters": [
             "color",
+            "job_id",
             "name",
             "parent",
             "parent_id",
+            "project_id",
+            "task_id",
             "type",
         ],
     },

@@ -2,7 +2,8 @@
 
 CVAT declares it in its OpenAPI schema, inside parameter descriptions ("Available
 filter_fields: [...]", "Available ordering_fields: [...]", "Available search_fields: (...)") and
-as one "A simple equality filter for the X field" parameter per simple filter. The planner only
+as one "A simple equality filter for ..." parameter per simple filter ("for the name field";
+the labels' parent filters say "for task id"). The planner only
 sends what the server it talks to declares, so capabilities are read from that server's
 ``/api/schema/`` once per client and cached (cachetools is not thread-safe: a lock guards it).
 When the schema cannot be read (older server, no rights, YAML only), the table bundled from
@@ -57,7 +58,7 @@ _LIST_RE = {
     "ordering_fields": re.compile(r"Available ordering_fields:\s*(\[[^\]]*\])"),
     "search_fields": re.compile(r"Available search_fields:\s*(\([^)]*\))"),
 }
-_SIMPLE_PREFIX = "A simple equality filter for the "
+_SIMPLE_PREFIX = "A simple equality filter for "
 
 
 def _names(literal: str) -> frozenset[str]:

@@ -18,7 +18,14 @@ that evaluating ``task__name`` locally needs no request for the task.
 
 from __future__ import annotations
 
-__all__ = ["DENORMALIZED", "FILTER_VARS", "denormalized_key", "filter_var"]
+__all__ = [
+    "DENORMALIZED",
+    "FILTER_VARS",
+    "SIMPLE_FILTERS",
+    "denormalized_key",
+    "filter_var",
+    "simple_filter",
+]
 
 WirePath = tuple[str, ...]
 
@@ -104,3 +111,24 @@ def filter_var(resource: str, path: WirePath) -> str | None:
 def denormalized_key(resource: str, path: WirePath) -> str | None:
     """The key of the listed object's JSON that already holds the value at ``path``, or None."""
     return DENORMALIZED.get(resource, {}).get(path)
+
+
+#: Simple equality filters (``GET /api/labels?task_id=7``) that are not JSON Logic variables,
+#: by the wire key whose value they take. They answer a *superset* of ``key == value``: the
+#: labels of a task in a project are its project's (``task_id`` null), and the server raises
+#: for an id naming no object instead of listing nothing. So they are only a narrowing, used
+#: for a related object that exists, and the condition is still checked in Python.
+SIMPLE_FILTERS: dict[str, dict[WirePath, str]] = {
+    "labels": {("task_id",): "task_id", ("project_id",): "project_id"},
+}
+
+
+def simple_filter(resource: str, path: WirePath, value: object) -> tuple[str, str] | None:
+    """The ``(parameter, value)`` of the simple filter narrowing ``path == value``, or None.
+
+    Only integer ids are spelled (booleans are not ids); anything else has no simple filter.
+    """
+    name = SIMPLE_FILTERS.get(resource, {}).get(path)
+    if name is None or isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return name, str(value)

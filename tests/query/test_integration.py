@@ -197,3 +197,42 @@ def test_values_and_explain(orm_connection: Any, traffic: Any) -> None:
     assert "local filter: name__icontains='x'" in text
     assert '"var":"status"' in text
     assert gets(traffic, "/api/tasks") == []  # explain sends no list request
+
+
+def test_labels_of_a_task_or_project_are_one_request(orm_connection: Any, traffic: Any) -> None:
+    from cvatorm.models import Label
+
+    every = list(Label.objects.all())
+    in_project = Task.objects.filter(project_id__isnull=False).first()
+    alone = next(t for t in Task.objects.filter(project_id__isnull=True) if t.labels.exists())
+    assert in_project is not None
+    cases = [
+        (in_project, "project_id", in_project.project_id),
+        (alone, "task_id", alone.id),
+        (in_project.project, "project_id", in_project.project_id),
+    ]
+    for parent, key, value in cases:
+        traffic.clear()
+        labels = sorted(label.id for label in parent.labels)
+        (request,) = gets(traffic, "/api/labels")
+        assert request.query[key] == [str(value)]
+        assert labels == sorted(lb.id for lb in every if lb._raw.get(key) == value)
+        assert f"{key}={value}" in parent.labels.explain()
+    # A plain filter never sends the simple filter: it would fail for a missing object.
+    traffic.clear()
+    assert list(Label.objects.filter(project_id=-1)) == []
+    assert "project_id" not in gets(traffic, "/api/labels")[0].query
+
+
+def test_prefetched_owners_are_the_full_users(orm_connection: Any, traffic: Any) -> None:
+    tasks = list(Task.objects.filter(owner__isnull=False).prefetch_related("owner")[:20])
+    assert tasks and len(gets(traffic, "/api/users")) == 1
+    for task in tasks:
+        assert task.owner is task._prefetched["owner"]
+        assert "email" in task.owner.raw  # the nested BasicUser has no e-mail
+    assert len(gets(traffic, "/api/users")) == 1
+
+
+def test_prefetching_labels_is_refused_with_the_reason(orm_connection: Any) -> None:
+    with pytest.raises(FieldError, match="its project's when it is in one"):
+        Task.objects.prefetch_related("labels")

@@ -166,7 +166,7 @@ def token_self(ctx: Context) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/api/auth/login", login, public=True)
+    router.add("POST", "/api/auth/login", login, public=True, read_only_token=True)
     router.add("POST", "/api/auth/logout", logout, public=True, read_only_token=True)
     router.add("GET", "/api/auth/access_tokens", list_tokens)
     router.add("POST", "/api/auth/access_tokens", create_token)

@@ -336,6 +336,11 @@ def test_users_serialization_depends_on_who_asks(url: str, as_user: object) -> N
     user1 = as_user("user1")  # type: ignore[operator]
     me = _get(user1, f"{url}/api/users/self")
     assert "email" in me and "groups" in me
+    assert "email" in _get(user1, f"{url}/api/users/2")
+    listed = _get(user1, f"{url}/api/users")["results"]
+    assert listed and all(
+        set(user) == {"url", "id", "username", "first_name", "last_name"} for user in listed
+    )
     admin = as_user("admin1")  # type: ignore[operator]
     assert "email" in _get(admin, f"{url}/api/users/3")
     patched = user1.patch(f"{url}/api/users/2", json={"last_name": "Changed"})

@@ -44,7 +44,12 @@ def serialize(ctx: Context, user: dict[str, Any]) -> dict[str, Any]:
 def list_users(ctx: Context) -> Response:
     scope(ctx)
     items = visible(ctx, "users", ctx.app.store.all("users"))
-    return list_page(ctx, "users", items, transform=lambda user: serialize(ctx, user))
+    if _is_staff(ctx.user):
+        return list_page(ctx, "users", items)
+    # get_serializer_class: in a list nobody is "self", so non-staff get BasicUser for all
+    return list_page(
+        ctx, "users", items, transform=lambda user: {key: user[key] for key in BASIC_FIELDS}
+    )
 
 
 def retrieve_user(ctx: Context) -> Response:

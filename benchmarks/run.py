@@ -232,6 +232,7 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
                     log("floor page sizes (us/object): " + ", ".join(
                         f"{k}: {v * 1e6:.1f}" for k, v in timings.items())
                         + f" -> {ctx.floor_page_size}")
+                if name == "main":
                     ctx.notes["bytes_per_task"] = bytes_per_task(ctx)
                     ctx.notes["unit_costs"] = unit_costs.page_costs(ctx)
                 group_results = run_workloads(group, ctx, not args.no_memory)

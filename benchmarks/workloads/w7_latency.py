@@ -70,6 +70,7 @@ def orm_parallel_walk(task_model: Any, workers: int) -> Callable[[], Iterable[An
 class LatencyWalk(Workload):
     key = "7"
     title = "walk 10,000 tasks, 20 ms latency, concurrent writers"
+    repeats = 2
     memory = False
     server = "latency"
     order: tuple[str, ...] = ("cvatorm", "floor", "cvat-sdk")

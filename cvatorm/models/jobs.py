@@ -27,16 +27,18 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
+from cvatorm.operations.mixins import JobDataMixin
 
 __all__ = ["Job"]
 
 
-class Job(Model):
+class Job(JobDataMixin, Model):
     """A CVAT job.
 
     Existing jobs take ``assignee`` (written as the user's id under ``assignee``), ``stage`` and
     ``state``. Creating one makes a ground-truth job: ``task_id``, ``type`` and the frame
     selection fields (``frame_selection_method``, ``frame_count``, ``frames``...).
+    Annotations, frames and dataset exports are methods (``JobDataMixin``).
     """
 
     url = StringField()

@@ -15,13 +15,20 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
+from cvatorm.operations.managers import ProjectManager
+from cvatorm.operations.mixins import ProjectDataMixin
 
 __all__ = ["Project"]
 
 
-class Project(Model):
+class Project(ProjectDataMixin, Model):
     """A CVAT project. ``labels`` reads as a queryset of its ``Label`` objects and is written as
-    a list of label specs (``[{"name": "car"}]``, ``[{"id": 3, "deleted": True}]``)."""
+    a list of label specs (``[{"name": "car"}]``, ``[{"id": 3, "deleted": True}]``).
+
+    Datasets and backups are methods (``ProjectDataMixin``); ``Project.objects`` can also
+    ``create_from_backup(...)``."""
+
+    objects: ProjectManager[Project] = ProjectManager()
 
     url = StringField()
     id = IntegerField()

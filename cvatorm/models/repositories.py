@@ -60,5 +60,12 @@ class Repository(Generic[M]):
 
 
 def repository_for(client: ApiClient, resource: str) -> Repository[Model]:
-    """The repository of ``resource`` (``"tasks"``) on ``client``: what ``client.tasks`` is."""
-    return Repository(client, registry[resource])
+    """The repository of ``resource`` (``"tasks"``) on ``client``: what ``client.tasks`` is.
+
+    Tasks and projects get the operations' subclasses (``create_from_data``,
+    ``create_from_backup``), imported here rather than at module level because they subclass
+    ``Repository``.
+    """
+    from cvatorm.operations.repositories import DATA_REPOSITORIES
+
+    return DATA_REPOSITORIES.get(resource, Repository)(client, registry[resource])

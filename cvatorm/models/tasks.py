@@ -16,18 +16,25 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX
+from cvatorm.operations.managers import TaskManager
+from cvatorm.operations.mixins import TaskDataMixin
 
 __all__ = ["Task"]
 
 
-class Task(Model):
+class Task(TaskDataMixin, Model):
     """A CVAT task.
 
     Read names and write names differ: ``owner``/``assignee`` are read as nested users and
     written as ``owner_id``/``assignee_id``; ``labels`` reads as a queryset of ``Label``
     objects (the task's own, or its project's) and is written as a list of label specs.
     ``overlap``, ``segment_size`` and ``consensus_replicas`` can only be set when creating.
+
+    Data, annotations, datasets and backups are methods (``task.upload_data(...)``, from
+    ``TaskDataMixin``); ``Task.objects.create_from_data(...)`` creates a task with its data.
     """
+
+    objects: TaskManager[Task] = TaskManager()
 
     url = StringField()
     id = IntegerField()

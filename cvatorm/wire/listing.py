@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from cvatorm.wire.jsonlogic import Rule, dumps
 
 __all__ = ["ListRequest", "PageResult", "parse_page", "sort_param"]
+
+
+#: Kept as they are in ``describe()``: printable ASCII that cannot be read as a separator
+#: (``=`` too in a value: a query pair is split at its first ``=``).
+_READABLE = " !\"$'()*,-./:;<>?@[\\]^_`{|}~"
+
+
+def _readable(text: str, also: str = "") -> str:
+    return quote(text, safe=_READABLE + also)
 
 
 def sort_param(terms: Sequence[str]) -> str:
@@ -46,8 +56,12 @@ class ListRequest:
         return params
 
     def describe(self) -> str:
-        """``GET /api/tasks?filter={...}&sort=-id&page=1&page_size=500``, unencoded to be read."""
-        return f"GET {self.path}?" + "&".join(f"{k}={v}" for k, v in self.params().items())
+        """``GET /api/tasks?filter={"==":[{"var":"name"},"a b"]}&sort=-id&page=1``: the URL to be
+        read, and still exact: only what would make it ambiguous (``&``, ``%``, ``#``, ``+``,
+        control characters, non-ASCII; ``=`` in names) is percent-encoded, so
+        ``urllib.parse.parse_qsl`` of the query gives back exactly the parameters sent."""
+        query = "&".join(f"{_readable(k)}={_readable(v, '=')}" for k, v in self.params().items())
+        return f"GET {self.path}?{query}"
 
 
 @dataclass(frozen=True)

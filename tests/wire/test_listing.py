@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cvatorm.wire.listing import ListRequest, PageResult, parse_page
 
@@ -25,3 +28,22 @@ def test_parse_page_reads_count_next_and_results() -> None:
     assert parse_page([{"id": 1}, {"id": 2}]).count == 2
     with pytest.raises(ValueError):
         parse_page({"detail": "nope"})
+
+
+def test_describe_is_readable() -> None:
+    request = ListRequest(
+        "/api/labels", filter={"==": [{"var": "name"}, "a car"]}, extra={"task_id": "7"}
+    )
+    assert request.describe() == (
+        'GET /api/labels?task_id=7&filter={"==":[{"var":"name"},"a car"]}&page=1&page_size=100'
+    )
+
+
+@given(st.text(max_size=20), st.text(max_size=10))
+def test_describe_is_exact(name: str, search: str) -> None:
+    """Whatever the values hold (``&``, ``=``, ``%``, ``+``...), the described URL's query
+    decodes back to exactly the parameters sent."""
+    request = ListRequest("/api/tasks", filter={"==": [{"var": "name"}, name]}, search=search)
+    url = request.describe().removeprefix("GET ")
+    decoded = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    assert dict(decoded) == request.params() and len(decoded) == len(request.params())

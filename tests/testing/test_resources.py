@@ -289,9 +289,11 @@ def test_jobs_patch_and_ground_truth_jobs(url: str, admin: requests.Session) -> 
 
 
 def test_labels_patch_and_delete(url: str, admin: requests.Session) -> None:
+    before = _get(admin, f"{url}/api/tasks/2")["updated_date"]
     renamed = admin.patch(f"{url}/api/labels/3", json={"name": "auto"})
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "auto"
+    assert _get(admin, f"{url}/api/tasks/2")["updated_date"] > before
     sub = admin.patch(f"{url}/api/labels/19", json={"name": "x"})
     assert sub.status_code == 400
     assert admin.delete(f"{url}/api/labels/18").status_code == 204

@@ -15,6 +15,7 @@ from cvatorm.testing.routes.common import (
     ok,
 )
 from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import general_error, list_error, validate
 
 SUBLABEL_EDIT = (
@@ -55,8 +56,28 @@ def update_label(ctx: Context) -> Response:
     )
     clean.pop("deleted", None)
     clean["id"] = label["id"]
-    write_labels(ctx.app.store, [clean], owner, creating=False)
-    return ok(ctx.app.store.get("labels", label["id"]))
+    store = ctx.app.store
+    with store.transaction():
+        write_labels(store, [clean], owner, creating=False)
+        _touch_owner(store, owner)
+    return ok(store.get("labels", label["id"]))
+
+
+def _touch_owner(store: Store, owner: dict[str, int]) -> None:
+    """The real view saves the label through its project/task serializer: the parent is saved
+    and its children marked as updated too (``update_child_objects_on_labels_update``)."""
+    stamp = now_iso()
+    if "project_id" in owner:
+        store.update("projects", owner["project_id"], {"updated_date": stamp})
+        task_ids = [task["id"] for task in store.find("tasks", project_id=owner["project_id"])]
+    else:
+        task_ids = [owner["task_id"]]
+    for task_id in task_ids:
+        task = store.update("tasks", task_id, {"updated_date": stamp})
+        for job in store.find("jobs", task_id=task_id):
+            store.update("jobs", job["id"], {"updated_date": stamp})
+        if "task_id" in owner and task.get("project_id") is not None:
+            store.update("projects", task["project_id"], {"updated_date": stamp})
 
 
 def remove_label(ctx: Context) -> Response:

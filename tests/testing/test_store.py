@@ -1,0 +1,56 @@
+"""The Store contract other LocalCVAT parts rely on (listing, permissions, data routes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cvatorm.testing.seed import populate
+from cvatorm.testing.store import Store
+
+BASE = "http://testserver"
+
+
+@pytest.fixture
+def store() -> Store:
+    seeded = Store(BASE)
+    populate(seeded, "assets")
+    return seeded
+
+
+def test_all_and_get_serve_admin_views(store: Store) -> None:
+    tasks = store.all("tasks")
+    assert len(tasks) == 30
+    assert store.get("tasks", tasks[0]["id"]) == tasks[0]
+    assert tasks[0]["url"].startswith(BASE)
+    labels = store.all("labels")
+    assert all(label["parent_id"] is None for label in labels)
+    assert store.get("labels", 19)["parent_id"] == 18  # a sublabel, retrievable by id
+    key = store.all("invitations")[0]["key"]
+    assert store.get("invitations", key)["key"] == key
+    assert store.get("tasks", 999999) is None
+
+
+def test_copies_protect_the_data(store: Store) -> None:
+    task = store.get("tasks", 2)
+    assert task is not None
+    task["name"] = "changed outside"
+    assert store.get("tasks", 2)["name"] != "changed outside"
+
+
+def test_derived_fields_follow_changes(store: Store) -> None:
+    job = store.find("jobs", task_id=2)[0]
+    with store.transaction():
+        store.update("tasks", 2, {"name": "renamed"})
+        store.update("jobs", job["id"], {"stage": "acceptance", "state": "completed"})
+    assert store.get("jobs", job["id"])["task_name"] == "renamed"
+    assert store.get("tasks", 2)["jobs"]["completed"] == 1
+    store.update("users", 2, {"first_name": "Changed"})
+    owned = [t for t in store.all("tasks") if (t["owner"] or {}).get("id") == 2]
+    assert owned and all(t["owner"]["first_name"] == "Changed" for t in owned)
+
+
+def test_ids_are_never_reused(store: Store) -> None:
+    first = store.next_id("tasks")
+    store.put("tasks", {**store.get("tasks", 2), "id": first})
+    store.remove("tasks", first)
+    assert store.next_id("tasks") == first + 1

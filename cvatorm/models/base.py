@@ -30,7 +30,12 @@ from cvatorm.exceptions import (
     ValidationError,
 )
 from cvatorm.models import dirty
-from cvatorm.models.clients import ApiClient, OrganizationArg, resolve_client
+from cvatorm.models.clients import (
+    ApiClient,
+    OrganizationArg,
+    resolve_client,
+    resolve_organization,
+)
 from cvatorm.models.fields import Field
 from cvatorm.models.options import Options
 from cvatorm.models.registry import registry
@@ -160,6 +165,7 @@ class Model(metaclass=ModelBase):
         """GET one object by primary key; ``DoesNotExist`` on 404."""
         from cvatorm.exceptions import NotFoundError
 
+        organization = resolve_organization(client, organization)
         org = organization if cls._meta.organization_scoped else None
         try:
             response = client.request(
@@ -283,6 +289,7 @@ class Model(metaclass=ModelBase):
         meta = self._meta
         if not meta.creatable:
             raise ValidationError(f"{meta.model_name} objects cannot be created through the API.")
+        self._organization = resolve_organization(client, self._organization)
         names = dirty.dirty_fields(self)
         update_only = [n for n in names if not meta.fields[n].on_create]
         if update_only:

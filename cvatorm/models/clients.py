@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from cvatorm._sentinels import INHERIT, Inherit
 
-__all__ = ["ApiClient", "OrganizationArg", "resolve_client"]
+__all__ = ["ApiClient", "OrganizationArg", "resolve_client", "resolve_organization"]
 
 #: ``INHERIT``: the client's current context; ``None``: no organization; ``""``: the personal
 #: workspace; a slug: that organization.
@@ -35,6 +35,18 @@ class ApiClient(Protocol):
         json: Any = None,
         organization: OrganizationArg = INHERIT,
     ) -> Any: ...
+
+
+def resolve_organization(client: object, organization: OrganizationArg) -> OrganizationArg:
+    """``INHERIT`` made concrete: the client's context at the time of the request.
+
+    Objects read (or created) under the client's context remember that organization, so they
+    keep using it after the context changes. A client without contexts keeps ``INHERIT``.
+    """
+    if organization is not INHERIT:
+        return organization
+    slug: OrganizationArg = getattr(client, "organization_slug", INHERIT)
+    return slug
 
 
 def resolve_client(using: str | ApiClient | None) -> ApiClient:

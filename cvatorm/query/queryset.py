@@ -289,11 +289,15 @@ class QuerySet(Generic[M]):
             narrowing=self._narrowing,
         )
 
-    def _request_organization(self) -> Any:
-        """Organizations themselves are not scoped by an organization context: by default they
-        are listed without one (everything visible), as the models fetch them."""
+    def _request_organization(self, client: Any) -> Any:
+        """The organization of the requests, ``INHERIT`` resolved to the client's context now
+        (objects remember it). Organizations themselves are not scoped by an organization
+        context: by default they are listed without one (everything visible), as the models
+        fetch them."""
         if self._organization is INHERIT and not self.model._meta.organization_scoped:
             return None
+        if self._organization is INHERIT:
+            return getattr(client, "organization_slug", INHERIT)
         return self._organization
 
     def _executor(self, page_size: int | None = None) -> Executor:
@@ -301,7 +305,7 @@ class QuerySet(Generic[M]):
         return Executor(
             self._plan(client),
             client,
-            self._request_organization(),
+            self._request_organization(client),
             page_size=page_size or self.default_page_size,
             max_page_size=self.max_page_size,
         )
@@ -321,10 +325,11 @@ class QuerySet(Generic[M]):
                     yield self._row(raw, paths, executor.loader)
             return
         build = self.model._from_wire
+        organization = executor.organization
         for batch in executor.batches():
-            objects = [build(raw, client=client, organization=self._organization) for raw in batch]
+            objects = [build(raw, client=client, organization=organization) for raw in batch]
             if self._prefetch:
-                prefetch(objects, self.model, self._prefetch, client, self._organization)
+                prefetch(objects, self.model, self._prefetch, client, organization)
             yield from objects
 
     def _row(self, raw: Mapping[str, Any], paths: list[FieldPath], loader: RelatedLoader) -> Any:

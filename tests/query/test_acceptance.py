@@ -148,3 +148,58 @@ def test_bulk_operations_report_partial_failures(
         }
     else:
         assert not Project.objects.filter(name__startswith=prefix).exists()
+
+
+def test_keyset_walk_neither_repeats_nor_skips_when_objects_are_deleted(
+    orm_connection: Any, traffic: Any
+) -> None:
+    prefix = f"orm-walk-{uuid.uuid4().hex[:8]}"
+    made = [Project.objects.create(name=f"{prefix}-{i}") for i in range(8)]
+    newest_first = [p.id for p in reversed(made)]
+    try:
+        walked: list[int] = []
+        traffic.clear()
+        for index, project in enumerate(
+            Project.objects.filter(name__startswith=prefix).iterator(chunk_size=3)
+        ):
+            walked.append(project.id)
+            if index == 3:
+                # With page numbers, deleting what was read shifts the rest one place left
+                # and page 3 would skip an object; an unread object deleted is not returned.
+                orm_connection.request("DELETE", f"/api/projects/{newest_first[0]}")
+                orm_connection.request("DELETE", f"/api/projects/{newest_first[6]}")
+        expected = [i for i in newest_first if i != newest_first[6]]
+        assert walked == expected
+        assert all(r.query["page"] == ["1"] for r in lists(traffic, "projects"))
+    finally:
+        for project in made:
+            with contextlib.suppress(NotFoundError):
+                orm_connection.request("DELETE", f"/api/projects/{project.id}")
+
+
+def test_capabilities_are_read_once_per_connection(
+    orm_connection: Any, cvat_target: Any, traffic: Any
+) -> None:
+    fresh = cvatorm.connect(cvat_target.url, credentials=cvat_target.credentials, alias="fresh")
+    traffic.attach(fresh)
+    try:
+        Task.objects.using("fresh").count()
+        Job.objects.using("fresh").filter(state="new").count()
+        list(Project.objects.using("fresh")[:2])
+        schema_reads = [e for e in traffic.select("GET") if e.path.startswith("/api/schema")]
+        assert len(schema_reads) == 1
+    finally:
+        disconnect("fresh")
+
+
+def test_job_issues_and_back(orm_connection: Any, traffic: Any) -> None:
+    from cvatorm.models import Issue
+
+    issue = Issue.objects.order_by("id").first()
+    assert issue is not None
+    job = issue.job
+    traffic.clear()
+    issues = list(job.issues)
+    assert len(traffic.select("GET", "/api/issues")) == 1
+    assert issue in issues and all(i.job_id == job.id for i in issues)
+    assert {i.id for i in issues} == {i.id for i in Issue.objects.all() if i.job_id == job.id}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -164,3 +165,43 @@ def test_command_line_reports_a_busy_port(
 ) -> None:
     assert main(["--port", str(server.port)], stop=threading.Event()) == 1
     assert "cannot listen" in capsys.readouterr().err
+
+
+@pytest.mark.local_only
+def test_responses_are_not_delayed_by_nagle(
+    server: LocalCVAT, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accepted sockets carry TCP_NODELAY (else each keep-alive response stalls ~40 ms)."""
+    from cvatorm.testing import server as server_module
+
+    seen: list[int] = []
+    original_setup = server_module._Handler.setup
+
+    def setup(handler: server_module._Handler) -> None:
+        original_setup(handler)
+        seen.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(server_module._Handler, "setup", setup)
+    assert requests.get(f"{server.url}/api/server/about").status_code == 200
+    assert seen and all(seen)
+
+
+@pytest.mark.local_only
+def test_client_hang_ups_are_not_reported(
+    server: LocalCVAT, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Timeouts and resets on the client side are routine; other serving errors are logged."""
+    httpd = server._httpd
+    assert httpd is not None
+    for error in (BrokenPipeError(), ConnectionResetError(), TimeoutError()):
+        try:
+            raise error
+        except OSError:
+            httpd.handle_error(None, ("127.0.0.1", 1))
+    assert not caplog.records
+    assert capsys.readouterr().err == ""
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        httpd.handle_error(None, ("127.0.0.1", 1))
+    assert [record.levelname for record in caplog.records] == ["ERROR"]

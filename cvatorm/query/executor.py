@@ -251,7 +251,7 @@ class Executor:
         if plan.local_order:
             everything: list[Raw] = []
             for chunk in self._server_pages(0, None):
-                everything.extend(self._filter(chunk))
+                everything.extend(self.filter_chunk(chunk))
             ordered = sort_locally(everything, plan.local_order, self.loader)
             sliced = ordered[plan.low : plan.high]
             for start in range(0, len(sliced), self.page_size):
@@ -262,7 +262,7 @@ class Executor:
         if remaining is not None and remaining <= 0:
             return
         for chunk in self._server_pages(0, None):
-            kept = self._filter(chunk)
+            kept = self.filter_chunk(chunk)
             if skip:
                 dropped = min(skip, len(kept))
                 kept, skip = kept[dropped:], skip - dropped
@@ -274,7 +274,8 @@ class Executor:
             if remaining == 0:
                 return
 
-    def _filter(self, chunk: list[Raw]) -> list[Raw]:
+    def filter_chunk(self, chunk: list[Raw]) -> list[Raw]:
+        """The objects of ``chunk`` that pass the local filter (related objects loaded first)."""
         if not self.plan.local_filter:
             return chunk
         for path in {id(p): p for p in self.plan.local_paths()}.values():

@@ -114,8 +114,8 @@ class Manager(Generic[M]):
     def exists(self) -> bool:
         return self.get_queryset().exists()
 
-    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
-        return self.get_queryset().iterator(chunk_size)
+    def iterator(self, chunk_size: int | None = None, *, concurrency: int = 1) -> Iterator[M]:
+        return self.get_queryset().iterator(chunk_size, concurrency=concurrency)
 
     def in_bulk(
         self, id_list: Sequence[Any] | None = None, *, field_name: str = "pk"

@@ -21,6 +21,7 @@ from cvatorm._sentinels import INHERIT
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.lookups import get_lookup
+from cvatorm.query.parallel import parallel_batches
 from cvatorm.query.paths import FieldPath, resolve_field, resolve_lookup
 from cvatorm.query.planner import Plan, make_plan
 from cvatorm.query.prefetch import check_prefetch, prefetch
@@ -310,14 +311,17 @@ class QuerySet(Generic[M]):
             max_page_size=self.max_page_size,
         )
 
-    def _iterate(self, page_size: int | None = None) -> Iterator[Any]:
+    def _iterate(self, page_size: int | None = None, concurrency: int = 1) -> Iterator[Any]:
         if self._empty or (self._high is not None and self._high <= self._low):
             return
         executor = self._executor(page_size)
         client = executor.client
+        batches = (
+            parallel_batches(executor, concurrency) if concurrency > 1 else executor.batches()
+        )
         if self._mode != _MODELS:
             paths = [resolve_field(self.model, name) for name in self._fields]
-            for batch in executor.batches():
+            for batch in batches:
                 for path in paths:
                     if len(path.fields) > 1:
                         executor.loader.prime(path, batch)
@@ -326,7 +330,7 @@ class QuerySet(Generic[M]):
             return
         build = self.model._from_wire
         organization = executor.organization
-        for batch in executor.batches():
+        for batch in batches:
             objects = [build(raw, client=client, organization=organization) for raw in batch]
             if self._prefetch:
                 prefetch(objects, self.model, self._prefetch, client, organization)
@@ -393,11 +397,21 @@ class QuerySet(Generic[M]):
             data[-1] = "...(remaining elements truncated)..."
         return f"<{type(self).__name__} {data!r}>"
 
-    def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
-        """Objects page by page, without filling the cache: constant memory for any size."""
+    def iterator(self, chunk_size: int | None = None, *, concurrency: int = 1) -> Iterator[M]:
+        """Objects page by page, without filling the cache: constant memory for any size.
+
+        ``concurrency=n`` (opt-in) walks ``n`` disjoint id ranges at once, for throughput on
+        long listings: objects then come *unordered* across pages, still each exactly once
+        while others create and delete objects (``cvatorm/query/parallel.py``). It needs the
+        primary-key order and no slice.
+        """
         if chunk_size is not None and chunk_size <= 0:
             raise ValueError("Chunk size must be strictly positive.")
-        return self._iterate(chunk_size)
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1.")
+        if concurrency > 1 and self.is_sliced:
+            raise ValueError("iterator(concurrency=) cannot walk a slice: slices are ordered.")
+        return self._iterate(chunk_size, concurrency)
 
     def count(self) -> int:
         """How many objects match: one small request, unless a local part must be checked."""

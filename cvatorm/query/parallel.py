@@ -2,10 +2,10 @@
 
 A sequential walk waits for one page before asking for the next, so a long listing costs one
 round trip per page. When the order is the primary key, the id range is known from two
-``page_size=1`` requests (the first object in each direction), split into ``n`` disjoint id
-ranges, and each range is walked by keyset (``lo <= id < hi`` and ``id beyond the last seen``) in
-its own thread. Pages are yielded as they arrive, so the objects come *unordered* across pages
-(each page is in the queryset's order); the point is throughput, not order.
+``page_size=1`` requests sent together (the first object in each direction), split into ``n``
+disjoint id ranges, and each range is walked by keyset (``lo <= id < hi`` and ``id beyond the
+last seen``) in its own thread. Pages are yielded as they arrive, so the objects come
+*unordered* across pages (each page is in the queryset's order); the point is throughput.
 
 Why every object is returned exactly once while others create and delete objects: the ranges
 are disjoint and each is a keyset walk, which never repeats or skips (``pagination.md``). Objects
@@ -92,17 +92,15 @@ def parallel_batches(executor: Executor, concurrency: int) -> Iterator[list[Raw]
             "iterator(concurrency=) needs the primary-key order the server sorts by "
             "(the default, 'id' or '-id'): it splits the walk into id ranges"
         )
-    first = _first_id(executor, reverse=False)
-    if first is None:
+    # Both ends at once: one round trip before the walks start.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvatorm-walk") as pool:
+        first, last = pool.map(lambda reverse: _first_id(executor, reverse=reverse), (False, True))
+    if first is None or last is None:  # nothing matches (or everything was just deleted)
         return
-    count, first_id = first
-    if count <= executor.page_size or concurrency <= 1:
+    if first[0] <= executor.page_size or concurrency <= 1:
         yield from executor.batches()  # one page, or no parallelism asked: nothing to split
         return
-    last = _first_id(executor, reverse=True)
-    if last is None:  # everything deleted in between
-        return
-    low, high = sorted((first_id, last[1]))
+    low, high = sorted((first[1], last[1]))
     ranges = split_range(low, high, concurrency)
     if plan.keyset == "desc":
         ranges.reverse()

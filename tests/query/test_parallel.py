@@ -109,7 +109,7 @@ def test_orders_and_slices_it_cannot_split_are_refused(fake: FakeClient) -> None
 
 def test_small_listings_and_concurrency_one_walk_sequentially(fake: FakeClient) -> None:
     assert [t.id for t in Task.objects.using(fake).iterator(concurrency=4)] == TASK_IDS
-    assert len(fake.lists("tasks")) == 2  # the bounds request, then the one page
+    assert len(fake.lists("tasks")) == 3  # the two bounds requests, then the one page
     ascending = [t.id for t in Task.objects.using(fake).order_by("id").iterator(chunk_size=5)]
     assert ascending == sorted(TASK_IDS)
 

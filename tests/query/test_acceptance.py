@@ -203,3 +203,21 @@ def test_job_issues_and_back(orm_connection: Any, traffic: Any) -> None:
     assert len(traffic.select("GET", "/api/issues")) == 1
     assert issue in issues and all(i.job_id == job.id for i in issues)
     assert {i.id for i in issues} == {i.id for i in Issue.objects.all() if i.job_id == job.id}
+
+
+def test_listing_uses_a_large_configurable_page_and_converts_nothing(
+    orm_connection: Any, traffic: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cvatorm.query import QuerySet
+
+    assert QuerySet.default_page_size >= 100
+    traffic.clear()
+    jobs = list(Job.objects.all())
+    (request,) = lists(traffic, "jobs")
+    assert request.query["page_size"] == [str(QuerySet.default_page_size)]
+    assert jobs and all(job._values == {} for job in jobs)  # raw JSON kept, nothing converted
+    monkeypatch.setattr(QuerySet, "default_page_size", 7)
+    traffic.clear()
+    assert len(list(Job.objects.all())) == len(jobs)
+    sent = lists(traffic, "jobs")
+    assert len(sent) == math.ceil(len(jobs) / 7) and sent[0].query["page_size"] == ["7"]

@@ -435,3 +435,16 @@ def test_generators_in_lookups_are_read_once(fake: FakeClient) -> None:
     qs = tasks(fake).filter(id__in=(i for i in TASK_IDS[:3]))
     assert qs.count() == 3
     assert sorted(t.id for t in qs) == sorted(TASK_IDS[:3])
+
+
+def test_a_thousand_jobs_and_their_tasks_are_two_list_requests(fake: FakeClient) -> None:
+    task_ids = [t["id"] for t in load("tasks")]
+    template = load("jobs")[0]
+    fake.data["jobs"] = [
+        dict(template, id=100_000 + i, task_id=task_ids[i % len(task_ids)]) for i in range(1000)
+    ]
+    jobs = list(Job.objects.using(fake).prefetch_related("task").iterator(chunk_size=1000))
+    assert len(jobs) == 1000
+    assert (len(fake.lists("jobs")), len(fake.lists("tasks"))) == (1, 1)
+    assert all(job.task.id == job.task_id for job in jobs)
+    assert len(fake.log) == 2 + sum(1 for m, p, _ in fake.log if p == "/api/schema/")

@@ -370,6 +370,12 @@ class QuerySet(Generic[M]):
             combined = Q()  # one side has no condition: it is everything
         clone = self._chain()
         clone._where = combined or None
+        # A narrowing is a promise about every object of a queryset: it holds for both sides
+        # of an AND, but an OR keeps it only when both sides make it.
+        if and_:
+            clone._narrowing = self._narrowing + other._narrowing
+        elif self._narrowing != other._narrowing:
+            clone._narrowing = ()
         return clone
 
     def _fetch_all(self) -> None:

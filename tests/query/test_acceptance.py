@@ -221,3 +221,21 @@ def test_listing_uses_a_large_configurable_page_and_converts_nothing(
     assert len(list(Job.objects.all())) == len(jobs)
     sent = lists(traffic, "jobs")
     assert len(sent) == math.ceil(len(jobs) / 7) and sent[0].query["page_size"] == ["7"]
+
+
+def test_combining_a_relation_keeps_or_drops_its_narrowing(
+    orm_connection: Any, traffic: Any
+) -> None:
+    from cvatorm.models import Label
+
+    project = Project.objects.filter(id__in=[lb.project_id for lb in Label.objects.all()]).first()
+    assert project is not None
+    others = Label.objects.exclude(project_id=project.id)
+    expected = {lb.id for lb in Label.objects.all()}
+    traffic.clear()
+    assert {lb.id for lb in project.labels | others} == expected
+    assert "project_id" not in lists(traffic, "labels")[0].query
+    traffic.clear()
+    mine = {lb.id for lb in project.labels & Label.objects.filter(id__gt=0)}
+    assert mine == {lb.id for lb in project.labels}
+    assert lists(traffic, "labels")[0].query["project_id"] == [str(project.id)]

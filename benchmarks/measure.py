@@ -109,6 +109,7 @@ class Measurement:
     cpu: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
     page_sizes: list[int] = field(default_factory=list)
+    sent: list[SentRequest] = field(default_factory=list)
     peak_bytes: int | None = None
     outcome: Outcome | None = None
     error: str | None = None
@@ -153,6 +154,7 @@ def timed(workload: str, client: str, run: Callable[[], Outcome]) -> Measurement
         cpu=cpu,
         requests=Counter(e.method for e in sent),
         page_sizes=_page_sizes(sent),
+        sent=sent,
         outcome=outcome,
     )
 

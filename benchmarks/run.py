@@ -266,6 +266,8 @@ def _as_json(result: WorkloadResult) -> dict[str, Any]:
                 "available": m.available, "note": m.note, "error": m.error,
                 "objects": m.objects, "wall": m.wall, "cpu": m.cpu,
                 "requests": dict(m.requests), "peak_bytes": m.peak_bytes,
+                "sent": [f"{r.method} {r.path} " + "&".join(
+                    f"{k}={v[0][:40]}" for k, v in sorted(r.query.items())) for r in m.sent[:50]],
                 "extra": {k: v for k, v in (m.outcome.extra if m.outcome else {}).items()
                           if isinstance(v, (int, float, str, bool))},
             }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 from benchmarks.clients import Context
@@ -74,7 +73,7 @@ class IterateAll(Workload):
         page size (requests) from the cost per object."""
         if client != "cvatorm" or not m.page_sizes:
             return
-        page_size = Counter(m.page_sizes).most_common(1)[0][0]
+        page_size = max(m.page_sizes)
         if page_size == ctx.floor_page_size:
             return
         best: Measurement | None = None

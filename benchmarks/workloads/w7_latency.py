@@ -61,7 +61,7 @@ def orm_parallel_walk(task_model: Any, workers: int) -> Callable[[], Iterable[An
     if iterator is None:
         raise Unavailable("QuerySet.iterator() not there yet")
     parameters = inspect.signature(iterator).parameters
-    for name in ("parallel", "workers", "concurrency", "max_workers"):
+    for name in ("concurrency", "parallel", "workers", "max_workers"):
         if name in parameters:
             return lambda: task_model.objects.all().iterator(**{name: workers})
     raise Unavailable("no parallel (overlapping) walk in QuerySet.iterator() yet")
@@ -110,7 +110,7 @@ class LatencyWalk(Workload):
 
     def after(self, client: str, ctx: Context, m: Measurement) -> None:
         if client == "cvatorm" and m.page_sizes:
-            ctx.notes["w7_page_size"] = Counter(m.page_sizes).most_common(1)[0][0]
+            ctx.notes["w7_page_size"] = max(m.page_sizes)
         if m.outcome is not None and client in self._walks:
             m.outcome.extra.update(self._churn_pass(ctx, client))
 
@@ -138,7 +138,8 @@ class LatencyWalk(Workload):
 
         client = ctx.sdk
         limit = min(ctx.sdk_limit // 2, ctx.data.tasks)
-        first = ctx.sdk_first_id(limit)
+        # the newest `limit` tasks now (earlier churn passes created some)
+        first = sorted(_snapshot(ctx))[-limit - 1]
         logic = json.dumps({">": [{"var": "id"}, first]})
 
         def walk() -> list[int]:
@@ -155,7 +156,7 @@ class LatencyWalk(Workload):
         if client == "cvatorm":
             if self.sequential_orm:
                 return "Task.objects.iterator(): sequential keyset walk (no overlapping walk yet)"
-            return f"Task.objects.iterator(...) with {WORKERS} overlapping requests"
+            return f"Task.objects.iterator(concurrency={WORKERS}): overlapping keyset walks"
         return ("client.tasks.list() (default page size) on the newest "
                 f"{min(ctx.sdk_limit // 2, ctx.data.tasks)} tasks (an id filter)")
 

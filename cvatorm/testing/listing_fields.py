@@ -33,6 +33,8 @@ class StoreLike(Protocol):
 
     def all(self, resource: str) -> list[Obj]: ...
 
+    def rows(self, resource: str) -> list[Obj]: ...
+
     def get(self, resource: str, key: int | str) -> Obj | None: ...
 
 
@@ -51,7 +53,8 @@ class Related:
         table = self._index.get(resource)
         if table is None:
             key = "key" if resource == "invitations" else "id"
-            table = {obj[key]: obj for obj in self.store.all(resource)}
+            # read in place (never changed here): copying whole tables per request is O(N)
+            table = {obj[key]: obj for obj in self.store.rows(resource)}
             self._index[resource] = table
         return table
 

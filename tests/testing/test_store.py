@@ -54,3 +54,43 @@ def test_ids_are_never_reused(store: Store) -> None:
     store.put("tasks", {**store.get("tasks", 2), "id": first})
     store.remove("tasks", first)
     assert store.next_id("tasks") == first + 1
+
+
+def test_seeded_sublabels_do_not_share_data_with_their_parent(store: Store) -> None:
+    """Seeding takes ownership of the parsed rows: a sublabel row must be its own object."""
+    sub = store.rows("labels")  # first-level only; the sublabel is reached by id
+    parent = next(label for label in sub if label["id"] == 18)
+    with store.lock:
+        stored_sub = store._table("labels")[19]
+        nested = parent["sublabels"][0]
+        assert stored_sub["attributes"] == nested["attributes"]
+        assert stored_sub["attributes"] is not nested["attributes"]
+
+
+def test_list_requests_read_rows_in_place_and_copy_only_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Copying every row per list request made lists O(table) in copies (100,000 tasks)."""
+    import requests
+
+    from cvatorm.testing import LocalCVAT
+
+    with LocalCVAT() as local:
+        session = requests.Session()
+        session.auth = ("admin1", "!Q@W#E$R")
+        before = session.get(f"{local.url}/api/jobs", params={"page_size": 3, "sort": "id"})
+        original_all = Store.all
+
+        def no_big_copies(self: Store, resource: str) -> list[dict[str, object]]:
+            assert resource not in ("tasks", "jobs"), f"copied the whole {resource} table"
+            return original_all(self, resource)
+
+        monkeypatch.setattr(Store, "all", no_big_copies)
+        requests_made: list[tuple[str, dict[str, str]]] = [
+            ("/api/tasks", {"filter": '{"==":[{"var":"project_id"},1]}'}),
+            ("/api/jobs", {"page_size": "3", "sort": "id"}),
+        ]
+        for path, params in requests_made:
+            response = session.get(f"{local.url}{path}", params=params)
+            assert response.status_code == 200, response.text
+        assert response.json() == before.json()

@@ -13,6 +13,7 @@ from cvatorm.testing import listing, permissions
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routing import Context
+from cvatorm.testing.store import clone
 
 #: Django's model names, for "No <Model> matches the given query."
 MODEL_NAMES = {
@@ -130,6 +131,8 @@ def list_page(
             base_url=ctx.app.base_url,
             path=ctx.request.path,
         )
+    # the items may be the stored rows themselves (list_visible): only the page is copied
+    body["results"] = [clone(item) for item in body["results"]]
     if transform is not None:
         body["results"] = [transform(item) for item in body["results"]]
     return Response.json(body)
@@ -175,9 +178,10 @@ def list_visible(
 ) -> Response:
     """The usual list endpoint: organization scope, visibility, then the listing engine."""
     scope(ctx)
-    if items is None:
-        items = ctx.app.store.all(resource)
-    return list_page(ctx, resource, visible(ctx, resource, items))
+    store = ctx.app.store
+    with store.lock:  # the stored rows are read in place, and only the page copied
+        rows = store.rows(resource) if items is None else items
+        return list_page(ctx, resource, visible(ctx, resource, rows))
 
 
 def ok(data: Any, status: int = 200) -> Response:

@@ -25,7 +25,7 @@ Kind = Literal["int", "str", "datetime", "bool"]
 #: How a simple filter parses its query value (the django-filter filter class the real server
 #: builds for the model field): CharFilter, ChoiceFilter, NumberFilter, ModelChoiceFilter,
 #: BooleanFilter.
-SimpleKind = Literal["char", "choice", "number", "model", "bool"]
+SimpleKind = Literal["char", "choice", "number", "bool"]
 
 
 class StoreLike(Protocol):
@@ -385,7 +385,7 @@ _tasks = ListSpec(
         "tracker_link": _str(_key("bug_tracker")),
         "validation_mode": _str(_key("validation_mode"), "choice", ("gt", "gt_pool")),
         "id": _int(_key("id")),
-        "project_id": _int(_key("project_id"), "model", "projects", fk=True),
+        "project_id": _int(_key("project_id"), "number", "projects", fk=True),
         "updated_date": FieldSpec("datetime", _key("updated_date")),
     },
     columns=_columns(
@@ -430,14 +430,14 @@ _jobs = ListSpec(
         ),
         "stage": _str(_key("stage"), "choice", ("annotation", "validation", "acceptance")),
         "id": _int(_key("id")),
-        "task_id": _int(_key("task_id"), "model", "tasks", fk=True),
-        "project_id": _int(_job_project_id, "model", "projects", fk=True),
+        "task_id": _int(_key("task_id"), "number", "tasks", fk=True),
+        "project_id": _int(_job_project_id, "number", "projects", fk=True),
         "updated_date": FieldSpec("datetime", _key("updated_date")),
         "dimension": _str(_job_dimension, "choice", DIMENSION),
         "type": _str(
             _key("type"), "choice", ("annotation", "ground_truth", "consensus_replica")
         ),
-        "parent_job_id": _int(_key("parent_job_id"), "model", "jobs", fk=True),
+        "parent_job_id": _int(_key("parent_job_id"), "number", "jobs", fk=True),
     },
     columns=_columns(
         "id", "created_date", "updated_date", "stage", "state", "type",
@@ -462,7 +462,7 @@ _labels = ListSpec(
         "id": _int(_key("id")),
         "type": _str(_key("type"), "choice", LABEL_TYPE),
         "color": _str(_key("color")),
-        "parent_id": _int(_key("parent_id"), "model", "labels", fk=True),
+        "parent_id": _int(_key("parent_id"), "number", "labels", fk=True),
     },
     columns=_columns(
         "id", "name", "color", "type",
@@ -489,7 +489,7 @@ _issues = ListSpec(
         "owner": _str(_username("owner")),
         "assignee": _str(_username("assignee")),
         "id": _int(_key("id")),
-        "job_id": _int(_nested_id("job"), "model", "jobs", fk=True),
+        "job_id": _int(_nested_id("job"), "number", "jobs", fk=True),
         "task_id": _int(_issue_task_id),
         "resolved": FieldSpec("bool", _key("resolved"), "bool"),
         "frame_id": _int(_key("frame")),

@@ -146,6 +146,8 @@ def test_bulk_operations_report_partial_failures(
         assert {p.bug_tracker for p in Project.objects.filter(name__startswith=prefix)} == {
             "https://example.com/bug"
         }
+        projects[1].refresh_from_db()  # the alias of refresh()
+        assert projects[1].bug_tracker == "https://example.com/bug"
     else:
         assert not Project.objects.filter(name__startswith=prefix).exists()
 

@@ -23,7 +23,17 @@ Handler = Callable[["Context"], Response]
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
+#: Actions CVAT declares with ``url_path=r'<name>/?$'``: both spellings reach the view (no
+#: APPEND_SLASH redirect, which ``requests`` would follow as a GET without the body).
+OPTIONAL_SLASH_ACTIONS = frozenset({"data", "annotations", "dataset", "backup"})
+
+
 def _compile(template: str) -> re.Pattern[str]:
+    optional_slash = (
+        template.endswith("/") and template.rstrip("/").rsplit("/", 1)[-1] in OPTIONAL_SLASH_ACTIONS
+    )
+    if optional_slash:
+        template = template[:-1]
     pattern = ""
     position = 0
     for match in _PARAM.finditer(template):
@@ -38,7 +48,7 @@ def _compile(template: str) -> re.Pattern[str]:
             pattern += rf"(?P<{name}>[^/]+)"
         position = match.end()
     pattern += re.escape(template[position:])
-    return re.compile(pattern)
+    return re.compile(pattern + ("/?" if optional_slash else ""))
 
 
 @dataclass

@@ -258,6 +258,25 @@ def test_paths_are_matched_as_the_real_router_spells_them(
     assert head.content == b""
 
 
+def test_actions_declared_with_an_optional_slash_answer_both_spellings(
+    url: str, admin: requests.Session
+) -> None:
+    """``url_path=r'annotations/?$'`` (data, dataset, backup too): no redirect either way."""
+    for path in ("/api/tasks/2/annotations", "/api/jobs/2/annotations"):
+        for spelling in (path, path + "/"):
+            response = admin.get(f"{url}{spelling}", allow_redirects=False)
+            assert response.status_code not in (301, 404), (spelling, response.status_code)
+    task = admin.post(f"{url}/api/tasks", json={"name": "slashless", "labels": [{"name": "a"}]})
+    posted = admin.post(
+        f"{url}/api/tasks/{task.json()['id']}/data",
+        data={"image_quality": "70", "server_files[0]": "images/image_1.jpg"},
+        allow_redirects=False,
+    )
+    assert posted.status_code == 202, posted.text
+    no_file = admin.post(f"{url}/api/projects/backup", allow_redirects=False)
+    assert no_file.status_code == 400, no_file.text
+
+
 def test_jobs_patch_and_ground_truth_jobs(url: str, admin: requests.Session) -> None:
     staged = admin.patch(f"{url}/api/jobs/63", json={"stage": "acceptance", "state": "completed"})
     assert staged.status_code == 200

@@ -6,8 +6,9 @@ time, at 100,000 about a second per request. Here list requests for tasks and jo
 stored rows in place (under the store's lock) and only the returned page is copied, in
 ``listing.list_response``. Same routes, filters and responses; the fix belongs in LocalCVAT.
 
-(Until 6fda130, LocalCVAT's refresh of derived fields also scanned every job for every task on
-each write; that is linear now, and this module no longer touches it.)
+LocalCVAT does this itself since 4fc90b0 (``Store.rows``): then :func:`install` does nothing.
+(Until 6fda130, its refresh of derived fields also scanned every job for every task on each
+write; that is linear now too.)
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def install() -> list[str]:
     from cvatorm.testing.store import Store
 
     patched: list[str] = []
+    if hasattr(Store, "rows"):  # LocalCVAT copies only the page itself (since 4fc90b0)
+        return patched
     original_all = Store.all
     original_list_response = listing.list_response
     if getattr(original_all, "__module__", "") != __name__:

@@ -96,7 +96,15 @@ def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Sess
     other = requests.Session()
     other.auth = ("user1", "!Q@W#E$R")
     assert other.get(f"{url}/api/requests").json()["count"] == 0
-    assert other.get(f"{url}/api/requests/{rq_id}").status_code == 403
+    foreign = other.get(f"{url}/api/requests/{rq_id}")
+    assert foreign.status_code == 403
+    assert foreign.json() == {"detail": "You don't have permission to perform this action"}
+    task = other.post(f"{url}/api/tasks", json={"name": "own", "labels": [{"name": "a"}]}).json()
+    mine = other.post(f"{url}/api/tasks/{task['id']}/backup/export")
+    assert mine.status_code == 202, mine.text
+    _wait(other, url, mine.json()["rq_id"])
+    by_admin = admin.get(f"{url}/api/requests/{mine.json()['rq_id']}")
+    assert by_admin.status_code == 403  # is_rq_job_owner: admins get no bypass
     missing = admin.get(f"{url}/api/requests/bm90LWEtcmVxdWVzdA==")
     assert missing.status_code == 404
     assert missing.text == "There is no request with specified id"

@@ -415,6 +415,8 @@ def test_organizations_memberships_invitations(url: str, as_user: object) -> Non
     accepted = invitee.post(f"{url}/api/invitations/{key}/accept")
     assert accepted.status_code == 200
     assert accepted.json() == {"organization_slug": "neworg"}
+    resent = owner.post(f"{url}/api/invitations/{key}/resend", headers={"X-Organization": "neworg"})
+    assert (resent.status_code, resent.json()) == (400, "This invitation is already accepted.")
     members = _get(owner, f"{url}/api/memberships", org="neworg")["results"]
     assert {m["user"]["username"]: m["is_active"] for m in members} == {
         "user9": True,

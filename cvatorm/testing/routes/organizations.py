@@ -292,7 +292,7 @@ def resend_invitation(ctx: Context) -> Response:
     invitation = get_checked(ctx, "invitations", "update", ctx.params["key"])
     membership = _membership_of(ctx, invitation)
     if membership is not None and membership["is_active"]:
-        raise HttpError(400, "This invitation was already accepted.")
+        raise HttpError(400, "This invitation is already accepted.")  # views.py resend
     ctx.app.store.update("invitations", invitation["key"], {"expired": False})
     return Response.empty(204)
 

@@ -135,8 +135,9 @@ def _request_or_error(ctx: Context) -> BackgroundRequest | Response:
     request = ctx.app.background.get(rq_id)
     if request is None:
         return _text(404, NOT_FOUND_TEXT)
-    if not _mine(ctx, request):
-        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
+    # RequestPermission.create: is_rq_job_owner only (no admin bypass), and its own message
+    if request.owner["id"] != ctx.user["id"]:
+        raise HttpError(403, {"detail": "You don't have permission to perform this action"})
     return request
 
 

@@ -8,7 +8,6 @@ check (405 with ``Allow``), then the view, whose :class:`HttpError` becomes the 
 from __future__ import annotations
 
 import logging
-import traceback
 from pathlib import Path
 
 from cvatorm.testing import seed
@@ -79,11 +78,7 @@ class App:
             response = Response.from_error(error)
         except Exception:
             log.exception("LocalCVAT: unhandled error for %s %s", request.method, request.path)
-            response = Response(
-                status=500,
-                body=traceback.format_exc().encode("utf-8"),
-                content_type="text/plain; charset=utf-8",
-            )
+            response = Response.server_error()  # the traceback is in the log, as on Django
         response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
         return response
 

@@ -106,6 +106,13 @@ class Request:
         return data
 
 
+#: ``django.views.defaults.server_error`` without a ``500.html`` template.
+SERVER_ERROR_HTML = (
+    b'<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n'
+    b"<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
+)
+
+
 @dataclass
 class Response:
     """What a route answers; the HTTP layer adds framing headers."""
@@ -131,7 +138,18 @@ class Response:
         return cls(status=status)
 
     @classmethod
+    def server_error(cls) -> Response:
+        """Django's own 500 (``DEBUG = False``): an HTML page, whatever the client accepts."""
+        return cls(status=500, body=SERVER_ERROR_HTML, content_type="text/html; charset=utf-8")
+
+    @classmethod
     def from_error(cls, error: HttpError) -> Response:
+        """The error as DRF renders it; a 500 is never DRF's (it handles no such exception), so
+        it is Django's HTML page (see :func:`cvatorm.testing.listing.server_error`)."""
+        if error.status == 500:
+            response = cls.server_error()
+            response.headers.extend(error.headers.items())
+            return response
         response = cls.json(error.body, error.status)
         response.headers.extend(error.headers.items())
         return response

@@ -205,3 +205,22 @@ def test_client_hang_ups_are_not_reported(
     except ValueError:
         httpd.handle_error(None, ("127.0.0.1", 1))
     assert [record.levelname for record in caplog.records] == ["ERROR"]
+
+
+def test_server_errors_are_djangos_html_page(
+    server: LocalCVAT, admin: requests.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django (DEBUG off) answers any unhandled exception with its own HTML 500 page."""
+    crashed_query = admin.get(f"{server.url}/api/labels", params={"task_id": 99999})
+    assert crashed_query.status_code == 500
+    assert crashed_query.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<h1>Server Error (500)</h1>" in crashed_query.text
+    route = next(r for r in server.app.router.routes if r.template == "/api/server/about")
+
+    def boom(ctx: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(route, "handler", boom)
+    crashed_view = admin.get(f"{server.url}/api/server/about")
+    assert crashed_view.status_code == 500
+    assert crashed_view.content == crashed_query.content

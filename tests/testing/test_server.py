@@ -32,8 +32,13 @@ def test_schema_is_yaml_by_default_and_json_on_request(url: str, admin: requests
     yaml_doc = admin.get(f"{url}/api/schema/")
     assert yaml_doc.headers["Content-Type"].startswith("application/vnd.oai.openapi")
     assert yaml_doc.text.startswith("openapi: 3.0.3")
-    by_format = admin.get(f"{url}/api/schema/", params={"format": "json"})
+    by_format = admin.get(f"{url}/api/schema/", params={"scheme": "json"})
     assert by_format.headers["Content-Type"] == "application/vnd.oai.openapi+json"
+    by_yaml = admin.get(f"{url}/api/schema/", params={"scheme": "yaml"})
+    assert by_yaml.content == yaml_doc.content
+    # CVAT's URL_FORMAT_OVERRIDE is "scheme": ?format= is not a renderer choice
+    assert admin.get(f"{url}/api/schema/", params={"format": "json"}).content == yaml_doc.content
+    assert admin.get(f"{url}/api/schema/", params={"scheme": "xml"}).status_code == 404
     assert by_format.json()["info"]["version"].startswith("2.64")
     by_accept = admin.get(f"{url}/api/schema/", headers={"Accept": "application/json"})
     assert by_accept.headers["Content-Type"] == "application/json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cvatorm.testing import seed
+from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import ok
 from cvatorm.testing.routing import Context, Router
@@ -35,15 +36,20 @@ def about(ctx: Context) -> Response:
 
 
 def _negotiate(ctx: Context) -> str | None:
-    """drf-spectacular's choice: ``?format=`` first, then the Accept header, YAML by default.
+    """DRF's content negotiation over drf-spectacular's renderers: the URL format override first
+    (CVAT sets ``URL_FORMAT_OVERRIDE = 'scheme'``, so ``?format=`` means nothing here), then
+    the Accept header, YAML by default.
 
-    Returns the media type to answer with, or None when nothing acceptable is offered.
+    Returns the media type to answer with, or None when nothing acceptable is offered; an
+    unknown ``scheme`` is DRF's 404.
     """
-    fmt = ctx.query.get("format")
+    fmt = ctx.query.get("scheme")
     if fmt == "json":
         return JSON_TYPES[0]
-    if fmt in ("yaml", "openapi"):
+    if fmt == "yaml":
         return YAML_TYPES[0]
+    if fmt:
+        raise HttpError(404, {"detail": "Not found."})
     accept = ctx.request.headers.get_header("accept") or "*/*"
     for part in accept.split(","):
         media = part.split(";")[0].strip().lower()

@@ -21,25 +21,6 @@ from cvatorm.operations.managers import ProjectManager, TaskManager
 from cvatorm.operations.mixins import JobDataMixin, ProjectDataMixin, TaskDataMixin
 from cvatorm.operations.repositories import ProjectRepository, TaskRepository
 
-_UPLOAD_STEPS = ("upload-start", "upload-multiple", "upload-length", "tus-resumable")
-
-
-def _undocumented(exchange: Any) -> bool:
-    """The upload protocol's intermediate steps, which CVAT's schema does not describe (see
-    tests/data/conftest.py); the ``Upload-Finish`` answers are still checked."""
-    headers = {name.lower() for name in exchange.request_headers}
-    return "upload-finish" not in headers and any(step in headers for step in _UPLOAD_STEPS)
-
-
-@pytest.fixture
-def traffic(traffic: Any) -> Iterator[Any]:
-    """The root ``traffic`` minus the undocumented upload steps, then schema-checked."""
-    recorder = type(traffic)()
-    yield recorder
-    recorder.exchanges[:] = [e for e in recorder.exchanges if not _undocumented(e)]
-    recorder._all[:] = [e for e in recorder._all if not _undocumented(e)]
-    recorder.validate()
-
 
 def png(path: Path, width: int, height: int) -> Path:
     buffer = io.BytesIO()

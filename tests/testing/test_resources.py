@@ -483,3 +483,23 @@ def test_bodies_must_be_json(url: str, admin: requests.Session) -> None:
     assert response.json() == {"detail": 'Unsupported media type "text/plain" in request.'}
     form = admin.post(f"{url}/api/projects", data={"name": "from a form"})
     assert form.status_code == 201
+
+
+def test_item_urls_apply_the_list_filters_first(url: str, admin: requests.Session) -> None:
+    """DRF's get_object filters the queryset before its lookup: retrieve/update/delete."""
+    task = _get(admin, f"{url}/api/tasks/2")
+    owner = task["owner"]["username"]
+    assert admin.get(f"{url}/api/tasks/2", params={"owner": owner}).status_code == 200
+    missed = admin.get(f"{url}/api/tasks/2", params={"owner": "nobody"})
+    assert (missed.status_code, missed.json()) == (
+        404,
+        {"detail": "No Task matches the given query."},
+    )
+    bad = admin.patch(f"{url}/api/tasks/2", params={"filter": "nope"}, json={"name": "x"})
+    listed = admin.get(f"{url}/api/tasks", params={"filter": "nope"})
+    assert bad.status_code == listed.status_code == 400
+    assert bad.json() == listed.json()
+    kept = admin.delete(f"{url}/api/jobs/2", params={"filter": '{"==":[{"var":"id"},3]}'})
+    assert kept.status_code == 404
+    assert admin.get(f"{url}/api/jobs/2").status_code == 200
+    assert _get(admin, f"{url}/api/tasks/2")["name"] == task["name"]

@@ -6,6 +6,7 @@ made here, so the routes read like the real viewsets: scope, visible items, list
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,10 @@ def scope_org_id(ctx: Context) -> int | None:
     return None if current is None else current.org_id
 
 
+#: ``/api/<resource>/<id>``: retrieve, update and delete, where DRF filters before its lookup.
+_ITEM_PATH = re.compile(r"/api/[^/]+/[^/]+")
+
+
 def not_found(resource: str) -> HttpError:
     return HttpError(404, {"detail": f"No {MODEL_NAMES[resource]} matches the given query."})
 
@@ -80,8 +85,17 @@ def get_checked(
     body: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Look up and check ``action`` ("view", "update", "delete") for the current user; for
-    "update" the PATCH ``body`` decides which rules apply (as the real per-field scopes)."""
+    "update" the PATCH ``body`` decides which rules apply (as the real per-field scopes).
+
+    On the item URL itself (``/api/<resource>/<id>``) the list's filter backends run first, as
+    in DRF's ``get_object`` (``filter_queryset`` before the lookup and the permission check):
+    ``GET /api/tasks/5?owner=x`` is a 404 and a bad ``filter`` the list's 400.
+    """
     obj = lookup(ctx, resource, key)
+    if key is None and _ITEM_PATH.fullmatch(ctx.request.path):
+        query = ctx.request.query
+        if not listing.detail_filter(resource, obj, query, store=ctx.app.store):
+            raise not_found(resource)
     permissions.check(
         ctx.app.store,
         actor(ctx),

@@ -207,7 +207,7 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
                      f"latency (workload 7); cvat-sdk lists at most {args.sdk_limit:,}")
     info["server"] = ("LocalCVAT in a thread" if args.in_process
                       else "LocalCVAT in a child process")
-    info["server shim"] = "off" if args.no_shim else "on (benchmarks/scaling.py)"
+    info["server shim"] = "off" if args.no_shim else "nothing patched"
     started = time.perf_counter()
     by_key: dict[str, WorkloadResult] = {}
     profiles: dict[str, str] = {}
@@ -223,6 +223,8 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
                              shim=not args.no_shim) as server:
                 log(f"[{name}] LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}"
                     f" (shim: {', '.join(server.patched) or 'none'})")
+                if server.patched:
+                    info["server shim"] = "benchmarks/scaling.py: " + ", ".join(server.patched)
                 ctx = make_context(server, data, args.sdk_limit)
                 if name == "main" and args.floor_page_size:
                     ctx.floor_page_size = args.floor_page_size

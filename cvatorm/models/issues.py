@@ -13,6 +13,7 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX, StrictNumber
+from cvatorm.query import Manager
 
 __all__ = ["Comment", "Issue"]
 
@@ -23,6 +24,8 @@ class Issue(Model):
     The job is read from the wire key ``job`` as ``job_id`` (``issue.job`` is the ``Job``).
     ``message`` is the first comment's text, sent only when creating.
     """
+
+    objects: Manager[Issue]
 
     id = IntegerField()
     frame = IntegerField(writable="create", required=True, min_value=0, max_value=INT32_MAX)
@@ -47,6 +50,8 @@ class Issue(Model):
 class Comment(Model):
     """A comment on an issue (``/api/comments``); the issue is read from the wire key ``issue``
     as ``issue_id``."""
+
+    objects: Manager[Comment]
 
     id = IntegerField()
     issue_id = IntegerField(

@@ -28,6 +28,7 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 from cvatorm.operations.mixins import JobDataMixin
+from cvatorm.query import Manager
 
 __all__ = ["Job"]
 
@@ -40,6 +41,8 @@ class Job(JobDataMixin, Model):
     selection fields (``frame_selection_method``, ``frame_count``, ``frames``...).
     Annotations, frames and dataset exports are methods (``JobDataMixin``).
     """
+
+    objects: Manager[Job]
 
     url = StringField()
     id = IntegerField()

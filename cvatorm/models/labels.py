@@ -13,6 +13,7 @@ from cvatorm.models.enums import LabelType
 from cvatorm.models.fields import BooleanField, EnumField, IntegerField, ListField, StringField
 from cvatorm.models.relations import ForwardRelation
 from cvatorm.models.serialization import AttributeSchema, SublabelSpecSchema
+from cvatorm.query import Manager
 
 __all__ = ["Label"]
 
@@ -20,6 +21,8 @@ __all__ = ["Label"]
 class Label(Model):
     """A CVAT label: ``task_id`` or ``project_id`` says whose it is, ``parent_id`` the skeleton
     it is a point of."""
+
+    objects: Manager[Label]
 
     id = IntegerField()
     name = StringField(writable="update", min_length=1, max_length=64)

@@ -14,6 +14,7 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
+from cvatorm.query import Manager
 
 __all__ = ["Invitation", "Membership", "Organization"]
 
@@ -23,6 +24,8 @@ SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 class Organization(Model):
     """An organization (``/api/organizations``), addressed by id; its ``slug`` is what requests
     send as ``X-Organization``. Its memberships and invitations are listed inside it."""
+
+    objects: Manager[Organization]
 
     id = IntegerField()
     slug = StringField(
@@ -48,6 +51,8 @@ class Membership(Model):
     """A user's membership of an organization (``/api/memberships``): created by accepting an
     invitation, so only ``role`` can be changed here."""
 
+    objects: Manager[Membership]
+
     id = IntegerField()
     user = UserField()
     organization_id = IntegerField(wire_name="organization", related="organizations")
@@ -70,6 +75,8 @@ class Invitation(Model):
     Created inside the organization: ``Invitation(email=..., role="worker").save(
     organization="org1")``. ``email`` is write-only.
     """
+
+    objects: Manager[Invitation]
 
     key = StringField()
     created_date = DateTimeField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cvatorm.models.base import Model
 from cvatorm.models.fields import BooleanField, DateTimeField, IntegerField, ListField, StringField
+from cvatorm.query import Manager
 
 __all__ = ["User"]
 
@@ -13,6 +14,8 @@ USERNAME_PATTERN = r"^[\w.@+-]+$"
 class User(Model):
     """A CVAT user. Nested users (a task's ``owner``) are ``User`` objects holding only the
     ``BasicUser`` fields (id, username, first and last name); ``refresh()`` loads the rest."""
+
+    objects: Manager[User]
 
     url = StringField()
     id = IntegerField()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Manager"]
 
 M = TypeVar("M", bound="Model")
-O = TypeVar("O", bound="Model")  # noqa: E741
+MG = TypeVar("MG", bound="Manager[Any]")
 
 
 class Manager(Generic[M]):
@@ -33,8 +33,10 @@ class Manager(Generic[M]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
 
+    # On the class, the manager's own declared type: ``Task.objects`` is the ``TaskManager[Task]``
+    # its model declares (each model annotates ``objects`` with its own type).
     @overload
-    def __get__(self, instance: None, owner: type[O]) -> Manager[O]: ...
+    def __get__(self: MG, instance: None, owner: type[Any]) -> MG: ...
 
     @overload
     def __get__(self, instance: object, owner: type[Any]) -> Manager[Any]: ...

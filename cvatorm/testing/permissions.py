@@ -1003,7 +1003,7 @@ _UPDATE_FIELDS: dict[str, dict[str, str]] = {
         "labels": "update:desc",
         "bug_tracker": "update:desc",
         "subset": "update:desc",
-        "organization": "update:organization",
+        "organization_id": "update:organization",
         "source_storage": "update:associated_storage",
         "target_storage": "update:associated_storage",
     },
@@ -1013,7 +1013,7 @@ _UPDATE_FIELDS: dict[str, dict[str, str]] = {
         "name": "update:desc",
         "labels": "update:desc",
         "bug_tracker": "update:desc",
-        "organization": "update:organization",
+        "organization_id": "update:organization",
         "source_storage": "update:associated_storage",
         "target_storage": "update:associated_storage",
     },
@@ -1137,10 +1137,13 @@ def check(
     else:
         auth = _auth(store, actor, _object_org(rel, resource, obj))
     extra: list[Callable[[], bool]] = []
-    if action == "update" and body:
-        extra = _update_side_checks(store, rel, resource, obj, auth, body)
     res = _resource(rel, resource, obj, auth, store)
     allow = _ALLOW[resource]
+    if "update:organization" in scopes and body is not None:
+        scopes = [name for name in scopes if name != "update:organization"]
+        extra = _transfer_checks(store, actor, allow, auth, res, body.get("organization_id"))
+    if action == "update" and body:
+        extra += _update_side_checks(store, rel, resource, obj, auth, body)
     for name in scopes:
         if not allow(name, auth, res):
             raise _denied()
@@ -1149,16 +1152,37 @@ def check(
             raise _denied()
 
 
+def _transfer_checks(
+    store: StoreLike,
+    actor: Actor,
+    allow: Callable[[str, _Auth, _Res], bool],
+    auth: _Auth,
+    res: _Res,
+    dst: Any,
+) -> list[Callable[[], bool]]:
+    """``update:organization`` is "delete here, create there" (``TaskPermission.create``): the
+    ``delete`` rule in the object's organization and ``create`` in the destination, whose
+    context is the target organization's (or the personal workspace for ``null``)."""
+    if dst is None:
+        dst_auth = _auth(store, actor, None)
+    else:
+        try:
+            dst_id = int(dst)
+        except (TypeError, ValueError):
+            raise server_error() from None  # Organization.objects.get(pk="abc") raises
+        if store.get("organizations", dst_id) is None:
+            raise _validation("Invalid org id")
+        dst_auth = _auth(store, actor, dst_id)
+    created = _Res(org_id=dst_auth.org_id, owner=actor.id, task_owner=actor.id)
+    return [lambda: allow("delete", auth, res), lambda: allow("create", dst_auth, created)]
+
+
 def _update_side_checks(
     store: StoreLike, rel: Related, resource: str, obj: Obj, auth: _Auth, body: Mapping[str, Any]
 ) -> list[Callable[[], bool]]:
     """The extra permissions a PATCH creates (``TaskPermission.create`` & co.), built in the
     real server's order: building may already fail (400/500) before anything is checked."""
     checks: list[Callable[[], bool]] = []
-    if resource == "tasks" and "organization" in body:
-        if obj.get("project_id") is not None:
-            raise _validation("Cannot change the organization for a task inside a project")
-        raise server_error()  # TaskPermission.create_scope_create does not exist
     if resource in ("tasks", "projects"):
         owner = body.get("owner_id") or body.get("owner")
         assignee = body.get("assignee_id") or body.get("assignee")

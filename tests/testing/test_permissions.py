@@ -370,18 +370,20 @@ def test_assigning_needs_permission_to_see_the_assignee(store: Store) -> None:
     assert may(store, "admin1", "update", "tasks", 31, body={"assignee_id": 3})
 
 
-def test_changing_a_task_organization(store: Store) -> None:
-    task = store.get("tasks", 11)
-    assert task is not None
-    assert failure(check, store, actor(store, "user7"), "update", "tasks", task, None,
-                   body={"organization": 1}) == (
-        400,
-        ["Cannot change the organization for a task inside a project"],
-    )
-    sandbox_task = store.get("tasks", 31)
+def test_moving_a_task_between_workspaces(store: Store) -> None:
+    """``organization_id``: "delete here, create there" (TaskPermission.create)."""
+    sandbox_task = store.get("tasks", 31)  # user1's, in the personal workspace
     assert sandbox_task is not None
+    assert may(store, "user1", "update", "tasks", 31, body={"organization_id": 1})
+    assert may(store, "user1", "update", "tasks", 31, body={"organization_id": None})
+    # user1 may not create in org2 (not a member)
+    assert not may(store, "user1", "update", "tasks", 31, body={"organization_id": 2})
     assert failure(check, store, actor(store, "user1"), "update", "tasks", sandbox_task, None,
-                   body={"organization": 1}) == SERVER_ERROR
+                   body={"organization_id": 999}) == (400, ["Invalid org id"])
+    # the old field name is not an updatable field any more
+    unknown = (403, {"detail": "Attempted to update an unknown field"})
+    assert failure(check, store, actor(store, "user1"), "update", "tasks", sandbox_task, None,
+                   body={"organization": 1}) == unknown
 
 
 def test_project_permissions(store: Store) -> None:

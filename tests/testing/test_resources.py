@@ -503,3 +503,62 @@ def test_item_urls_apply_the_list_filters_first(url: str, admin: requests.Sessio
     assert kept.status_code == 404
     assert admin.get(f"{url}/api/jobs/2").status_code == 200
     assert _get(admin, f"{url}/api/tasks/2")["name"] == task["name"]
+
+
+def test_moving_tasks_and_projects_between_workspaces(url: str, as_user: object) -> None:
+    """OrgTransferableMixin: new owner = the mover, assignees cleared, children follow."""
+    user1 = as_user("user1")  # type: ignore[operator]
+    refused = user1.patch(f"{url}/api/tasks/31", json={"organization_id": 1, "name": "x"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {
+            "non_field_errors": [
+                "Fields {'name'} cannot be updated when transferring to another workspace"
+            ]
+        },
+    )
+    moved = user1.patch(f"{url}/api/tasks/31", json={"organization_id": 1})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["organization"], moved.json()["owner"]["username"]) == (1, "user1")
+    assert user1.get(f"{url}/api/tasks/31", params={"org": "org1"}).status_code == 200
+    for job in _get(user1, f"{url}/api/jobs", task_id="31", org="org1")["results"]:
+        assert job["organization"] == 1
+        assert job["assignee"] is None
+    org1 = {"X-Organization": "org1"}
+    project = user1.post(
+        f"{url}/api/projects", json={"name": "mover", "assignee_id": 2}, headers=org1
+    ).json()
+    task = user1.post(
+        f"{url}/api/tasks",
+        json={"name": "inside", "project_id": project["id"]},
+        headers=org1,
+    ).json()
+    inside = user1.patch(f"{url}/api/tasks/{task['id']}", json={"organization_id": None})
+    assert inside.status_code == 400
+    home = user1.patch(f"{url}/api/projects/{project['id']}", json={"organization_id": None})
+    assert home.status_code == 200, home.text
+    assert (home.json()["organization"], home.json()["assignee"]) == (None, None)
+    assert home.json()["assignee_updated_date"] is not None
+    assert _get(user1, f"{url}/api/tasks/{task['id']}")["organization"] is None
+    elsewhere = as_user("user9").post(  # type: ignore[operator]
+        f"{url}/api/organizations", json={"slug": "elsewhere"}
+    ).json()
+    user10 = as_user("user10")  # type: ignore[operator]
+    own = user10.post(f"{url}/api/tasks", json={"name": "mine", "labels": [{"name": "a"}]}).json()
+    move = {"organization_id": elsewhere["id"]}
+    foreign = user10.patch(f"{url}/api/tasks/{own['id']}", json=move)
+    assert foreign.status_code == 403  # no "create" right in an organization of others
+
+
+def test_unassigning_stamps_assignee_updated_date(url: str, admin: requests.Session) -> None:
+    """``update_assignee`` stamps every change of assignee, to nobody included."""
+    project = admin.post(f"{url}/api/projects", json={"name": "assignable"}).json()
+    job = _get(admin, f"{url}/api/jobs", page_size="1")["results"][0]
+    for path, field in (
+        (f"/api/projects/{project['id']}", "assignee_id"),
+        (f"/api/jobs/{job['id']}", "assignee"),
+    ):
+        assert admin.patch(f"{url}{path}", json={field: 1}).status_code == 200
+        cleared = admin.patch(f"{url}{path}", json={field: None}).json()
+        assert cleared["assignee"] is None
+        assert cleared["assignee_updated_date"] is not None

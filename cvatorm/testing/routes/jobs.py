@@ -73,7 +73,7 @@ def update_job(ctx: Context) -> Response:
     if "assignee" in clean:
         changes["assignee"] = user_ref(store, "assignee", clean["assignee"])
         if (changes["assignee"] or {}).get("id") != (job.get("assignee") or {}).get("id"):
-            changes["assignee_updated_date"] = stamp if changes["assignee"] else None
+            changes["assignee_updated_date"] = stamp  # un-assigning is a change too
     if "stage" in clean or "state" in clean:
         stage = clean.get("stage", job["stage"])
         state = clean.get("state", job["state"])

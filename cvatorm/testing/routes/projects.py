@@ -17,6 +17,7 @@ from cvatorm.testing.routes.common import (
 )
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
+from cvatorm.testing.transfer import transfer, validate_transfer
 from cvatorm.testing.validation import Field, bad_pk, list_error, validate
 
 PROJECT_FIELDS = {
@@ -53,7 +54,8 @@ def people_changes(
         changes["assignee"] = user_ref(store, "assignee_id", clean["assignee_id"])
         old = (current or {}).get("assignee") or {}
         if (changes["assignee"] or {}).get("id") != old.get("id"):
-            changes["assignee_updated_date"] = stamp if changes["assignee"] else None
+            # update_assignee stamps any change, un-assigning included
+            changes["assignee_updated_date"] = stamp
     return changes
 
 
@@ -139,6 +141,8 @@ def update_project(ctx: Context) -> Response:
     if "labels" in clean:
         check_label_specs(clean["labels"], partial=True)
     store = ctx.app.store
+    if "organization_id" in body:
+        return transfer_workspace(ctx, "projects", project, body, clean)
     changes: dict[str, Any] = {key: clean[key] for key in ("name", "bug_tracker") if key in clean}
     changes.update(people_changes(store, clean, project))
     for field in ("source_storage", "target_storage"):
@@ -156,6 +160,24 @@ def update_project(ctx: Context) -> Response:
         changes["updated_date"] = stamp
         store.update("projects", project["id"], changes)
     return ok(store.get("projects", project["id"]))
+
+
+def transfer_workspace(
+    ctx: Context, resource: str, obj: dict[str, Any], body: dict[str, Any], clean: dict[str, Any]
+) -> Response:
+    """``PATCH {"organization_id": ...}`` of a task or project (see :mod:`transfer`)."""
+    validate_transfer(resource, obj, body)
+    store = ctx.app.store
+    storages: dict[str, Any] = {
+        field: update_storage(store, obj.get(field), clean[field])
+        for field in ("source_storage", "target_storage")
+        if field in clean
+    }
+    with store.transaction():
+        transfer(store, resource, obj, ctx.user["id"], clean["organization_id"])
+        if storages:
+            store.update(resource, obj["id"], storages)
+    return ok(store.get(resource, obj["id"]))
 
 
 def delete_project(ctx: Context) -> Response:

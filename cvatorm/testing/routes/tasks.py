@@ -19,7 +19,12 @@ from cvatorm.testing.routes.common import (
     ok,
     scope_org_id,
 )
-from cvatorm.testing.routes.projects import new_storage, people_changes, update_storage
+from cvatorm.testing.routes.projects import (
+    new_storage,
+    people_changes,
+    transfer_workspace,
+    update_storage,
+)
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import Field, general_error, list_error, validate
@@ -140,6 +145,8 @@ def update_task(ctx: Context) -> Response:
     if "labels" in clean:
         check_label_specs(clean["labels"], partial=True)
     store = ctx.app.store
+    if "organization_id" in body:
+        return transfer_workspace(ctx, "tasks", task, body, clean)
     new_project: int | None = clean.get("project_id")
     moving = new_project is not None and new_project != task["project_id"]
     if new_project is not None and moving:

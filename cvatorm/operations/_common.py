@@ -1,4 +1,5 @@
-"""What every operation shares: starting a background request and waiting for it, building
+"""What every operation shares: starting a background request and waiting for it (and
+downloading what it made), uploading a file and waiting for the server to process it, building
 model instances from server data, and the paths of the resources operations act on.
 
 Models are imported lazily (inside functions): the models import this package's mixins, so a
@@ -7,20 +8,31 @@ module-level import would be circular.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
-from cvatorm.exceptions import ConflictError
+from cvatorm.exceptions import ConflictError, ValidationError
 from cvatorm.progress import ProgressReporter
-from cvatorm.transfer import TransferClient, wait_for_request
+from cvatorm.transfer import TransferClient, download, upload_file, wait_for_request
 from cvatorm.transfer.client import OrganizationArg
 
 if TYPE_CHECKING:
     from cvatorm.models.base import Model
 
-__all__ = ["item_path", "rq_id_of", "run_background", "start_background", "wrap"]
+__all__ = [
+    "download_result",
+    "existing_file",
+    "item_path",
+    "rq_id_of",
+    "run_background",
+    "start_background",
+    "upload_and_wait",
+    "wrap",
+]
 
 RESOURCES = ("tasks", "jobs", "projects")
 
@@ -80,6 +92,84 @@ def run_background(
     return wait_for_request(
         client,
         rq_id,
+        progress=progress,
+        desc=desc,
+        status_check_period=status_check_period,
+        timeout=timeout,
+    )
+
+
+def download_result(
+    client: TransferClient,
+    path: str,
+    target: Path,
+    *,
+    params: Mapping[str, Any] | None = None,
+    organization: OrganizationArg,
+    progress: ProgressReporter,
+    overwrite: bool,
+    desc: str,
+    status_check_period: float | None,
+    timeout: float | None,
+) -> Path:
+    """``POST path`` (an export), wait until the server finished it, then download its
+    ``result_url`` to ``target`` (atomically: see :func:`cvatorm.transfer.download`)."""
+    request = run_background(
+        client,
+        "POST",
+        path,
+        params=params,
+        organization=organization,
+        progress=progress,
+        desc=desc,
+        status_check_period=status_check_period,
+        timeout=timeout,
+    )
+    if request.result_url is None:
+        raise ValueError(f"the finished request {request.id} has no result_url to download")
+    return download(
+        client,
+        request.result_url,
+        target,
+        organization=organization,
+        progress=progress,
+        overwrite=overwrite,
+    )
+
+
+def existing_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a ``Path``; a ``ValidationError`` (before any request) if it is no file."""
+    source = Path(path)
+    if not source.is_file():
+        raise ValidationError({"path": [f"not a file: {source}"]})
+    return source
+
+
+def upload_and_wait(
+    client: TransferClient,
+    path: str,
+    source: Path,
+    *,
+    params: Mapping[str, Any],
+    organization: OrganizationArg,
+    progress: ProgressReporter,
+    desc: str,
+    status_check_period: float | None,
+    timeout: float | None,
+) -> BackgroundRequest:
+    """Upload ``source`` to ``path`` (``params`` plus ``filename``), then wait for the
+    background request the server answered with (or raise its failure)."""
+    response = upload_file(
+        client,
+        path,
+        source,
+        params={**params, "filename": source.name},
+        organization=organization,
+        progress=progress,
+    )
+    return wait_for_request(
+        client,
+        rq_id_of(response.json()),
         progress=progress,
         desc=desc,
         status_check_period=status_check_period,

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.exceptions import ValidationError
-from cvatorm.operations._common import item_path, rq_id_of
+from cvatorm.operations._common import existing_file, item_path, upload_and_wait
 from cvatorm.progress import resolve_progress
-from cvatorm.transfer import TransferClient, upload_file, wait_for_request
+from cvatorm.transfer import TransferClient
 from cvatorm.transfer.client import OrganizationArg
 
 __all__ = [
@@ -144,21 +143,14 @@ def import_annotations(
     """Upload an annotation file in ``format_name`` (e.g. ``"CVAT 1.1"``) and wait until the
     server imported it; a failed import raises ``BackgroundRequestException`` with the
     server's message."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError({"path": [f"not a file: {source}"]})
+    source = existing_file(path)
     reporter = resolve_progress(progress)
-    response = upload_file(
+    return upload_and_wait(
         client,
         _path(resource, obj_id),
         source,
-        params={"format": format_name, "filename": source.name},
+        params={"format": format_name},
         organization=organization,
-        progress=reporter,
-    )
-    return wait_for_request(
-        client,
-        rq_id_of(response.json()),
         progress=reporter,
         desc=f"Importing annotations into {resource[:-1]} {obj_id}",
         status_check_period=status_check_period,

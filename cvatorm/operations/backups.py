@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cvatorm._sentinels import INHERIT
-from cvatorm.exceptions import ValidationError
-from cvatorm.operations._common import fetch, item_path, rq_id_of, run_background
+from cvatorm.operations._common import (
+    download_result,
+    existing_file,
+    fetch,
+    item_path,
+    upload_and_wait,
+)
 from cvatorm.progress import resolve_progress
-from cvatorm.transfer import TransferClient, download, upload_file, wait_for_request
+from cvatorm.transfer import TransferClient, writable_target
 from cvatorm.transfer.client import OrganizationArg
 
 if TYPE_CHECKING:
@@ -41,29 +46,18 @@ def download_backup(
     """Back up a task or project to ``path`` (a file, or a folder for the server's name)."""
     if resource not in _BACKED_UP:
         raise ValueError(f"backups are made of tasks or projects, not {resource!r}")
-    target = Path(path)
-    if not target.is_dir() and target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target = writable_target(path, overwrite)
     reporter = resolve_progress(progress)
-    request = run_background(
+    return download_result(
         client,
-        "POST",
         item_path(resource, obj_id, "/backup/export"),
-        organization=organization,
-        progress=reporter,
-        desc=f"Backing up {resource[:-1]} {obj_id}",
-        status_check_period=status_check_period,
-        timeout=timeout,
-    )
-    if request.result_url is None:
-        raise ValueError(f"the finished request {request.id} has no result_url to download")
-    return download(
-        client,
-        request.result_url,
         target,
         organization=organization,
         progress=reporter,
         overwrite=overwrite,
+        desc=f"Backing up {resource[:-1]} {obj_id}",
+        status_check_period=status_check_period,
+        timeout=timeout,
     )
 
 
@@ -80,21 +74,14 @@ def create_from_backup(
     """Recreate a task or project from a backup file; returns the new object."""
     if resource not in _BACKED_UP:
         raise ValueError(f"backups are made of tasks or projects, not {resource!r}")
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError({"path": [f"not a file: {source}"]})
+    source = existing_file(path)
     reporter = resolve_progress(progress)
-    response = upload_file(
+    request = upload_and_wait(
         client,
         f"/api/{resource}/backup/",
         source,
-        params={"filename": source.name},
+        params={},
         organization=organization,
-        progress=reporter,
-    )
-    request = wait_for_request(
-        client,
-        rq_id_of(response.json()),
         progress=reporter,
         desc=f"Restoring a {resource[:-1]}",
         status_check_period=status_check_period,

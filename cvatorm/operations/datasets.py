@@ -12,10 +12,14 @@ from pathlib import Path
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
-from cvatorm.exceptions import ValidationError
-from cvatorm.operations._common import item_path, rq_id_of, run_background
-from cvatorm.progress import ProgressReporter, resolve_progress
-from cvatorm.transfer import TransferClient, download, upload_file, wait_for_request
+from cvatorm.operations._common import (
+    download_result,
+    existing_file,
+    item_path,
+    upload_and_wait,
+)
+from cvatorm.progress import resolve_progress
+from cvatorm.transfer import TransferClient, writable_target
 from cvatorm.transfer.client import OrganizationArg
 
 __all__ = ["export_dataset", "import_dataset"]
@@ -37,41 +41,19 @@ def export_dataset(
 ) -> Path:
     """Export a task, job or project in ``format_name`` (e.g. ``"CVAT for images 1.1"``) to
     ``path`` (a file, or an existing folder for the server's file name); returns the path."""
-    target = Path(path)
-    if not target.is_dir() and target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target = writable_target(path, overwrite)
     reporter = resolve_progress(progress)
-    request = run_background(
+    return download_result(
         client,
-        "POST",
         item_path(resource, obj_id, "/dataset/export"),
+        target,
         params={"format": format_name, "save_images": "true" if include_images else "false"},
         organization=organization,
         progress=reporter,
+        overwrite=overwrite,
         desc=f"Exporting {resource[:-1]} {obj_id}",
         status_check_period=status_check_period,
         timeout=timeout,
-    )
-    return _download_result(client, request, target, organization, reporter, overwrite)
-
-
-def _download_result(
-    client: TransferClient,
-    request: BackgroundRequest,
-    target: Path,
-    organization: OrganizationArg,
-    reporter: ProgressReporter,
-    overwrite: bool,
-) -> Path:
-    if request.result_url is None:
-        raise ValueError(f"the finished request {request.id} has no result_url to download")
-    return download(
-        client,
-        request.result_url,
-        target,
-        organization=organization,
-        progress=reporter,
-        overwrite=overwrite,
     )
 
 
@@ -87,21 +69,14 @@ def import_dataset(
     timeout: float | None = None,
 ) -> BackgroundRequest:
     """Import a dataset file into a project (the server creates its tasks) and wait."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValidationError({"path": [f"not a file: {source}"]})
+    source = existing_file(path)
     reporter = resolve_progress(progress)
-    response = upload_file(
+    return upload_and_wait(
         client,
         item_path("projects", project_id, "/dataset/"),
         source,
-        params={"format": format_name, "filename": source.name},
+        params={"format": format_name},
         organization=organization,
-        progress=reporter,
-    )
-    return wait_for_request(
-        client,
-        rq_id_of(response.json()),
         progress=reporter,
         desc=f"Importing a dataset into project {project_id}",
         status_check_period=status_check_period,

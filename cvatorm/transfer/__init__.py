@@ -7,7 +7,7 @@ Nothing here knows tasks or annotations: :mod:`cvatorm.operations` says what to 
 from __future__ import annotations
 
 from cvatorm.transfer.client import TransferClient
-from cvatorm.transfer.download import download
+from cvatorm.transfer.download import download, writable_target
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE, tus_upload
 from cvatorm.transfer.upload import (
     MAX_REQUEST_SIZE,
@@ -29,4 +29,5 @@ __all__ = [
     "upload_file",
     "upload_files",
     "wait_for_request",
+    "writable_target",
 ]

@@ -23,7 +23,7 @@ from cvatorm.exceptions import TransportError
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import OrganizationArg, TransferClient
 
-__all__ = ["download", "filename_from_disposition"]
+__all__ = ["download", "filename_from_disposition", "writable_target"]
 
 _BLOCK = 1 << 20
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-. ]+$")
@@ -48,6 +48,15 @@ def filename_from_disposition(header: str | None) -> str | None:
     return None
 
 
+def writable_target(output: str | os.PathLike[str], overwrite: bool) -> Path:
+    """``output`` as a ``Path``; ``FileExistsError`` if it is an existing file and not
+    ``overwrite`` (a folder is fine: the server's file name goes into it)."""
+    target = Path(output)
+    if not target.is_dir() and target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    return target
+
+
 def download(
     client: TransferClient,
     path: str,
@@ -65,9 +74,7 @@ def download(
     (``Content-Disposition``) is used. An existing file is a ``FileExistsError`` unless
     ``overwrite``.
     """
-    target = Path(output)
-    if not target.is_dir() and target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target = writable_target(output, overwrite)
     attempts = 1 + max(client.config.max_retries, 0)
     for attempt in range(attempts):
         try:

@@ -7,6 +7,7 @@ user -> memberships, invitations, tokens, and owner/assignee set to null elsewhe
 
 from __future__ import annotations
 
+from cvatorm.testing import media
 from cvatorm.testing.store import Store
 
 
@@ -29,6 +30,7 @@ def delete_task(store: Store, task_id: int) -> None:
             delete_job(store, job["id"])
         store.remove_many("labels", [row["id"] for row in store.find("labels", task_id=task_id)])
         store.remove("tasks", task_id)
+    media.detach(store, task_id)  # the uploaded frames go with the task
 
 
 def delete_project(store: Store, project_id: int) -> None:

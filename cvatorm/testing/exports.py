@@ -1,8 +1,10 @@
 """Export work functions run by :mod:`cvatorm.testing.background`: task and project backups.
 
-A backup is a zip shaped like the real one (``task.json`` + ``annotations.json``; a project's
-``project.json`` plus ``task_<n>/`` folders), built from the store when the request runs. No
-media is included (LocalCVAT keeps no media).
+A backup is a zip shaped like the real one (``task.json`` with its ``data`` section,
+``annotations.json`` with the live annotations, ``data/`` with the media uploaded to this
+server; a project's ``project.json`` plus ``task_<n>/`` folders), built from the store when the
+request runs, so a backup restores to the same frames and annotations
+(see :mod:`cvatorm.testing.backup_content`).
 """
 
 from __future__ import annotations
@@ -12,25 +14,10 @@ import json
 import zipfile
 from typing import Any
 
-from cvatorm.testing import seed
+from cvatorm.testing import backup_content
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
 from cvatorm.testing.labels import effective_labels
 from cvatorm.testing.store import Store
-
-_EMPTY_ANNOTATIONS: dict[str, Any] = {"version": 0, "tags": [], "shapes": [], "tracks": []}
-
-_annotations_cache: dict[str, Any] | None = None
-
-
-def _seed_annotations() -> dict[str, Any]:
-    """The bundled annotations (``annotations.json``: ``{"task": {id: ...}, "job": ...}``)."""
-    global _annotations_cache
-    if _annotations_cache is None:
-        try:
-            _annotations_cache = json.loads(seed.read_package_file("annotations.json"))
-        except FileNotFoundError:
-            _annotations_cache = {}
-    return _annotations_cache
 
 
 def _task_manifest(store: Store, task: dict[str, Any]) -> dict[str, Any]:
@@ -44,14 +31,17 @@ def _task_manifest(store: Store, task: dict[str, Any]) -> dict[str, Any]:
         {key: job.get(key) for key in ("start_frame", "stop_frame", "type", "status")}
         for job in store.find("jobs", task_id=task["id"])
     ]
+    data = backup_content.data_section(store, task["id"])
+    if data is not None:
+        manifest["data"] = data
     manifest["version"] = "1.0"
     return manifest
 
 
 def _write_task(store: Store, archive: zipfile.ZipFile, task: dict[str, Any], prefix: str) -> None:
     archive.writestr(prefix + "task.json", json.dumps(_task_manifest(store, task), indent=2))
-    annotations = _seed_annotations().get("task", {}).get(str(task["id"]), _EMPTY_ANNOTATIONS)
-    archive.writestr(prefix + "annotations.json", json.dumps([annotations], indent=2))
+    for name, content in backup_content.task_entries(store, task).items():
+        archive.writestr(prefix + name, content)
 
 
 def task_backup(store: Store, task_id: int, filename: str) -> Any:

@@ -144,3 +144,63 @@ def test_paused_requests_stay_queued_conflict_and_can_be_cancelled(
     late = admin.post(f"{url}/api/requests/{done}/cancel")
     assert late.status_code == 400
     assert late.text == "Only requests that have not yet been started can be cancelled"
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (width % 256, 10, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_task_backup_round_trip_keeps_frames_and_annotations(
+    url: str, admin: requests.Session
+) -> None:
+    task = admin.post(f"{url}/api/tasks", json={"name": "trip", "labels": [{"name": "car"}]})
+    task_id = task.json()["id"]
+    files = {f"client_files[{i}]": (f"f{i}.png", _png(30 + i, 20)) for i in range(2)}
+    uploaded = admin.post(f"{url}/api/tasks/{task_id}/data", data={"image_quality": "70"},
+                          files=files)
+    assert _wait(admin, url, uploaded.json()["rq_id"])["status"] == "finished"
+    label_id = admin.get(f"{url}/api/labels", params={"task_id": task_id}).json()["results"][0]
+    shape = {"type": "rectangle", "frame": 1, "label_id": label_id["id"],
+             "points": [1.0, 2.0, 10.0, 12.0]}
+    put = admin.put(f"{url}/api/tasks/{task_id}/annotations",
+                    json={"version": 0, "tags": [], "shapes": [shape], "tracks": []})
+    assert put.status_code == 200, put.text
+    exported = _wait(admin, url, admin.post(f"{url}/api/tasks/{task_id}/backup/export")
+                     .json()["rq_id"])
+    backup = admin.get(exported["result_url"]).content
+    names = set(zipfile.ZipFile(io.BytesIO(backup)).namelist())
+    assert {"task.json", "annotations.json", "data/f0.png", "data/f1.png"} <= names
+    restored = admin.post(f"{url}/api/tasks/backup", files={"task_file": ("b.zip", backup)})
+    done = _wait(admin, url, restored.json()["rq_id"])
+    assert done["status"] == "finished", done
+    new_id = done["result_id"]
+
+    def meta(tid: int) -> list[tuple[str, int, int]]:
+        frames = admin.get(f"{url}/api/tasks/{tid}/data/meta").json()["frames"]
+        return [(f["name"], f["width"], f["height"]) for f in frames]
+
+    assert meta(new_id) == meta(task_id) == [("f0.png", 30, 20), ("f1.png", 31, 20)]
+    shapes = admin.get(f"{url}/api/tasks/{new_id}/annotations").json()["shapes"]
+    assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 2.0, 10.0, 12.0])]
+
+
+@pytest.mark.local_only
+def test_deleting_a_task_frees_its_media(
+    server: LocalCVAT, url: str, admin: requests.Session
+) -> None:
+    from cvatorm.testing import media
+
+    created = admin.post(f"{url}/api/tasks", json={"name": "gone", "labels": [{"name": "a"}]})
+    task_id = created.json()["id"]
+    files = {"client_files[0]": ("a.png", _png(8, 8))}
+    uploaded = admin.post(
+        f"{url}/api/tasks/{task_id}/data", data={"image_quality": "70"}, files=files
+    )
+    assert _wait(admin, url, uploaded.json()["rq_id"])["status"] == "finished"
+    assert media.media_of(server.store, task_id) is not None
+    assert admin.delete(f"{url}/api/tasks/{task_id}").status_code == 204
+    assert media.media_of(server.store, task_id) is None

@@ -9,9 +9,9 @@ follow cvat-sdk's entities so code moving from the SDK keeps working.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
@@ -33,6 +33,8 @@ __all__ = [
     "create_from_backup",
     "create_from_data",
 ]
+
+T = TypeVar("T")
 
 
 class _Saved(Protocol):
@@ -56,58 +58,21 @@ def _bound(obj: object) -> tuple[TransferClient, int, OrganizationArg]:
 
 
 def _resource_of(obj: object) -> str:
-    """The wire resource of the model the mixin is part of (``"tasks"``, ``"jobs"``)."""
+    """The wire resource of the model the mixin is part of (``"tasks"``, ``"jobs"``,
+    ``"projects"``)."""
     resource: str = type(obj)._meta.resource  # type: ignore[attr-defined]
     return resource
 
 
-class _AnnotatedMixin:
-    """Annotations and dataset exports, shared by tasks and jobs."""
+def _run(obj: object, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``operation(client, resource, pk, *args, organization=..., **kwargs)`` for the saved
+    object ``obj``: how every per-object operation is called, whatever the resource."""
+    client, pk, org = _bound(obj)
+    return operation(client, _resource_of(obj), pk, *args, organization=org, **kwargs)
 
-    def get_annotations(self) -> dict[str, Any]:
-        """The annotations (``LabeledData``: version, tags, shapes, tracks)."""
-        client, pk, org = _bound(self)
-        return annotation_ops.get_annotations(client, _resource_of(self), pk, organization=org)
 
-    def set_annotations(self, data: Mapping[str, Any]) -> None:
-        """Replace all annotations."""
-        client, pk, org = _bound(self)
-        annotation_ops.set_annotations(client, _resource_of(self), pk, data, organization=org)
-
-    def update_annotations(
-        self, data: Mapping[str, Any], *, action: PatchAction = "update"
-    ) -> dict[str, Any]:
-        """Create, update (by id) or delete (by id) some annotations."""
-        client, pk, org = _bound(self)
-        return annotation_ops.update_annotations(
-            client, _resource_of(self), pk, data, action=action, organization=org
-        )
-
-    def remove_annotations(self, *, ids: Iterable[int] | None = None) -> None:
-        """Delete all annotations, or those with these ids."""
-        client, pk, org = _bound(self)
-        annotation_ops.remove_annotations(client, _resource_of(self), pk, ids=ids, organization=org)
-
-    def import_annotations(
-        self,
-        format_name: str,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        status_check_period: float | None = None,
-    ) -> BackgroundRequest:
-        """Import an annotation file (e.g. ``"CVAT 1.1"``) and wait for the server."""
-        client, pk, org = _bound(self)
-        return annotation_ops.import_annotations(
-            client,
-            _resource_of(self),
-            pk,
-            format_name,
-            filename,
-            organization=org,
-            progress=progress,
-            status_check_period=status_check_period,
-        )
+class _ExportMixin:
+    """Dataset export and the preview, shared by tasks, jobs and projects."""
 
     def export_dataset(
         self,
@@ -120,50 +85,98 @@ class _AnnotatedMixin:
         status_check_period: float | None = None,
     ) -> Path:
         """Export to ``filename`` (or into a folder, with the server's name)."""
-        client, pk, org = _bound(self)
-        return datasets.export_dataset(
-            client,
-            _resource_of(self),
-            pk,
+        return _run(
+            self,
+            datasets.export_dataset,
             format_name,
             filename,
             include_images=include_images,
-            organization=org,
             progress=progress,
             overwrite=overwrite,
             status_check_period=status_check_period,
         )
 
+    def get_preview(self) -> bytes:
+        return _run(self, frames.get_preview)
+
+
+class _BackupMixin:
+    """Backup download, shared by tasks and projects."""
+
+    def download_backup(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        progress: object = None,
+        overwrite: bool = False,
+        status_check_period: float | None = None,
+    ) -> Path:
+        return _run(
+            self,
+            backups.download_backup,
+            filename,
+            progress=progress,
+            overwrite=overwrite,
+            status_check_period=status_check_period,
+        )
+
+
+class _AnnotatedMixin(_ExportMixin):
+    """Annotations and frames (plus dataset export), shared by tasks and jobs."""
+
+    def get_annotations(self) -> dict[str, Any]:
+        """The annotations (``LabeledData``: version, tags, shapes, tracks)."""
+        return _run(self, annotation_ops.get_annotations)
+
+    def set_annotations(self, data: Mapping[str, Any]) -> None:
+        """Replace all annotations."""
+        _run(self, annotation_ops.set_annotations, data)
+
+    def update_annotations(
+        self, data: Mapping[str, Any], *, action: PatchAction = "update"
+    ) -> dict[str, Any]:
+        """Create, update (by id) or delete (by id) some annotations."""
+        return _run(self, annotation_ops.update_annotations, data, action=action)
+
+    def remove_annotations(self, *, ids: Iterable[int] | None = None) -> None:
+        """Delete all annotations, or those with these ids."""
+        _run(self, annotation_ops.remove_annotations, ids=ids)
+
+    def import_annotations(
+        self,
+        format_name: str,
+        filename: str | os.PathLike[str],
+        *,
+        progress: object = None,
+        status_check_period: float | None = None,
+    ) -> BackgroundRequest:
+        """Import an annotation file (e.g. ``"CVAT 1.1"``) and wait for the server."""
+        return _run(
+            self,
+            annotation_ops.import_annotations,
+            format_name,
+            filename,
+            progress=progress,
+            status_check_period=status_check_period,
+        )
+
     def get_frame(self, frame_id: int, *, quality: Quality = "original") -> bytes:
         """The encoded image of a frame (task frame numbers, for jobs too)."""
-        client, pk, org = _bound(self)
-        return frames.get_frame(
-            client, _resource_of(self), pk, frame_id, quality=quality, organization=org
-        )
+        return _run(self, frames.get_frame, frame_id, quality=quality)
 
     def download_chunk(self, chunk_id: int, *, quality: Quality = "original") -> bytes:
-        client, pk, org = _bound(self)
-        return frames.download_chunk(
-            client, _resource_of(self), pk, chunk_id, quality=quality, organization=org
-        )
-
-    def get_preview(self) -> bytes:
-        client, pk, org = _bound(self)
-        return frames.get_preview(client, _resource_of(self), pk, organization=org)
+        return _run(self, frames.download_chunk, chunk_id, quality=quality)
 
     def get_meta(self) -> dict[str, Any]:
-        client, pk, org = _bound(self)
-        return frames.get_meta(client, _resource_of(self), pk, organization=org)
+        return _run(self, frames.get_meta)
 
     def get_frames_info(self) -> list[dict[str, Any]]:
         """cvat-sdk's name: the ``frames`` of :meth:`get_meta`."""
-        client, pk, org = _bound(self)
-        meta = frames.get_meta(client, _resource_of(self), pk, organization=org)
+        meta = _run(self, frames.get_meta)
         return list(meta.get("frames") or [])
 
     def remove_frames_by_ids(self, ids: Iterable[int]) -> dict[str, Any]:
-        client, pk, org = _bound(self)
-        return frames.remove_frames_by_ids(client, _resource_of(self), pk, ids, organization=org)
+        return _run(self, frames.remove_frames_by_ids, ids)
 
     def download_frames(
         self,
@@ -176,22 +189,19 @@ class _AnnotatedMixin:
         progress: object = None,
     ) -> list[Path]:
         """Save frames into ``outdir``, ``max_workers`` downloads at a time."""
-        client, pk, org = _bound(self)
-        return frames.download_frames(
-            client,
-            _resource_of(self),
-            pk,
+        return _run(
+            self,
+            frames.download_frames,
             frame_ids,
             outdir=outdir,
             quality=quality,
             filename_pattern=filename_pattern,
             max_workers=max_workers,
-            organization=org,
             progress=progress,
         )
 
 
-class TaskDataMixin(_AnnotatedMixin):
+class TaskDataMixin(_AnnotatedMixin, _BackupMixin):
     """Task methods: data upload, annotations, datasets, backups, frames."""
 
     def upload_data(
@@ -221,57 +231,13 @@ class TaskDataMixin(_AnnotatedMixin):
         if wait_for_completion:
             cast(_Saved, self).refresh()
 
-    def download_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        overwrite: bool = False,
-        status_check_period: float | None = None,
-    ) -> Path:
-        client, pk, org = _bound(self)
-        return backups.download_backup(
-            client,
-            "tasks",
-            pk,
-            filename,
-            organization=org,
-            progress=progress,
-            overwrite=overwrite,
-            status_check_period=status_check_period,
-        )
-
 
 class JobDataMixin(_AnnotatedMixin):
     """Job methods: annotations, dataset export, frames."""
 
 
-class ProjectDataMixin:
+class ProjectDataMixin(_ExportMixin, _BackupMixin):
     """Project methods: dataset export and import, backups, preview."""
-
-    def export_dataset(
-        self,
-        format_name: str,
-        filename: str | os.PathLike[str],
-        *,
-        include_images: bool = False,
-        progress: object = None,
-        overwrite: bool = False,
-        status_check_period: float | None = None,
-    ) -> Path:
-        client, pk, org = _bound(self)
-        return datasets.export_dataset(
-            client,
-            "projects",
-            pk,
-            format_name,
-            filename,
-            include_images=include_images,
-            organization=org,
-            progress=progress,
-            overwrite=overwrite,
-            status_check_period=status_check_period,
-        )
 
     def import_dataset(
         self,
@@ -291,30 +257,6 @@ class ProjectDataMixin:
             progress=progress,
             status_check_period=status_check_period,
         )
-
-    def download_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        overwrite: bool = False,
-        status_check_period: float | None = None,
-    ) -> Path:
-        client, pk, org = _bound(self)
-        return backups.download_backup(
-            client,
-            "projects",
-            pk,
-            filename,
-            organization=org,
-            progress=progress,
-            overwrite=overwrite,
-            status_check_period=status_check_period,
-        )
-
-    def get_preview(self) -> bytes:
-        client, pk, org = _bound(self)
-        return frames.get_preview(client, "projects", pk, organization=org)
 
 
 def create_from_data(

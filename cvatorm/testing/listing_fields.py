@@ -526,11 +526,35 @@ _comments = ListSpec(
     ),
 )
 
+_TOKEN_FIELDS = (
+    "name", "id", "created_date", "updated_date", "expiry_date", "last_used_date", "read_only",
+)
+
+_access_tokens = ListSpec(
+    resource="access_tokens",
+    filter_fields=_TOKEN_FIELDS,
+    simple_filters=("name",),
+    search_fields=("name",),
+    ordering_fields=_TOKEN_FIELDS,
+    ordering=("-id",),
+    lookup_fields={},
+    fields={
+        "name": _str(_key("name")),
+        "id": _int(_key("id")),
+        "created_date": FieldSpec("datetime", _key("created_date")),
+        "updated_date": FieldSpec("datetime", _key("updated_date")),
+        "expiry_date": FieldSpec("datetime", _key("expiry_date")),
+        "last_used_date": FieldSpec("datetime", _key("last_used_date")),
+        "read_only": FieldSpec("bool", _key("read_only")),
+    },
+    columns=_columns(*_TOKEN_FIELDS, owner=_nested_id("owner")),
+)
+
 #: The list endpoints the test server serves, by wire name.
 RESOURCES: dict[str, ListSpec] = {
     spec.resource: spec
     for spec in (
         _users, _organizations, _memberships, _invitations, _projects, _tasks, _jobs, _labels,
-        _issues, _comments,
+        _issues, _comments, _access_tokens,
     )
 }

@@ -249,3 +249,24 @@ def test_token_permissions_follow_the_rules(url: str) -> None:
     assert by_admin.status_code == 200
     admin_list = requests.get(f"{url}/api/auth/access_tokens", auth=("admin1", PASSWORD))
     assert mine["id"] not in [token["id"] for token in admin_list.json()["results"]]
+
+
+def test_access_token_lists_have_the_real_filters(url: str) -> None:
+    """filter/sort/search over the token fields schema.yml declares (JSON Logic included)."""
+    session = requests.Session()
+    session.auth = ("user2", PASSWORD)
+    for name, read_only in (("alpha", True), ("beta", False)):
+        made = session.post(
+            f"{url}/api/auth/access_tokens", json={"name": name, "read_only": read_only}
+        )
+        assert made.status_code == 201, made.text
+    writable = session.get(
+        f"{url}/api/auth/access_tokens",
+        params={"filter": '{"==":[{"var":"read_only"},false]}', "search": "bet"},
+    )
+    assert [token["name"] for token in writable.json()["results"]] == ["beta"]
+    by_name = session.get(f"{url}/api/auth/access_tokens", params={"sort": "name"}).json()
+    names = [token["name"] for token in by_name["results"]]
+    assert names == sorted(names)
+    bad = session.get(f"{url}/api/auth/access_tokens", params={"filter": '{"==":[{"var":"x"},1]}'})
+    assert (bad.status_code, bad.json()) == (400, ["filter: 'x' term is not supported"])

@@ -85,7 +85,8 @@ def schema_capabilities() -> dict[str, dict[str, Any]]:
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
     found: dict[str, dict[str, Any]] = {}
     for resource in RESOURCES:
-        operation = schema["paths"][f"/api/{resource}"]["get"]
+        path = "/api/auth/access_tokens" if resource == "access_tokens" else f"/api/{resource}"
+        operation = schema["paths"][path]["get"]
         entry: dict[str, Any] = {"simple": set()}
         for parameter in operation["parameters"]:
             text = parameter.get("description") or ""

@@ -129,22 +129,14 @@ def list_page(
     """Filter, order and paginate already visible items like the real list endpoints;
     ``transform`` serializes each object of the page (filters see the full objects)."""
     params = ctx.request.query if query is None else query
-    if resource in listing.RESOURCES:
-        body = listing.list_response(
-            resource,
-            items,
-            params,
-            store=ctx.app.store,
-            base_url=ctx.app.base_url,
-            path=ctx.request.path,
-        )
-    else:
-        body = listing.paginate(
-            _token_order(_token_filter(items, params), params.get("sort")),
-            params,
-            base_url=ctx.app.base_url,
-            path=ctx.request.path,
-        )
+    body = listing.list_response(
+        resource,
+        items,
+        params,
+        store=ctx.app.store,
+        base_url=ctx.app.base_url,
+        path=ctx.request.path,
+    )
     # the items may be the stored rows themselves (list_visible): only the page is copied
     body["results"] = [clone(item) for item in body["results"]]
     if transform is not None:
@@ -153,38 +145,6 @@ def list_page(
 
 
 #: ``AccessTokensViewSet``: simple filter and search on ``name``, these ordering fields.
-TOKEN_ORDERING = (
-    "name",
-    "id",
-    "created_date",
-    "updated_date",
-    "expiry_date",
-    "last_used_date",
-    "read_only",
-)
-
-
-def _token_filter(items: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
-    if "name" in params:
-        items = [item for item in items if item.get("name") == params["name"]]
-    term = params.get("search", "").strip().lower()
-    if term:
-        items = [item for item in items if term in str(item.get("name", "")).lower()]
-    return items
-
-
-def _token_order(items: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
-    """``sort`` over the known fields (unknown ones ignored), default ``-id``."""
-    terms = [t.strip() for t in (sort or "").split(",") if t.strip().lstrip("-") in TOKEN_ORDERING]
-    terms = terms or ["-id"]
-    result = list(items)
-    for term in reversed(terms):
-        name = term.lstrip("-")
-        present = [item for item in result if item.get(name) is not None]
-        missing = [item for item in result if item.get(name) is None]
-        present.sort(key=lambda item: item[name], reverse=term.startswith("-"))
-        result = present + missing if not term.startswith("-") else missing + present
-    return result
 
 
 def list_visible(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from cvatorm._sentinels import INHERIT
-from cvatorm.operations import backups, task_data
+from cvatorm.operations.mixins import create_from_backup, create_from_data
 from cvatorm.operations.task_data import ResourceType
 from cvatorm.query import Manager
 from cvatorm.transfer import TransferClient
@@ -33,8 +33,37 @@ def _client(using: Any) -> TransferClient:
     return cast(TransferClient, resolve_client(using))
 
 
-class TaskManager(Manager[M]):
+class _RestoringManager(Manager[M]):
+    """``create_from_backup`` for the resource the subclass names."""
+
+    _backup_resource: ClassVar[str]
+
+    def create_from_backup(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        progress: object = None,
+        using: Any = None,
+        organization: OrganizationArg = INHERIT,
+        **options: Any,
+    ) -> M:
+        """Restore a task (``Task.objects``) or a project (``Project.objects``) from a backup
+        file (docs/datasets-and-backups.md)."""
+        restored = create_from_backup(
+            _client(using),
+            self._backup_resource,
+            filename,
+            progress=progress,
+            organization=organization,
+            **options,
+        )
+        return cast(M, restored)
+
+
+class TaskManager(_RestoringManager[M]):
     """``Task.objects``: queries, plus creating tasks from files or backups."""
+
+    _backup_resource = "tasks"
 
     def create_from_data(
         self,
@@ -51,7 +80,7 @@ class TaskManager(Manager[M]):
         **options: Any,
     ) -> M:
         """See :func:`cvatorm.operations.task_data.create_from_data` (docs/task-data.md)."""
-        task = task_data.create_from_data(
+        task = create_from_data(
             _client(using),
             spec,
             resources,
@@ -65,46 +94,8 @@ class TaskManager(Manager[M]):
         )
         return cast(M, task)
 
-    def create_from_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        using: Any = None,
-        organization: OrganizationArg = INHERIT,
-        **options: Any,
-    ) -> M:
-        """Restore a task from a backup file (docs/datasets-and-backups.md)."""
-        restored = backups.create_from_backup(
-            _client(using),
-            "tasks",
-            filename,
-            progress=progress,
-            organization=organization,
-            **options,
-        )
-        return cast(M, restored)
 
-
-class ProjectManager(Manager[M]):
+class ProjectManager(_RestoringManager[M]):
     """``Project.objects``: queries, plus restoring projects from backups."""
 
-    def create_from_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        using: Any = None,
-        organization: OrganizationArg = INHERIT,
-        **options: Any,
-    ) -> M:
-        """Restore a project from a backup file (docs/datasets-and-backups.md)."""
-        restored = backups.create_from_backup(
-            _client(using),
-            "projects",
-            filename,
-            progress=progress,
-            organization=organization,
-            **options,
-        )
-        return cast(M, restored)
+    _backup_resource = "projects"

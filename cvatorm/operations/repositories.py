@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.models.base import Model
 from cvatorm.models.repositories import Repository
-from cvatorm.operations import backups, task_data
+from cvatorm.operations.mixins import create_from_backup, create_from_data
 from cvatorm.operations.task_data import ResourceType
 from cvatorm.transfer import TransferClient
 from cvatorm.transfer.client import OrganizationArg
@@ -25,8 +25,40 @@ __all__ = ["DATA_REPOSITORIES", "ProjectRepository", "TaskRepository"]
 M = TypeVar("M", bound=Model)
 
 
-class TaskRepository(Repository[M]):
+def _sdk_progress(progress: object, options: dict[str, Any]) -> object:
+    """cvat-sdk's ``pbar`` (taken out of ``options``) is accepted as ``progress``."""
+    return options.pop("pbar") if "pbar" in options else progress
+
+
+class _RestoringRepository(Repository[M]):
+    """cvat-sdk's ``create_from_backup`` for the resource the subclass names."""
+
+    _backup_resource: ClassVar[str]
+
+    def create_from_backup(
+        self,
+        filename: str | os.PathLike[str],
+        *,
+        progress: object = None,
+        organization: OrganizationArg = INHERIT,
+        **options: Any,
+    ) -> M:
+        progress = _sdk_progress(progress, options)
+        restored = create_from_backup(
+            cast(TransferClient, self.client),
+            self._backup_resource,
+            filename,
+            progress=progress,
+            organization=organization,
+            **options,
+        )
+        return cast(M, restored)
+
+
+class TaskRepository(_RestoringRepository[M]):
     """``client.tasks``: cvat-sdk's ``create_from_data`` and ``create_from_backup``."""
+
+    _backup_resource = "tasks"
 
     def create_from_data(
         self,
@@ -43,9 +75,8 @@ class TaskRepository(Repository[M]):
     ) -> M:
         """See :func:`cvatorm.operations.task_data.create_from_data`. cvat-sdk's ``pbar`` is
         accepted as ``progress``."""
-        if "pbar" in options:
-            progress = options.pop("pbar")
-        task = task_data.create_from_data(
+        progress = _sdk_progress(progress, options)
+        task = create_from_data(
             cast(TransferClient, self.client),
             spec,
             resources,
@@ -59,49 +90,11 @@ class TaskRepository(Repository[M]):
         )
         return cast(M, task)
 
-    def create_from_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        organization: OrganizationArg = INHERIT,
-        **options: Any,
-    ) -> M:
-        if "pbar" in options:
-            progress = options.pop("pbar")
-        restored = backups.create_from_backup(
-            cast(TransferClient, self.client),
-            "tasks",
-            filename,
-            progress=progress,
-            organization=organization,
-            **options,
-        )
-        return cast(M, restored)
 
-
-class ProjectRepository(Repository[M]):
+class ProjectRepository(_RestoringRepository[M]):
     """``client.projects``: cvat-sdk's ``create_from_backup``."""
 
-    def create_from_backup(
-        self,
-        filename: str | os.PathLike[str],
-        *,
-        progress: object = None,
-        organization: OrganizationArg = INHERIT,
-        **options: Any,
-    ) -> M:
-        if "pbar" in options:
-            progress = options.pop("pbar")
-        restored = backups.create_from_backup(
-            cast(TransferClient, self.client),
-            "projects",
-            filename,
-            progress=progress,
-            organization=organization,
-            **options,
-        )
-        return cast(M, restored)
+    _backup_resource = "projects"
 
 
 #: Repository classes by resource, for ``repository_for``.

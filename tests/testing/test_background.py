@@ -105,6 +105,13 @@ def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Sess
     _wait(other, url, mine.json()["rq_id"])
     by_admin = admin.get(f"{url}/api/requests/{mine.json()['rq_id']}")
     assert by_admin.status_code == 403  # is_rq_job_owner: admins get no bypass
+    rules = '{"and":[{"==":[{"var":"task_id"},2]},{"in":[{"var":"status"},["finished"]]}]}'
+    logic = admin.get(f"{url}/api/requests", params={"filter": rules}).json()["results"]
+    assert logic and {item["operation"]["task_id"] for item in logic} == {2}
+    none = admin.get(f"{url}/api/requests", params={"filter": '{"==":[{"var":"task_id"},-1]}'})
+    assert none.json()["count"] == 0
+    unsupported = admin.get(f"{url}/api/requests", params={"filter": '{"max":[1,2]}'})
+    assert unsupported.json() == ["filter: max operation with [1, 2] arguments is not implemented"]
     missing = admin.get(f"{url}/api/requests/bm90LWEtcmVxdWVzdA==")
     assert missing.status_code == 404
     assert missing.text == "There is no request with specified id"

@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from cvatorm.testing import exports, listing
+from cvatorm.testing import exports, listing, request_filter
 from cvatorm.testing.background import BackgroundRequest
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
@@ -61,24 +61,22 @@ def _parsed(rq_id: str) -> dict[str, str]:
     return parts
 
 
-def _matches(request: BackgroundRequest, query: dict[str, str]) -> bool:
-    parsed = _parsed(request.id)
-    operation = request.operation
+def _field(request: BackgroundRequest, name: str) -> Any:
+    """One filter field of a request, as the real ``lookup_fields`` read it."""
+    if name not in _FILTERS:
+        raise KeyError(name)
+    if name == "status":
+        return request.status
+    if name in ("job_id", "task_id", "project_id", "format"):
+        return request.operation.get(name)
+    return _parsed(request.id).get(name)
+
+
+def _matches(request: BackgroundRequest, query: dict[str, str], rules: Any) -> bool:
     for name in _FILTERS:
-        if name not in query:
-            continue
-        wanted = query[name]
-        if name == "status":
-            actual: Any = request.status
-        elif name in ("job_id", "task_id", "project_id"):
-            actual = operation.get(name)
-        elif name == "format":
-            actual = operation.get("format")
-        else:
-            actual = parsed.get(name)
-        if str(actual) != wanted:
+        if name in query and str(_field(request, name)) != query[name]:
             return False
-    return True
+    return rules is None or request_filter.matches(rules, lambda name: _field(request, name))
 
 
 NOT_FOUND_TEXT = "There is no request with specified id"
@@ -110,10 +108,11 @@ def list_requests(ctx: Context) -> Response:
     """The user's own requests (admins too), newest first, ``sort`` over created_date, status
     and action; simple filters as the real ``NonModelSimpleFilter``."""
     query = ctx.query
+    rules = request_filter.parse(query.get("filter", ""))
     items = [
         request
         for request in ctx.app.background.all()
-        if request.owner["id"] == ctx.user["id"] and _matches(request, query)
+        if request.owner["id"] == ctx.user["id"] and _matches(request, query, rules)
     ]
     terms = [t.strip() for t in query.get("sort", "").split(",") if t.strip()]
     terms = [t for t in terms if t.lstrip("-") in ("created_date", "status", "action")]

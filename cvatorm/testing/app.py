@@ -39,6 +39,32 @@ def _allow_header(methods: list[str]) -> str:
     return ", ".join(method for method in _METHOD_ORDER if method in present)
 
 
+def _origin(request: Request) -> str | None:
+    """The server as the client addressed it: Django's ``build_absolute_uri`` with CVAT's
+    ``USE_X_FORWARDED_HOST`` and ``SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO",
+    "https")``."""
+    headers = request.headers
+    host = headers.get_header("x-forwarded-host") or headers.get_header("host")
+    if not host:
+        return None
+    forwarded_proto = (headers.get_header("x-forwarded-proto") or "").split(",")[0].strip()
+    scheme = "https" if forwarded_proto == "https" else "http"
+    return f"{scheme}://{host.split(',')[0].strip()}"
+
+
+def _as_seen_by_client(response: Response, base_url: str, origin: str | None) -> None:
+    """Absolute URLs (``url``, ``next``, ``result_url``, ``Location``...) are stored with the
+    server's own address; the real server builds them from the request's host."""
+    if origin is None or origin == base_url:
+        return
+    if response.content_type and "json" in response.content_type:
+        response.body = response.body.replace(base_url.encode(), origin.encode())
+    response.headers = [
+        (name, value.replace(base_url, origin) if name.lower() == "location" else value)
+        for name, value in response.headers
+    ]
+
+
 class App:
     """One test server's state (store, sessions, background requests) and its routes."""
 
@@ -69,6 +95,7 @@ class App:
         response = self._respond(request)
         if allowed and not any(name.lower() == "allow" for name, _ in response.headers):
             response.headers.append(("Allow", _allow_header(allowed)))
+        _as_seen_by_client(response, self.base_url, _origin(request))
         return response
 
     def _respond(self, request: Request) -> Response:

@@ -229,3 +229,23 @@ def test_server_errors_are_djangos_html_page(
     crashed_view = admin.get(f"{server.url}/api/server/about")
     assert crashed_view.status_code == 500
     assert crashed_view.content == crashed_query.content
+
+
+@pytest.mark.local_only
+def test_absolute_urls_use_the_host_the_client_asked_for(server: LocalCVAT) -> None:
+    """build_absolute_uri: Host, or X-Forwarded-Host/-Proto behind CVAT's proxy settings."""
+    auth = ("admin1", PASSWORD)
+    local = f"http://localhost:{server.port}"
+    task = requests.get(f"{local}/api/tasks/2", auth=auth).json()
+    assert task["url"] == f"{local}/api/tasks/2"
+    assert task["jobs"]["url"].startswith(f"{local}/api/jobs?")
+    page = requests.get(f"{local}/api/tasks", params={"page_size": 1}, auth=auth).json()
+    assert page["next"].startswith(f"{local}/api/tasks?")
+    proxied = requests.get(
+        f"{server.url}/api/tasks/2",
+        auth=auth,
+        headers={"X-Forwarded-Host": "cvat.example", "X-Forwarded-Proto": "https"},
+    ).json()
+    assert proxied["url"] == "https://cvat.example/api/tasks/2"
+    direct = requests.get(f"{server.url}/api/tasks/2", auth=auth).json()
+    assert direct["url"] == f"{server.url}/api/tasks/2"

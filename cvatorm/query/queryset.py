@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
+from cvatorm.progress import ProgressReporter, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.lookups import get_lookup
 from cvatorm.query.parallel import parallel_batches
@@ -527,11 +528,13 @@ class QuerySet(Generic[M]):
             obj.save(update_fields=list(defaults), using=self._client())
         return obj, False
 
-    def update(self, **fields: Any) -> int:
+    def update(self, *, progress: object = None, **fields: Any) -> int:
         """PATCH ``fields`` on every matching object (one request each); returns how many.
 
         Values are validated before any request. When some PATCHes fail, the others are not
         undone: ``BulkOperationError`` lists which objects were changed and which were not.
+        ``progress`` (anything ``cvatorm.progress`` accepts; silent by default) counts the
+        objects, failed ones included (no model has a field named ``progress``).
         """
         self._refuse_if_sliced("update")
         meta = self.model._meta
@@ -545,10 +548,11 @@ class QuerySet(Generic[M]):
             if not field.on_update:
                 raise ValidationError({name: [f"{self.model.__name__}.{name} cannot be updated."]})
             field.clean(value)
+        reporter = resolve_progress(progress)
         client = self._client()
         succeeded: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []
-        for obj in list(self._chain()._iterate()):
+        for obj in self._tracked(reporter, "Updating"):
             try:
                 for name, value in fields.items():
                     setattr(obj, name, value)
@@ -562,14 +566,17 @@ class QuerySet(Generic[M]):
             raise BulkOperationError("update", succeeded, failed)
         return len(succeeded)
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        """DELETE every matching object (one request each): ``(count, {model: count})``."""
+    def delete(self, *, progress: object = None) -> tuple[int, dict[str, int]]:
+        """DELETE every matching object (one request each): ``(count, {model: count})``.
+        ``progress`` (anything ``cvatorm.progress`` accepts; silent by default) counts the
+        objects."""
         if self.is_sliced:
             raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        reporter = resolve_progress(progress)
         client = self._client()
         succeeded: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []
-        for obj in list(self._chain()._iterate()):
+        for obj in self._tracked(reporter, "Deleting"):
             try:
                 obj.delete(using=client)
             except Exception as exc:
@@ -580,6 +587,18 @@ class QuerySet(Generic[M]):
         if failed:
             raise BulkOperationError("delete", succeeded, failed)
         return len(succeeded), {self.model.__name__: len(succeeded)}
+
+    def _tracked(self, reporter: ProgressReporter, verb: str) -> Iterator[M]:
+        """The matching objects (all fetched first, so the total is known), reported to
+        ``reporter`` one object at a time: the progress of a bulk operation."""
+        objects = list(self._chain()._iterate())
+        return tracked(
+            objects,
+            reporter,
+            total=len(objects),
+            desc=f"{verb} {self.model.__name__} objects",
+            unit="object",
+        )
 
     # ------------------------------------------------------------------ explaining
 

@@ -448,3 +448,60 @@ def test_a_thousand_jobs_and_their_tasks_are_two_list_requests(fake: FakeClient)
     assert (len(fake.lists("jobs")), len(fake.lists("tasks"))) == (1, 1)
     assert all(job.task.id == job.task_id for job in jobs)
     assert len(fake.log) == 2 + sum(1 for m, p, _ in fake.log if p == "/api/schema/")
+
+
+class _Recorder:
+    """A ``cvatorm.progress.ProgressReporter`` that writes down every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def start(self, total: float | None, *, desc: str, unit: str = "it") -> None:
+        self.calls.append(("start", total, desc, unit))
+
+    def advance(self, delta: float) -> None:
+        self.calls.append(("advance", delta))
+
+    def update(self, done: float) -> None:
+        self.calls.append(("update", done))
+
+    def finish(self) -> None:
+        self.calls.append(("finish",))
+
+
+def test_bulk_update_and_delete_report_progress_per_object() -> None:
+    client = WriteClient(fail_ids={TASK_IDS[1]})
+    recorder = _Recorder()
+    with pytest.raises(BulkOperationError):
+        Task.objects.using(client).filter(id__in=TASK_IDS[:3]).update(
+            subset="Train", progress=recorder
+        )
+    assert recorder.calls == [
+        ("start", 3, "Updating Task objects", "object"),
+        ("advance", 1),
+        ("advance", 1),
+        ("advance", 1),
+        ("finish",),
+    ]
+    patches = [p for m, _, p in client.log if m == "PATCH"]
+    assert len(patches) == 3 and all(p == {"subset": "Train"} for p in patches)
+
+    deleting = _Recorder()
+    qs = Task.objects.using(WriteClient(fail_ids=set())).filter(id__in=TASK_IDS[:2])
+    assert qs.delete(progress=deleting) == (2, {"Task": 2})
+    assert deleting.calls == [
+        ("start", 2, "Deleting Task objects", "object"),
+        ("advance", 1),
+        ("advance", 1),
+        ("finish",),
+    ]
+
+
+def test_bulk_progress_is_checked_before_any_request() -> None:
+    client = WriteClient(fail_ids=set())
+    qs = Task.objects.using(client).filter(id__in=TASK_IDS[:2])
+    with pytest.raises(TypeError, match="progress must be"):
+        qs.update(subset="Train", progress="loud")
+    with pytest.raises(TypeError, match="progress must be"):
+        qs.delete(progress=42)
+    assert client.log == []

@@ -196,13 +196,34 @@ class Auth:
         request.auth_kind = "basic"
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
-        """The active user with these credentials, or None."""
-        user = self.store.user_by_username(username)
-        if user is None or not user.get("is_active", True):
-            return None
-        if self.store.passwords.get(user["id"]) != password:
-            return None
-        return user
+        """The active user with these credentials, or None.
+
+        CVAT's backends in order: Django's ``ModelBackend`` (exact username), then allauth's
+        in ``username_email`` mode (the value as an e-mail, then as a case-insensitive
+        username), for logins and HTTP Basic alike.
+        """
+        for user in self._candidates(username):
+            if not user.get("is_active", True):
+                continue
+            if self.store.passwords.get(user["id"]) == password:
+                return user
+        return None
+
+    def _candidates(self, identifier: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        exact = self.store.user_by_username(identifier)
+        if exact is not None:
+            found.append(exact)
+        by_email = self.store.user_by_email(identifier) if "@" in identifier else None
+        if by_email is not None:
+            found.append(by_email)
+        folded = identifier.casefold()
+        found.extend(
+            user
+            for user in self.store.all("users")
+            if user["username"].casefold() == folded and user["username"] != identifier
+        )
+        return found
 
 
 CSRF_CHARS = string.ascii_letters + string.digits

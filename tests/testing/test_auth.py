@@ -270,3 +270,15 @@ def test_access_token_lists_have_the_real_filters(url: str) -> None:
     assert names == sorted(names)
     bad = session.get(f"{url}/api/auth/access_tokens", params={"filter": '{"==":[{"var":"x"},1]}'})
     assert (bad.status_code, bad.json()) == (400, ["filter: 'x' term is not supported"])
+
+
+def test_login_by_case_insensitive_username_or_email(url: str) -> None:
+    """allauth in username_email mode, behind Django's exact-username backend."""
+    for name in ("USER1", "user1@cvat.org"):
+        body = {"username": name, "password": PASSWORD}
+        login = requests.post(f"{url}/api/auth/login", json=body)
+        assert login.status_code == 200, (name, login.text)
+        basic = requests.get(f"{url}/api/users/self", auth=(name, PASSWORD))
+        assert basic.json()["username"] == "user1"
+    wrong = requests.post(f"{url}/api/auth/login", json={"username": "USER1", "password": "x"})
+    assert wrong.status_code == 400

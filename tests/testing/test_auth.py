@@ -282,3 +282,19 @@ def test_login_by_case_insensitive_username_or_email(url: str) -> None:
         assert basic.json()["username"] == "user1"
     wrong = requests.post(f"{url}/api/auth/login", json={"username": "USER1", "password": "x"})
     assert wrong.status_code == 400
+
+
+def test_access_tokens_may_not_change_users(url: str) -> None:
+    """access_token_plugin.users.rego: tokens (even read-write) only list and view users."""
+    session = requests.Session()
+    session.auth = ("user3", PASSWORD)
+    made = session.post(f"{url}/api/auth/access_tokens", json={"name": "rw", "read_only": False})
+    bearer = {"Authorization": f"Bearer {made.json()['value']}"}
+    me = requests.get(f"{url}/api/users/self", headers=bearer).json()
+    assert requests.get(f"{url}/api/users/{me['id']}", headers=bearer).status_code == 200
+    renamed = requests.patch(
+        f"{url}/api/users/{me['id']}", json={"first_name": "Z"}, headers=bearer
+    )
+    assert renamed.status_code == 403
+    assert requests.delete(f"{url}/api/users/{me['id']}", headers=bearer).status_code == 403
+    assert session.patch(f"{url}/api/users/{me['id']}", json={"first_name": "Z"}).ok

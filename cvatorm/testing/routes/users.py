@@ -71,11 +71,19 @@ def _unknown_fields(body: dict[str, Any]) -> None:
     raise general_error(f"Got unknown fields: {shown}")
 
 
+def _not_by_token(ctx: Context) -> None:
+    """``access_token_plugin.users.rego``: a personal access token (read-only or not) may only
+    list and view users, so it cannot change the owner's e-mail or password."""
+    if ctx.request.auth_kind == "bearer":
+        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
+
+
 def update_user(ctx: Context) -> Response:
     """Staff write through ``UserSerializer``; everyone else through ``BasicUserSerializer``
     (username and names only), and gets the basic form back, even for themselves."""
     body = ctx.request.json_object()
     user = get_checked(ctx, "users", "update", body=body)
+    _not_by_token(ctx)
     staff = _is_staff(ctx.user)
     if staff:
         clean = validate(body, USER_FIELDS, partial=True)
@@ -100,6 +108,7 @@ def update_user(ctx: Context) -> Response:
 
 def delete_user(ctx: Context) -> Response:
     user = get_checked(ctx, "users", "delete")
+    _not_by_token(ctx)
     cascade.delete_user(ctx.app.store, user["id"])
     ctx.app.auth.forget_user(user["id"])
     return Response.empty(204)

@@ -165,8 +165,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
     parser.add_argument("--no-profile", dest="profile", action="store_false",
                         help="do not cProfile cvatorm's runs of workloads whose target is missed")
-    parser.add_argument("--no-shim", action="store_true",
-                        help="run LocalCVAT without benchmarks/scaling.py")
     parser.add_argument("--in-process", action="store_true",
                         help="run LocalCVAT in a thread of this process (distorts CPU times)")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
@@ -207,7 +205,6 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
                      f"latency (workload 7); cvat-sdk lists at most {args.sdk_limit:,}")
     info["server"] = ("LocalCVAT in a thread" if args.in_process
                       else "LocalCVAT in a child process")
-    info["server shim"] = "off" if args.no_shim else "nothing patched"
     started = time.perf_counter()
     by_key: dict[str, WorkloadResult] = {}
     profiles: dict[str, str] = {}
@@ -219,12 +216,8 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
         data = synthetic.generate(n_tasks)
         try:
             log(f"[{name}] {data}; starting LocalCVAT")
-            with BenchServer(data.folder, latency=latency, in_process=args.in_process,
-                             shim=not args.no_shim) as server:
-                log(f"[{name}] LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}"
-                    f" (shim: {', '.join(server.patched) or 'none'})")
-                if server.patched:
-                    info["server shim"] = "benchmarks/scaling.py: " + ", ".join(server.patched)
+            with BenchServer(data.folder, latency=latency, in_process=args.in_process) as server:
+                log(f"[{name}] LocalCVAT up in {server.startup_seconds:.1f} s at {server.url}")
                 ctx = make_context(server, data, args.sdk_limit)
                 if name == "main" and args.floor_page_size:
                     ctx.floor_page_size = args.floor_page_size

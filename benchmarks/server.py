@@ -28,10 +28,8 @@ class BenchServer:
     """A running LocalCVAT seeded from ``data`` (a folder of JSON files, or ``"assets"``)."""
 
     def __init__(self, data: str | Path, *, latency: float = 0.0, in_process: bool = False,
-                 shim: bool = True, start_timeout: float = 600.0) -> None:
+                 start_timeout: float = 600.0) -> None:
         self.data = str(data)
-        self.shim = shim
-        self.patched: list[str] = []
         self.in_process = in_process
         self.start_timeout = start_timeout
         self._initial_latency = latency
@@ -45,22 +43,17 @@ class BenchServer:
         if self.in_process:
             from cvatorm.testing import LocalCVAT
 
-            if self.shim:
-                from benchmarks import scaling
-
-                self.patched = scaling.install()
             self._local = LocalCVAT(data=self.data, latency=self._initial_latency).start()
             self.url = self._local.url
         else:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.server", "--data", self.data,
-                 "--latency", str(self._initial_latency), *([] if self.shim else ["--no-shim"])],
+                 "--latency", str(self._initial_latency),],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                 cwd=str(Path(__file__).resolve().parent.parent),
             )
             answer = self._read_line(self.start_timeout)
             self.url = answer["url"]
-            self.patched = list(answer.get("patched", []))
         self.startup_seconds = time.perf_counter() - started
         return self
 
@@ -117,16 +110,9 @@ def _child(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="LocalCVAT for the benchmarks (child process)")
     parser.add_argument("--data", required=True)
     parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--no-shim", action="store_true",
-                        help="run LocalCVAT as it is (see benchmarks/scaling.py)")
     args = parser.parse_args(argv)
     from cvatorm.testing import LocalCVAT
 
-    patched: list[str] = []
-    if not args.no_shim:
-        from benchmarks import scaling
-
-        patched = scaling.install()
 
     def say(answer: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(answer) + "\n")
@@ -137,7 +123,7 @@ def _child(argv: list[str] | None = None) -> None:
     except Exception as error:  # reported to the parent, which raises it
         say({"error": f"{type(error).__name__}: {error}"})
         return
-    say({"url": server.url, "patched": patched})
+    say({"url": server.url})
     try:
         for line in sys.stdin:
             words = line.split()

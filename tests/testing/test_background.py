@@ -211,3 +211,14 @@ def test_deleting_a_task_frees_its_media(
     assert media.media_of(server.store, task_id) is not None
     assert admin.delete(f"{url}/api/tasks/{task_id}").status_code == 204
     assert media.media_of(server.store, task_id) is None
+
+
+def test_the_old_project_dataset_api_is_gone(url: str, admin: requests.Session) -> None:
+    """GET /api/projects/<id>/dataset: 410 plain text pointing at the requests API."""
+    project = admin.post(f"{url}/api/projects", json={"name": "legacy"}).json()
+    for params in ({"format": "CVAT for images 1.1"}, {"action": "import_status"}):
+        gone = admin.get(f"{url}/api/projects/{project['id']}/dataset", params=params)
+        assert gone.status_code == 410
+        assert gone.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "GET /api/requests/rq_id" in gone.text
+    assert admin.get(f"{url}/api/projects/999999/dataset/").status_code == 404

@@ -297,6 +297,30 @@ def _import_chunk(ctx: Context) -> Response:
     return tus.handle_chunk(ctx, f"projects/{project['id']}/dataset")
 
 
+_GONE_EXPORT = (
+    "This endpoint is no longer supported.\n"
+    "To initiate the export process, use POST /api/projects/id/dataset/export?save_images=True.\n"
+    "To check the process status, use GET /api/requests/rq_id,\n"
+    "where rq_id is obtained from the response of the previous request.\n"
+    "To download the prepared file, use the result_url obtained from the response of the "
+    "previous request.\n"
+)
+_GONE_IMPORT_STATUS = (
+    "This endpoint no longer supports checking the status of the import process.\n"
+    "The common requests API should be used instead: GET /api/requests/rq_id,\n"
+    "where rq_id is obtained from the response of the initializing request.\n"
+)
+
+
+def legacy_dataset(ctx: Context) -> Response:
+    """``GET /api/projects/<id>/dataset``: the old export/status API, now ``410 Gone`` (plain
+    text, ``mixins.get_410_response_*``) after the object's permission check."""
+    checking = ctx.query.get("action") == "import_status"
+    get_checked(ctx, "projects", "import:dataset" if checking else "export:dataset")
+    text = _GONE_IMPORT_STATUS if checking else _GONE_EXPORT
+    return Response(410, text.encode(), "text/html; charset=utf-8")
+
+
 def register(router: Router) -> None:
     for resource in ("tasks", "jobs", "projects"):
 
@@ -311,4 +335,5 @@ def register(router: Router) -> None:
         )
         router.add("GET", f"/api/{resource}/{{id}}/dataset/download", bind(download))
     router.add("POST", "/api/projects/{id}/dataset/", start_import)
+    router.add("GET", "/api/projects/{id}/dataset/", legacy_dataset)
     tus.chunk_routes(router, "/api/projects/{id}/dataset/{file_id}", _import_chunk)

@@ -24,7 +24,7 @@ from cvatorm.wire.capabilities import capabilities_for
 from cvatorm.wire.endpoints import collection_path, item_path
 from cvatorm.wire.filtervars import denormalized_key, filter_var
 from cvatorm.wire.jsonlogic import Rule
-from cvatorm.wire.listing import ListRequest, PageResult, parse_page
+from cvatorm.wire.listing import ListRequest, PageResult, membership_batches, parse_page
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Executor", "RelatedLoader", "sort_locally"]
 
@@ -32,8 +32,6 @@ __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Executor", "RelatedLoader", "s
 DEFAULT_PAGE_SIZE = 500
 #: The largest page the planner asks for to serve a slice in one request.
 MAX_PAGE_SIZE = 1000
-#: Ids per ``id in [...]`` request, which keeps URLs well under common 8 KiB limits.
-RELATED_BATCH = 500
 
 Raw = dict[str, Any]
 
@@ -72,8 +70,7 @@ class RelatedLoader:
         pk_field = model._meta.fields[model._meta.pk_name]
         var = filter_var(resource, (pk_field.wire_name,))
         if var is not None and var in caps.filter_fields:
-            for start in range(0, len(missing), RELATED_BATCH):
-                chunk = missing[start : start + RELATED_BATCH]
+            for chunk in membership_batches(missing, max_size=MAX_PAGE_SIZE):
                 request = ListRequest(
                     collection_path(resource),
                     filter=jsonlogic.member_of(var, chunk),

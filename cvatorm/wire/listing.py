@@ -14,7 +14,14 @@ from urllib.parse import quote
 
 from cvatorm.wire.jsonlogic import Rule, dumps
 
-__all__ = ["ListRequest", "PageResult", "parse_page", "sort_param"]
+__all__ = [
+    "MAX_FILTER_URL_CHARS",
+    "ListRequest",
+    "PageResult",
+    "membership_batches",
+    "parse_page",
+    "sort_param",
+]
 
 
 #: Kept as they are in ``describe()``: printable ASCII that cannot be read as a separator
@@ -24,6 +31,37 @@ _READABLE = " !\"$'()*,-./:;<>?@[\\]^_`{|}~"
 
 def _readable(text: str, also: str = "") -> str:
     return quote(text, safe=_READABLE + also)
+
+
+#: How long an encoded ``filter`` parameter may grow when a list of values is split over several
+#: requests: proxies in front of CVAT commonly refuse request lines over 8 KiB (nginx's default
+#: ``large_client_header_buffers``), and the rest of the URL needs room too.
+MAX_FILTER_URL_CHARS = 6000
+
+
+def membership_batches(
+    values: Sequence[Any], *, max_chars: int = MAX_FILTER_URL_CHARS, max_size: int = 1000
+) -> list[list[Any]]:
+    """Split ``values`` into as few ``{"in": [var, [...]]}`` lists as fit in ``max_chars`` once
+    URL-encoded, and ``max_size`` values each (the largest page asked for).
+
+    Batching by encoded length rather than by count matters: 1,000 small ids fit in one request,
+    1,000 six-digit ones need two.
+    """
+    separator = len(quote(","))
+    batches: list[list[Any]] = []
+    current: list[Any] = []
+    used = 0
+    for value in values:
+        cost = len(quote(dumps(value))) + separator
+        if current and (used + cost > max_chars or len(current) >= max_size):
+            batches.append(current)
+            current, used = [], 0
+        current.append(value)
+        used += cost
+    if current:
+        batches.append(current)
+    return batches
 
 
 def sort_param(terms: Sequence[str]) -> str:

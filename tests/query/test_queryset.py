@@ -450,6 +450,21 @@ def test_a_thousand_jobs_and_their_tasks_are_two_list_requests(fake: FakeClient)
     assert len(fake.log) == 2 + sum(1 for m, p, _ in fake.log if p == "/api/schema/")
 
 
+def test_related_ids_are_batched_by_url_length_not_by_count(fake: FakeClient) -> None:
+    """600 tasks with six-digit ids fit in one ``id in [...]`` request (a count of 500 would
+    have split them)."""
+    task_template = load("tasks")[0]
+    job_template = load("jobs")[0]
+    task_ids = [200_000 + i for i in range(600)]
+    fake.data["tasks"] = [dict(task_template, id=i) for i in task_ids]
+    fake.data["jobs"] = [
+        dict(job_template, id=300_000 + i, task_id=task_ids[i % 600]) for i in range(1000)
+    ]
+    jobs = list(Job.objects.using(fake).prefetch_related("task").iterator(chunk_size=1000))
+    assert {job.task.id for job in jobs} == set(task_ids)
+    assert (len(fake.lists("jobs")), len(fake.lists("tasks"))) == (1, 1)
+
+
 class _Recorder:
     """A ``cvatorm.progress.ProgressReporter`` that writes down every call."""
 

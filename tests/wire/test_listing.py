@@ -47,3 +47,23 @@ def test_describe_is_exact(name: str, search: str) -> None:
     url = request.describe().removeprefix("GET ")
     decoded = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     assert dict(decoded) == request.params() and len(decoded) == len(request.params())
+
+
+def test_membership_batches_are_sized_by_encoded_length() -> None:
+    from urllib.parse import quote
+
+    from cvatorm.wire.jsonlogic import dumps, member_of
+    from cvatorm.wire.listing import MAX_FILTER_URL_CHARS, membership_batches
+
+    six_digits = list(range(100_000, 101_000))
+    batches = membership_batches(six_digits)
+    assert [v for batch in batches for v in batch] == six_digits  # order kept, nothing lost
+    assert len(batches) == 2  # 1,000 six-digit ids do not fit in one URL
+    for batch in batches:
+        assert len(quote(dumps(member_of("id", batch)))) <= MAX_FILTER_URL_CHARS + 50
+
+    assert len(membership_batches(list(range(100_000, 100_600)))) == 1  # 600 of them do
+    assert len(membership_batches(list(range(1, 1001)))) == 1  # 1,000 small ids fit in one
+    by_count = membership_batches(list(range(2500)), max_chars=10**6, max_size=1000)
+    assert [len(b) for b in by_count] == [1000, 1000, 500]
+    assert membership_batches([]) == []

@@ -249,3 +249,11 @@ def test_absolute_urls_use_the_host_the_client_asked_for(server: LocalCVAT) -> N
     assert proxied["url"] == "https://cvat.example/api/tasks/2"
     direct = requests.get(f"{server.url}/api/tasks/2", auth=auth).json()
     assert direct["url"] == f"{server.url}/api/tasks/2"
+
+
+def test_annotation_formats_list_what_the_server_handles(url: str, admin: requests.Session) -> None:
+    body = admin.get(f"{url}/api/server/annotation/formats").json()
+    assert [f["name"] for f in body["exporters"]] == ["CVAT for images 1.1"]
+    assert [f["name"] for f in body["importers"]] == ["CVAT 1.1"]
+    for entry in body["exporters"] + body["importers"]:
+        assert set(entry) == {"name", "ext", "version", "enabled", "dimension"}

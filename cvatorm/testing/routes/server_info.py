@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cvatorm.testing import seed
+from cvatorm.testing import formats, seed
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import ok
@@ -75,6 +75,31 @@ def schema(ctx: Context) -> Response:
     return Response(200, seed.read_package_file("schema.yml"), f"{media}; charset=utf-8")
 
 
+#: ``DatasetFormat`` fields of the formats LocalCVAT handles, as the real server lists them.
+_FORMAT_INFO = {
+    "CVAT 1.1": {"ext": "XML, ZIP", "version": "1.1"},
+    "CVAT for images 1.1": {"ext": "ZIP", "version": "1.1"},
+}
+
+
+def annotation_formats(ctx: Context) -> Response:
+    """``DatasetFormats``: the formats LocalCVAT really reads and writes (the real server lists
+    its whole catalogue; naming formats here that exports then refuse would mislead)."""
+
+    def described(names: tuple[str, ...]) -> list[dict[str, object]]:
+        return [
+            {"name": name, **_FORMAT_INFO[name], "enabled": True, "dimension": "2d"}
+            for name in names
+        ]
+
+    return ok(
+        {
+            "importers": described(formats.IMPORT_FORMATS),
+            "exporters": described(formats.EXPORT_FORMATS),
+        }
+    )
+
+
 def plugins(ctx: Context) -> Response:
     return ok({"ANALYTICS": False, "MODELS": False})
 
@@ -84,3 +109,4 @@ def register(router: Router) -> None:
     router.add("GET", "/api/server/about", about, public=True)
     router.add("GET", "/api/schema/", schema, public=True)
     router.add("GET", "/api/server/plugins", plugins)
+    router.add("GET", "/api/server/annotation/formats", annotation_formats)

@@ -195,6 +195,7 @@ def test_access_tokens_of_others_are_not_accessible(url: str) -> None:
 def test_access_token_self_needs_a_bearer_token(url: str) -> None:
     response = requests.get(f"{url}/api/auth/access_tokens/self", auth=("user1", PASSWORD))
     assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"  # AccessTokenAuthentication only
 
 
 def test_access_token_validation(url: str) -> None:

@@ -154,14 +154,19 @@ def delete_token(ctx: Context) -> Response:
     return Response.empty(204)
 
 
+#: The ``self`` action authenticates with ``AccessTokenAuthentication`` only, whose challenge
+#: keyword is ``Bearer``.
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
 def token_self(ctx: Context) -> Response:
     if ctx.request.auth_kind != "bearer" or ctx.request.token is None:
         raise HttpError(
-            401, {"detail": "Authentication credentials were not provided."}, auth_module.CHALLENGE
+            401, {"detail": "Authentication credentials were not provided."}, BEARER_CHALLENGE
         )
     token = ctx.app.store.get("access_tokens", ctx.request.token["id"])
     if token is None:
-        raise HttpError(401, {"detail": "Invalid token."}, auth_module.CHALLENGE)
+        raise HttpError(401, {"detail": "Invalid token."}, BEARER_CHALLENGE)
     return ok(_token_wire(token))
 
 

@@ -1,8 +1,9 @@
 """Progress reporting for long operations: one small protocol, silent unless asked.
 
 Every long operation (uploads, downloads, waiting on a background request, bulk frame
-downloads) takes ``progress=`` and reports through the same four calls, so one reporter works
-everywhere and a pipeline can plug in its own (a log line, a web socket, a test recorder)::
+downloads, the query layer's bulk ``update()``/``delete()``) takes ``progress=`` and reports
+through the same four calls, so one reporter works everywhere and a pipeline can plug in its
+own (a log line, a web socket, a test recorder)::
 
     reporter.start(total, desc="Uploading", unit="B")   # total may be None (unknown)
     reporter.advance(n)                                  # n more units done

@@ -10,18 +10,18 @@ comes from the response's content type.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
+import requests
+
 from cvatorm._sentinels import INHERIT
 from cvatorm.operations._common import item_path
 from cvatorm.progress import reporting, resolve_progress
-from cvatorm.transfer import TransferClient
+from cvatorm.transfer import TransferClient, atomic_file
 from cvatorm.transfer.client import OrganizationArg
 
 __all__ = [
@@ -80,14 +80,27 @@ def _frame(
     quality: str,
     organization: OrganizationArg,
 ) -> tuple[bytes, str]:
+    response = _data(client, resource, obj_id, "frame", number, quality, organization)
+    return response.content, response.headers.get("Content-Type", "")
+
+
+def _data(
+    client: TransferClient,
+    resource: str,
+    obj_id: int,
+    kind: str,
+    number: int,
+    quality: str,
+    organization: OrganizationArg,
+) -> requests.Response:
+    """``GET .../data?type=<kind>&number=&quality=``: one frame or one chunk."""
     _check_quality(quality)
-    response = client.request(
+    return client.request(
         "GET",
         _data_path(resource, obj_id),
-        params={"type": "frame", "number": int(number), "quality": quality},
+        params={"type": kind, "number": int(number), "quality": quality},
         organization=organization,
     )
-    return response.content, response.headers.get("Content-Type", "")
 
 
 def download_chunk(
@@ -100,14 +113,7 @@ def download_chunk(
     organization: OrganizationArg = INHERIT,
 ) -> bytes:
     """Chunk ``number`` (a zip of frames for image tasks, a video segment for videos)."""
-    _check_quality(quality)
-    response = client.request(
-        "GET",
-        _data_path(resource, obj_id),
-        params={"type": "chunk", "number": int(number), "quality": quality},
-        organization=organization,
-    )
-    return response.content
+    return _data(client, resource, obj_id, "chunk", number, quality, organization).content
 
 
 def get_preview(
@@ -180,15 +186,8 @@ def download_frames(
         content, content_type = _frame(client, resource, obj_id, frame_id, quality, organization)
         extension = _EXTENSIONS.get(content_type.split(";")[0].strip().lower(), ".bin")
         target = folder / filename_pattern.format(frame_id=frame_id, frame_ext=extension)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as sink:
-                sink.write(content)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        with atomic_file(target) as sink:
+            sink.write(content)
         reporter.advance(1)
         return target
 

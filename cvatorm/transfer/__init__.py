@@ -7,7 +7,7 @@ Nothing here knows tasks or annotations: :mod:`cvatorm.operations` says what to 
 from __future__ import annotations
 
 from cvatorm.transfer.client import TransferClient
-from cvatorm.transfer.download import download, writable_target
+from cvatorm.transfer.download import atomic_file, download, writable_target
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE, tus_upload
 from cvatorm.transfer.upload import (
     MAX_REQUEST_SIZE,
@@ -23,6 +23,7 @@ __all__ = [
     "TUS_CHUNK_SIZE",
     "TransferClient",
     "UploadPlan",
+    "atomic_file",
     "download",
     "plan_upload",
     "tus_upload",

@@ -13,8 +13,9 @@ import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import requests
 
@@ -23,7 +24,7 @@ from cvatorm.exceptions import TransportError
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import OrganizationArg, TransferClient
 
-__all__ = ["download", "filename_from_disposition", "writable_target"]
+__all__ = ["atomic_file", "download", "filename_from_disposition", "writable_target"]
 
 _BLOCK = 1 << 20
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-. ]+$")
@@ -46,6 +47,24 @@ def filename_from_disposition(header: str | None) -> str | None:
             ):
                 return candidate
     return None
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside ``target`` (``.<name>.<random>.part``, same folder, so the final
+    ``os.replace`` is an atomic rename) to write into; renamed to ``target`` when the block ends
+    normally, removed when it raises. An existing ``target`` is untouched until the rename."""
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(handle, "wb") as sink:
+            yield sink
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def writable_target(output: str | os.PathLike[str], overwrite: bool) -> Path:
@@ -117,15 +136,9 @@ def _download_once(
                 raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
         expected = _content_length(response)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-        try:
-            received = 0
-            with (
-                os.fdopen(handle, "wb") as sink,
-                reporting(progress, expected, desc=desc, unit="B"),
-            ):
+        received = 0
+        with atomic_file(target) as sink:
+            with reporting(progress, expected, desc=desc, unit="B"):
                 try:
                     for block in response.iter_content(_BLOCK):
                         sink.write(block)
@@ -135,11 +148,6 @@ def _download_once(
                     raise _BrokenBody(f"{type(error).__name__}: {error}") from error
             if expected is not None and received != expected:
                 raise _BrokenBody(f"received {received} of {expected} bytes")
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
     return target
 
 

@@ -3,7 +3,8 @@
 Objects are kept in their wire form (the JSON the real server returns), so listing, filtering and
 the assets comparison work on exactly what a client sees. Fields the real server computes from
 other rows (a task's ``jobs.count``, a job's ``project_name``, nested users, ``url`` fields, ...)
-are recomputed after every change by :meth:`Store.refresh`, so they can never go stale.
+are recomputed after every change (only the rows a change can reach; see
+:mod:`cvatorm.testing.derived`), so they can never go stale.
 
 All access goes through one re-entrant lock: the HTTP server is threaded.
 """
@@ -15,6 +16,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from cvatorm.testing import derived
 
 #: The resources a Store holds, by wire name.
 RESOURCES: tuple[str, ...] = (
@@ -57,6 +60,8 @@ class Store:
         self.passwords: dict[int, str] = {}
         self.token_secrets: dict[str, int] = {}
         self._depth = 0
+        self._pending = derived.Changes()
+        self._derived = derived.Context(self._tables, self.url, self.basic_user)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -164,9 +169,12 @@ class Store:
             key = obj["key"] if resource == "invitations" else obj["id"]
             if isinstance(key, int):
                 self._counters[resource] = max(self._counters[resource], key)
-            self._tables[resource][key] = clone(obj)
+            table = self._tables[resource]
+            self._pending.note(resource, key, table.get(key), None)
+            table[key] = clone(obj)
+            self._pending.note(resource, key, table[key], None)
             self._changed()
-            return clone(self._tables[resource][key])
+            return clone(table[key])
 
     def load(self, resource: str, obj: Obj) -> None:
         """Insert a freshly parsed seed object, taking ownership of it (no copies, no refresh:
@@ -177,20 +185,25 @@ class Store:
             if isinstance(key, int):
                 self._counters[resource] = max(self._counters[resource], key)
             self._tables[resource][key] = obj
+            self._pending.full = True  # a seed: everything is recomputed once
             self._changed()
 
     def update(self, resource: str, key: int | str, changes: dict[str, Any]) -> Obj:
         """Apply field changes to a stored object; returns the refreshed copy."""
         with self.lock:
             row = self._table(resource)[key]
+            self._pending.note(resource, key, row, changes)  # the parent it leaves
             row.update(clone(changes))
+            self._pending.note(resource, key, row, changes)
             self._changed()
             return clone(row)
 
     def remove(self, resource: str, key: int | str) -> None:
         """Delete one object without cascading (see :mod:`cvatorm.testing.cascade`)."""
         with self.lock:
-            self._table(resource).pop(key, None)
+            removed = self._table(resource).pop(key, None)
+            if removed is not None:
+                self._pending.note(resource, key, removed, None)
             if resource == "users" and isinstance(key, int):
                 self.passwords.pop(key, None)
             self._changed()
@@ -200,7 +213,9 @@ class Store:
         with self.lock:
             table = self._table(resource)
             for key in list(keys):
-                table.pop(key, None)
+                removed = table.pop(key, None)
+                if removed is not None:
+                    self._pending.note(resource, key, removed, None)
             self._changed()
 
     def note_id(self, counter: str, value: int) -> None:
@@ -221,130 +236,21 @@ class Store:
 
     def _changed(self) -> None:
         if self._depth == 0:
-            self.refresh()
+            changes, self._pending = self._pending, derived.Changes()
+            if changes:
+                derived.refresh_changed(self._derived, changes)
 
     def refresh(self) -> None:
         """Recompute every field the real server derives from other rows."""
         with self.lock:
-            self._refresh_users_nested()
-            self._refresh_projects_and_tasks()
-            self._refresh_jobs()
-            self._refresh_issues()
-            self._refresh_org_objects()
-
-    def _nest(self, row: Obj, field: str) -> None:
-        value = row.get(field)
-        if isinstance(value, dict) and "id" in value:
-            row[field] = self.basic_user(value["id"])
-
-    def _refresh_users_nested(self) -> None:
-        for user in self._tables["users"].values():
-            user["url"] = self.url(f"/api/users/{user['id']}")
-        for resource in ("projects", "tasks", "jobs", "issues", "comments", "organizations"):
-            for row in self._tables[resource].values():
-                for field in ("owner", "assignee"):
-                    self._nest(row, field)
-        for resource in ("memberships", "invitations"):
-            for row in self._tables[resource].values():
-                self._nest(row, "user")
-                self._nest(row, "owner")
-        for token in self._tables["access_tokens"].values():
-            self._nest(token, "owner")
-
-    def _refresh_projects_and_tasks(self) -> None:
-        tasks = self._tables["tasks"]
-        projects = self._tables["projects"]
-        tasks_of = _group(tasks.values(), "project_id")
-        jobs_of = _group(self._tables["jobs"].values(), "task_id")
-        for project in projects.values():
-            pid = project["id"]
-            own = tasks_of.get(pid, [])
-            project["tasks"] = {"count": len(own), "url": self.url(f"/api/tasks?project_id={pid}")}
-            project["task_subsets"] = sorted({t["subset"] for t in own if t.get("subset")})
-            project["dimension"] = next(
-                (t["dimension"] for t in sorted(own, key=lambda t: t["id"]) if t.get("dimension")),
-                None,
-            )
-            project["labels"] = {"url": self.url(f"/api/labels?project_id={pid}")}
-            project["url"] = self.url(f"/api/projects/{pid}")
-        for task in tasks.values():
-            tid = task["id"]
-            parent = projects.get(task.get("project_id"))
-            if parent is None:
-                task["project_id"] = None
-                task["project_name"] = None
-            else:
-                task["project_name"] = parent["name"]
-                task["organization"] = parent["organization"]
-                task["organization_id"] = parent["organization"]
-            own_jobs = jobs_of.get(tid, [])
-            task["jobs"] = {
-                "completed": sum(
-                    1 for j in own_jobs if j["state"] == "completed" and j["stage"] == "acceptance"
-                ),
-                "count": len(own_jobs),
-                "url": self.url(f"/api/jobs?task_id={tid}"),
-                "validation": sum(1 for j in own_jobs if j["stage"] == "validation"),
-            }
-            task["labels"] = {"url": self.url(f"/api/labels?task_id={tid}")}
-            task["url"] = self.url(f"/api/tasks/{tid}")
-
-    def _refresh_jobs(self) -> None:
-        tasks = self._tables["tasks"]
-        projects = self._tables["projects"]
-        issues_of = _group(self._tables["issues"].values(), "job")
-        for job in self._tables["jobs"].values():
-            jid = job["id"]
-            task = tasks.get(job.get("task_id"))
-            if task is not None:
-                job["task_name"] = task["name"]
-                job["project_id"] = task["project_id"]
-                job["project_name"] = task["project_name"]
-                job["organization"] = task["organization"]
-                job["dimension"] = task.get("dimension", job.get("dimension"))
-                job["source_storage"] = task.get("source_storage")
-                job["target_storage"] = task.get("target_storage")
-                project = projects.get(task.get("project_id"))
-                # Job.get_bug_tracker: the task's, else the project's (None without a project)
-                job["bug_tracker"] = task.get("bug_tracker") or (
-                    project.get("bug_tracker") if project is not None else None
-                )
-            job["issues"] = {
-                "count": len(issues_of.get(jid, [])),
-                "url": self.url(f"/api/issues?job_id={jid}"),
-            }
-            job["labels"] = {"url": self.url(f"/api/labels?job_id={jid}")}
-            job["url"] = self.url(f"/api/jobs/{jid}")
-
-    def _refresh_issues(self) -> None:
-        comments_of = _group(self._tables["comments"].values(), "issue")
-        for issue in self._tables["issues"].values():
-            iid = issue["id"]
-            issue["comments"] = {
-                "count": len(comments_of.get(iid, [])),
-                "url": self.url(f"/api/comments?issue_id={iid}"),
-            }
-
-    def _refresh_org_objects(self) -> None:
-        orgs = self._tables["organizations"]
-        for invitation in self._tables["invitations"].values():
-            org = orgs.get(invitation.get("organization"))
-            if org is not None:
-                invitation["organization_info"] = {"id": org["id"], "slug": org["slug"]}
+            self._pending = derived.Changes()
+            derived.refresh_all(self._derived)
 
     def _table(self, resource: str) -> dict[Any, Obj]:
         try:
             return self._tables[resource]
         except KeyError:
             raise KeyError(f"unknown resource {resource!r}") from None
-
-
-def _group(rows: Iterable[Obj], field: str) -> dict[Any, list[Obj]]:
-    """Rows by the value of one field (one pass, so refreshing stays linear)."""
-    groups: dict[Any, list[Obj]] = {}
-    for row in rows:
-        groups.setdefault(row.get(field), []).append(row)
-    return groups
 
 
 def clone(row: Obj) -> Obj:

@@ -94,3 +94,47 @@ def test_list_requests_read_rows_in_place_and_copy_only_the_page(
             response = session.get(f"{local.url}{path}", params=params)
             assert response.status_code == 200, response.text
         assert response.json() == before.json()
+
+
+def test_refreshing_only_what_changed_equals_a_full_refresh(store: Store) -> None:
+    """Writes recompute only the rows they can affect; a full refresh must find nothing stale."""
+    import random
+
+    from cvatorm.testing import cascade
+
+    rng = random.Random(7)
+
+    def snapshot() -> dict[str, list[dict[str, object]]]:
+        return {name: sorted(store.all(name), key=lambda row: str(row.get("id")))
+                for name in ("projects", "tasks", "jobs", "issues", "comments", "invitations")}
+
+    for step in range(120):
+        projects = [p["id"] for p in store.all("projects")]
+        tasks = store.all("tasks")
+        jobs = store.all("jobs")
+        action = rng.randrange(8)
+        if action == 0 and tasks:
+            task = rng.choice(tasks)
+            store.update("tasks", task["id"], {"name": f"t{step}", "subset": rng.choice(["", "x"])})
+        elif action == 1 and tasks:
+            task = rng.choice(tasks)
+            store.update("tasks", task["id"], {"project_id": rng.choice([None, *projects])})
+        elif action == 2 and projects:
+            store.update("projects", rng.choice(projects), {"name": f"p{step}", "bug_tracker": ""})
+        elif action == 3 and jobs:
+            job = rng.choice(jobs)
+            store.update("jobs", job["id"], {"stage": "acceptance", "state": "completed"})
+        elif action == 4 and tasks:
+            cascade.delete_task(store, rng.choice(tasks)["id"])
+        elif action == 5 and projects:
+            cascade.delete_project(store, rng.choice(projects))
+        elif action == 6 and jobs:
+            job = rng.choice(jobs)
+            store.put("jobs", {**job, "id": store.next_id("jobs"), "stage": "validation"})
+        elif action == 7:
+            issue = store.all("issues")
+            if issue:
+                store.remove("comments", next(iter(c["id"] for c in store.all("comments")), -1))
+        incremental = snapshot()
+        store.refresh()
+        assert snapshot() == incremental, f"stale after step {step} (action {action})"

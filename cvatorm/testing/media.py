@@ -166,10 +166,18 @@ _TABLES_LOCK = threading.Lock()
 def _tables(store: Store) -> _MediaTables:
     with _TABLES_LOCK:
         tables = _TABLES.get(store)
+    if tables is not None:
+        return tables
+    # Seed tasks already have data ids; new ones must not collide with them. Read in place
+    # (copying 100,000 tasks took seconds) and outside _TABLES_LOCK (never wait for the store
+    # while holding it: request threads hold the store's lock when they get here).
+    with store.lock:
+        seeded = max((t.get("data") or 0 for t in store.rows("tasks")), default=0)
+    with _TABLES_LOCK:
+        tables = _TABLES.get(store)
         if tables is None:
             tables = _MediaTables()
-            # Seed tasks already have data ids; new ones must not collide with them.
-            tables.data_ids = max((t.get("data") or 0 for t in store.all("tasks")), default=0)
+            tables.data_ids = seeded
             _TABLES[store] = tables
         return tables
 

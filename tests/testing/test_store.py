@@ -138,3 +138,16 @@ def test_refreshing_only_what_changed_equals_a_full_refresh(store: Store) -> Non
         incremental = snapshot()
         store.refresh()
         assert snapshot() == incremental, f"stale after step {step} (action {action})"
+
+
+def test_media_tables_start_without_copying_the_tasks(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first media lookup reads the seed's data ids in place (copying took seconds)."""
+    from cvatorm.testing import media
+
+    def no_copies(self: Store, resource: str) -> list[dict[str, object]]:
+        raise AssertionError(f"copied the whole {resource} table")
+
+    monkeypatch.setattr(Store, "all", no_copies)
+    assert media.media_of(store, 2) is None

@@ -178,8 +178,12 @@ class Auth:
 
     def _by_basic(self, request: Request, credentials: str) -> None:
         invalid_header = "Invalid basic header."
-        if not credentials:
+        parts = credentials.split()
+        if not parts:
             raise unauthorized(f"{invalid_header} No credentials provided.")
+        if len(parts) > 1:  # DRF splits the whole header on whitespace
+            raise unauthorized(f"{invalid_header} Credentials string should not contain spaces.")
+        credentials = parts[0]
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):

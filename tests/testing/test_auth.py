@@ -299,3 +299,12 @@ def test_access_tokens_may_not_change_users(url: str) -> None:
     assert renamed.status_code == 403
     assert requests.delete(f"{url}/api/users/{me['id']}", headers=bearer).status_code == 403
     assert session.patch(f"{url}/api/users/{me['id']}", json={"first_name": "Z"}).ok
+
+
+def test_basic_headers_with_spaces_are_refused_like_drf(url: str) -> None:
+    header = {"Authorization": "Basic dXNlcjE6IVFAVyNFJFI= extra"}
+    response = requests.get(f"{url}/api/users/self", headers=header)
+    assert (response.status_code, response.json()) == (
+        401,
+        {"detail": "Invalid basic header. Credentials string should not contain spaces."},
+    )

@@ -89,6 +89,8 @@ class Auth:
             if request.user is not None:
                 for key in [k for k, uid in self._tokens.items() if uid == request.user["id"]]:
                     del self._tokens[key]
+        if session_id is None:  # SessionMiddleware deletes only a cookie the request carried
+            return []
         expired = "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax"
         return [f'sessionid=""; {expired}']
 

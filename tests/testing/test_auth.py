@@ -308,3 +308,17 @@ def test_basic_headers_with_spaces_are_refused_like_drf(url: str) -> None:
         401,
         {"detail": "Invalid basic header. Credentials string should not contain spaces."},
     )
+
+
+def test_logout_clears_the_session_cookie_only_when_sent(url: str) -> None:
+    login = requests.post(f"{url}/api/auth/login", json={"username": "user4", "password": PASSWORD})
+    token = {"Authorization": f"Token {login.json()['key']}"}
+    by_token = requests.post(f"{url}/api/auth/logout", headers=token)
+    assert by_token.status_code == 200
+    assert "sessionid" not in by_token.headers.get("Set-Cookie", "")
+    session = requests.Session()
+    session.post(f"{url}/api/auth/login", json={"username": "user4", "password": PASSWORD})
+    csrf = {"X-CSRFToken": session.cookies["csrftoken"]}
+    by_cookie = session.post(f"{url}/api/auth/logout", headers=csrf)
+    assert by_cookie.status_code == 200
+    assert 'sessionid=""' in by_cookie.headers["Set-Cookie"]

@@ -222,3 +222,21 @@ def test_the_old_project_dataset_api_is_gone(url: str, admin: requests.Session) 
         assert gone.headers["Content-Type"] == "text/html; charset=utf-8"
         assert "GET /api/requests/rq_id" in gone.text
     assert admin.get(f"{url}/api/projects/999999/dataset/").status_code == 404
+
+
+def test_annotation_exports_of_seed_tasks_finish(url: str, admin: requests.Session) -> None:
+    """Seed tasks have no media here; an annotations-only export still works (placeholder
+    frame names), a dataset export with images fails saying why."""
+    params = {"format": "CVAT for images 1.1", "save_images": "false"}
+    started = admin.post(f"{url}/api/tasks/2/dataset/export", params=params)
+    done = _wait(admin, url, started.json()["rq_id"])
+    assert done["status"] == "finished", done
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(done["result_url"]).content))
+    xml = archive.read("annotations.xml").decode()
+    size = admin.get(f"{url}/api/tasks/2").json()["size"]
+    assert xml.count("<image ") == size
+    with_images = admin.post(
+        f"{url}/api/tasks/2/dataset/export", params={**params, "save_images": "true"}
+    )
+    failed = _wait(admin, url, with_images.json()["rq_id"])
+    assert failed["status"] == "failed"

@@ -42,10 +42,14 @@ def _task_frames(
     last: int | None,
     subset: str = "",
     offset: int = 0,
+    *,
+    save_images: bool = True,
 ) -> list[formats.FrameInfo]:
     if not task.get("size"):
         raise BackgroundFailure("Exporting without data is not allowed")
     found = media.media_of(store, task["id"])
+    if found is None and not save_images:
+        return _placeholder_frames(task, first, last, subset, offset)
     if found is None:
         raise BackgroundFailure(
             f"LocalCVAT holds no media for task {task['id']}: it was not uploaded through "
@@ -64,6 +68,25 @@ def _task_frames(
         )
         for n, frame in enumerate(found.frames)
         if first <= n <= last
+    ]
+
+
+def _placeholder_frames(
+    task: dict[str, Any], first: int, last: int | None, subset: str, offset: int
+) -> list[formats.FrameInfo]:
+    """Frames of a task whose media LocalCVAT never received (the seed tasks): an
+    annotations-only export still works, with ``frame_<n>`` names and unknown (0) sizes."""
+    stop = int(task["size"]) - 1 if last is None else last
+    return [
+        formats.FrameInfo(
+            number=offset + n,
+            name=f"frame_{n:06d}",
+            width=0,
+            height=0,
+            subset=subset,
+            task_id=task["id"] if subset else None,
+        )
+        for n in range(first, stop + 1)
     ]
 
 
@@ -91,8 +114,11 @@ def _export_work(store: Store, resource: str, obj_id: int, save_images: bool, fi
                 if not task.get("size"):
                     continue
                 offset = len(frames)
+                subset = task.get("subset") or "default"
                 frames.extend(
-                    _task_frames(store, task, 0, None, task.get("subset") or "default", offset)
+                    _task_frames(
+                        store, task, 0, None, subset, offset, save_images=save_images
+                    )
                 )
                 part = _shifted(annotation_data.for_task(store, task["id"]), offset)
                 for kind in annotation_data.KINDS:
@@ -101,12 +127,14 @@ def _export_work(store: Store, resource: str, obj_id: int, save_images: bool, fi
             if not frames:
                 raise BackgroundFailure("Exporting without data is not allowed")
         elif resource == "tasks":
-            frames = _task_frames(store, obj, 0, None)
+            frames = _task_frames(store, obj, 0, None, save_images=save_images)
             data = annotation_data.for_task(store, obj_id)
             labels = _labels_by_id(store, obj)
         else:
             task = store.get("tasks", obj["task_id"]) or {}
-            frames = _task_frames(store, task, obj["start_frame"], obj["stop_frame"])
+            frames = _task_frames(
+                store, task, obj["start_frame"], obj["stop_frame"], save_images=save_images
+            )
             data = annotation_data.for_job(store, obj_id)
             labels = _labels_by_id(store, task)
         xml = formats.write_xml(str(obj.get("name") or obj_id), frames, data, labels)

@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "PasswordCredentials": "cvatorm.connection",
     "AccessTokenCredentials": "cvatorm.connection",
     "connect": "cvatorm.connection",
+    "connect_or_embedded": "cvatorm.connection",
     "connections": "cvatorm.connection",
     "disconnect": "cvatorm.connection",
     # models
@@ -76,6 +77,7 @@ __all__ = [
     "User",
     "__version__",
     "connect",
+    "connect_or_embedded",
     "connections",
     "disconnect",
     "exceptions",
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
         Config,
         PasswordCredentials,
         connect,
+        connect_or_embedded,
         connections,
         disconnect,
         make_client,

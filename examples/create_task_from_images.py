@@ -12,17 +12,14 @@ The task is deleted at the end unless ``--keep`` is given.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import cvatorm
-from cvatorm.connection import Client
 from cvatorm.operations.frames import get_meta
 from cvatorm.operations.task_data import create_from_data
 
@@ -48,30 +45,12 @@ def png(width: int, height: int, seed: int) -> bytes:
     )
 
 
-@contextlib.contextmanager
-def connected() -> Iterator[Client]:
-    if os.environ.get("CVAT_URL"):
-        client = cvatorm.connect()
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
-        return
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server:
-        client = cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        print(f"No CVAT_URL set: using the embedded test server at {server.url}")
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
-
-
 def main(argv: list[str]) -> None:
     keep = "--keep" in argv
     given = [Path(arg) for arg in argv if arg != "--keep"]
-    with tempfile.TemporaryDirectory() as folder, connected() as client:
+    with tempfile.TemporaryDirectory() as folder, cvatorm.connect_or_embedded() as client:
+        if not os.environ.get("CVAT_URL"):
+            print(f"No CVAT_URL set: using the embedded test server at {client.api_map.host}")
         files = given or []
         if not files:
             for number, (width, height) in enumerate([(640, 480), (320, 240), (800, 600)]):

@@ -20,34 +20,10 @@ changes there, which touches nothing real.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-from collections.abc import Iterator
 
 import cvatorm
 from cvatorm import Job, Task, User
-
-
-@contextlib.contextmanager
-def cvat_server() -> Iterator[bool]:
-    """Connect to ``CVAT_URL`` if set (yields False), else to an embedded LocalCVAT (True)."""
-    if os.environ.get("CVAT_URL"):
-        cvatorm.connect()
-        try:
-            yield False
-        finally:
-            cvatorm.connections.disconnect()
-        return
-
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server:
-        cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        print(f"No CVAT_URL set: using the embedded test server at {server.url}")
-        try:
-            yield True
-        finally:
-            cvatorm.connections.disconnect()
 
 
 def unassigned_jobs(tasks: list[Task]) -> list[tuple[Job, Task]]:
@@ -87,7 +63,10 @@ def main() -> None:
     parser.add_argument("--org", help="only this organization (slug)")
     parser.add_argument("--apply", action="store_true", help="write the changes (real server)")
     args = parser.parse_args()
-    with cvat_server() as embedded:
+    embedded = not os.environ.get("CVAT_URL")
+    with cvatorm.connect_or_embedded() as client:
+        if embedded:
+            print(f"No CVAT_URL set: using the embedded test server at {client.api_map.host}")
         apply = args.apply or embedded
         changed = fix(args.org, apply)
         if apply:

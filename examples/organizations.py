@@ -8,34 +8,11 @@ It creates one project inside an organization and deletes it again.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import cvatorm
 from cvatorm import Client
-
-
-@contextlib.contextmanager
-def connected() -> Iterator[Client]:
-    """``cvatorm.connect()`` from the environment, or to an embedded LocalCVAT."""
-    if os.environ.get("CVAT_URL"):
-        client = cvatorm.connect()  # CVAT_URL, credentials, and CVAT_ORG if set
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
-        return
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server:
-        print(f"No CVAT_URL set: started the embedded test server at {server.url}")
-        client = cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
 
 
 def count_tasks(client: Client) -> int:
@@ -45,7 +22,9 @@ def count_tasks(client: Client) -> int:
 
 
 def main() -> None:
-    with connected() as client:
+    with cvatorm.connect_or_embedded() as client:  # CVAT_URL & co. (and CVAT_ORG), or LocalCVAT
+        if not os.environ.get("CVAT_URL"):
+            print(f"No CVAT_URL set: started the embedded test server at {client.api_map.host}")
         slugs = [
             org["slug"]
             for org in client.request(

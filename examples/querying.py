@@ -18,27 +18,6 @@ import cvatorm
 from cvatorm import Job, Q, Task
 
 
-@contextlib.contextmanager
-def connected() -> Iterator[Any]:
-    """The default connection: ``CVAT_URL`` if set, else an embedded LocalCVAT."""
-    if os.environ.get("CVAT_URL"):
-        client = cvatorm.connect()
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
-        return
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server:
-        client = cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        print(f"No CVAT_URL set: using the embedded test server at {server.url}\n")
-        try:
-            yield client
-        finally:
-            cvatorm.connections.disconnect()
-
-
 class RequestCounter:
     """Counts the GET requests a client sends (a ``requests`` response hook)."""
 
@@ -57,7 +36,9 @@ class RequestCounter:
 
 
 def main() -> None:
-    with connected() as client:
+    with cvatorm.connect_or_embedded() as client:
+        if not os.environ.get("CVAT_URL"):
+            print(f"No CVAT_URL set: using the embedded test server at {client.api_map.host}\n")
         counter = RequestCounter(client)
         Task.objects.count()  # the first query also reads the server's schema, once
 

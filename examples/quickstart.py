@@ -10,38 +10,18 @@ real server holding data you care about.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 
 import cvatorm
 from cvatorm import Job, Project, Q, Task
 
 
-@contextlib.contextmanager
-def cvat_server() -> Iterator[None]:
-    """Connect to ``CVAT_URL`` if set, otherwise to an embedded LocalCVAT for the duration."""
-    if os.environ.get("CVAT_URL"):
-        cvatorm.connect()
-        print(f"Connected to {os.environ['CVAT_URL']}")
-        yield
-        cvatorm.connections.disconnect()
-        return
-
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server:
-        cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        print(f"No CVAT_URL set: started the embedded test server at {server.url}")
-        try:
-            yield
-        finally:
-            cvatorm.connections.disconnect()
-
-
 def main() -> None:
-    with cvat_server():
-        client = cvatorm.connections["default"]
+    with cvatorm.connect_or_embedded() as client:
+        if os.environ.get("CVAT_URL"):
+            print(f"Connected to {os.environ['CVAT_URL']}")
+        else:
+            print(f"No CVAT_URL set: started the embedded test server at {client.api_map.host}")
         print("Server version:", client.get_server_version())
 
         # Querysets are lazy: nothing is sent until the results are needed.

@@ -16,6 +16,7 @@ from cvatorm.connection.credentials import (
     Credentials,
     PasswordCredentials,
 )
+from cvatorm.connection.embedded import connect_or_embedded
 from cvatorm.connection.registry import ConnectionHandler, connect, connections, disconnect
 from cvatorm.connection.versions import MINIMUM_SUPPORTED
 
@@ -30,6 +31,7 @@ __all__ = [
     "Credentials",
     "PasswordCredentials",
     "connect",
+    "connect_or_embedded",
     "connections",
     "disconnect",
     "make_client",

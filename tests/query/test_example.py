@@ -23,10 +23,10 @@ def test_querying_example_runs_with_the_request_counts_it_claims(
     spec.loader.exec_module(module)
 
     @contextlib.contextmanager
-    def connected() -> Iterator[Any]:
+    def connect_or_embedded() -> Iterator[Any]:
         yield orm_connection  # the fixtures' "default" connection instead of a new server
 
-    monkeypatch.setattr(module, "connected", connected)
+    monkeypatch.setattr(module.cvatorm, "connect_or_embedded", connect_or_embedded)
     module.main()
     out = capsys.readouterr().out
     counts: dict[str, int] = {}

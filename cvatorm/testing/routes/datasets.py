@@ -20,7 +20,7 @@ from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Headers, Request, Response
 from cvatorm.testing.routes import tasks as task_routes
 from cvatorm.testing.routes.common import get_checked, ok
-from cvatorm.testing.routes.requests import render_rq_id
+from cvatorm.testing.routes.requests import finished_export, render_rq_id
 from cvatorm.testing.routes.task_data import attach_frames
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store
@@ -192,29 +192,7 @@ def start_export(ctx: Context, resource: str) -> Response:
 
 def download(ctx: Context, resource: str) -> Response:
     obj = get_checked(ctx, resource, "export:dataset")
-    rq_id = ctx.query.get("rq_id")
-    if not rq_id:
-        raise list_error("Missing request id in the query parameters")
-    request = ctx.app.background.get(rq_id)
-    mine = request is not None and (
-        request.owner["id"] == ctx.user["id"] or ctx.user.get("is_superuser")
-    )
-    if (
-        request is None
-        or not mine
-        or request.result_url is None
-        or f"/api/{resource}/{obj['id']}/dataset/" not in request.result_url
-    ):
-        raise HttpError(404, {"detail": "Unknown export request id"})
-    if request.status != "finished" or request.outcome is None or request.outcome.file is None:
-        raise list_error("Export is not finished")
-    outcome = request.outcome
-    return Response(
-        200,
-        outcome.file or b"",
-        outcome.content_type,
-        [("Content-Disposition", f'attachment; filename="{outcome.filename}"')],
-    )
+    return finished_export(ctx, f"/api/{resource}/{obj['id']}/dataset/")
 
 
 # --------------------------------------------------------------------------- import

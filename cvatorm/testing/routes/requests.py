@@ -235,8 +235,10 @@ def _start_backup(ctx: Context, resource: str) -> Response:
     return ok({"rq_id": rq_id}, 202)
 
 
-def _download(ctx: Context, resource: str) -> Response:
-    obj = get_checked(ctx, resource, "view")
+def finished_export(ctx: Context, result_path: str) -> Response:
+    """The file of the finished export named by ``?rq_id=``, as the real download endpoints
+    answer it: only for its owner (or an admin), and only under the object it was asked of
+    (``result_path`` is the start of its ``result_url``'s path)."""
     rq_id = ctx.query.get("rq_id")
     if not rq_id:
         raise list_error("Missing request id in the query parameters")
@@ -245,7 +247,7 @@ def _download(ctx: Context, resource: str) -> Response:
         request is None
         or not _mine(ctx, request)
         or request.result_url is None
-        or f"/api/{resource}/{obj['id']}/" not in request.result_url
+        or result_path not in request.result_url
     ):
         raise HttpError(404, {"detail": "Unknown export request id"})
     if request.status != "finished" or request.outcome is None or request.outcome.file is None:
@@ -257,6 +259,11 @@ def _download(ctx: Context, resource: str) -> Response:
         outcome.content_type,
         [("Content-Disposition", f'attachment; filename="{outcome.filename}"')],
     )
+
+
+def _download(ctx: Context, resource: str) -> Response:
+    obj = get_checked(ctx, resource, "view")
+    return finished_export(ctx, f"/api/{resource}/{obj['id']}/")
 
 
 def register(router: Router) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT
+from cvatorm.connection.registry import connections
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
@@ -49,8 +50,6 @@ _FLAT = "flat"
 def _client_for(using: Any) -> Any:
     if using is not None and not isinstance(using, str):
         return using
-    from cvatorm.connection import connections
-
     return connections[using or "default"]
 
 
@@ -495,11 +494,28 @@ class QuerySet(Generic[M]):
 
     # ------------------------------------------------------------------ writing
 
-    def create(self, **kwargs: Any) -> M:
-        """Create an object on the server (POST) and return it."""
-        obj = self.model(**kwargs)
+    def create(self, spec: Mapping[str, Any] | None = None, /, **kwargs: Any) -> M:
+        """Create an object on the server (POST) and return it.
+
+        Values come as keywords (Django) or as cvat-sdk's ``spec`` dict, or both; keys are
+        field or relation names (``assignee``, ``project``) or the server's request names
+        (``assignee_id``). Every value is validated before anything is sent.
+        """
+        values = {**(spec or {}), **kwargs}
+        meta = self.model._meta
+        named = {
+            key if key in meta.fields or key in meta.relations
+            else self.model._field_for_key(key).name: value
+            for key, value in values.items()
+        }
+        obj = self.model(**named)
         obj.save(using=self._client(), organization=self._organization)
         return obj
+
+    def retrieve(self, pk: Any) -> M:
+        """The object with this primary key, read with one ``GET`` of its own URL (not a
+        filtered listing); ``Model.DoesNotExist`` when there is none. cvat-sdk's name."""
+        return self.model._fetch(pk, client=self._client(), organization=self._organization)
 
     def get_or_create(
         self, defaults: Mapping[str, Any] | None = None, **kwargs: Any

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cvatorm.operations.mixins import (
     JobDataMixin,
     ProjectDataMixin,
@@ -84,9 +83,10 @@ def test_unsaved_objects_are_refused(data_client: Any) -> None:
 def test_repository_and_manager_creation_methods(
     data_client: Any, images: Callable[..., list[Path]], tmp_path: Path, cleanup: Any
 ) -> None:
-    from cvatorm.models import Project, Task
     from cvatorm.operations.managers import ProjectManager, TaskManager
     from cvatorm.operations.repositories import DATA_REPOSITORIES, TaskRepository
+
+    from cvatorm.models import Project, Task
 
     repository = TaskRepository(data_client, Task)
     task = repository.create_from_data(SPEC, images((10, 10), (20, 20)), pbar=None)

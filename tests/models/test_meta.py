@@ -167,6 +167,7 @@ def test_objects_is_a_class_only_manager() -> None:
 def test_meta_options_are_checked_and_resources_unique() -> None:
     from cvatorm.exceptions import ConfigurationError
     from cvatorm.models.fields import IntegerField
+    from cvatorm.wire.resource import Resource
 
     with pytest.raises(TypeError, match="resorce"):
         class Typo(Model):
@@ -180,7 +181,7 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
             id = IntegerField()
 
             class Meta:
-                resource = "tasks"
+                api = Resource(name="tasks")
 
     assert registry["tasks"] is Task
 

@@ -43,6 +43,7 @@ from cvatorm.models import (
     Project,
     Task,
     User,
+    Webhook,
 )
 from cvatorm.query import Q, QuerySet
 
@@ -74,6 +75,7 @@ __all__ = [
     "QuerySet",
     "Task",
     "User",
+    "Webhook",
     "__version__",
     "connect",
     "connect_or_embedded",

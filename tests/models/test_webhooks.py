@@ -115,9 +115,10 @@ def test_create_ping_deliveries_redeliver_update_delete(
         assert patch.json == {"description": "pipeline hook"}
         assert Webhook.objects.get(id=hook.id).description == "pipeline hook"
     finally:
+        hook_id = hook.id
         hook.delete()
     with pytest.raises(Webhook.DoesNotExist):
-        Webhook.objects.retrieve(hook.id)
+        Webhook.objects.retrieve(hook_id)
 
 
 def test_available_events_by_type(orm_connection: Any) -> None:

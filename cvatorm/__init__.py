@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"  # before the imports: the transport's User-Agent reads it
-
 from cvatorm import exceptions
+from cvatorm._version import __version__
 from cvatorm.connection import (
     AccessTokenCredentials,
     Client,

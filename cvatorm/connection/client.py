@@ -465,7 +465,8 @@ class Client:
         accessor = _RESOURCE_ACCESSORS.get(name) if not name.startswith("_") else None
         if accessor is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return accessor(self)
+        # Kept on the instance: later reads are plain attribute reads, and the same object.
+        return self.__dict__.setdefault(name, accessor(self))
 
 
 def _json_or_none(response: requests.Response) -> Any:

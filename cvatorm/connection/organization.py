@@ -24,9 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
+from cvatorm.wire.headers import ORG_HEADER
+
 __all__ = ["ORG_HEADER", "OrganizationContext", "check_slug"]
 
-ORG_HEADER: Final = "X-Organization"
 
 _UNSET: Final = object()
 _counter = itertools.count()

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import requests
 
-from cvatorm import __version__
+from cvatorm._version import __version__
 from cvatorm.connection.config import Config
 from cvatorm.connection.redaction import (
     Redactor,

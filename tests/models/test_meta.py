@@ -22,6 +22,7 @@ from cvatorm.models import (
     Project,
     Task,
     User,
+    Webhook,
     registry,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
@@ -39,6 +40,7 @@ MODELS: dict[str, type[Model]] = {
     "comments": Comment,
     "memberships": Membership,
     "invitations": Invitation,
+    "webhooks": Webhook,
 }
 
 

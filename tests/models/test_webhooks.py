@@ -29,7 +29,7 @@ class Receiver:
         received = self.calls
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received.append((dict(self.headers), self.rfile.read(length)))
                 self.send_response(200)

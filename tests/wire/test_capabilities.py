@@ -138,4 +138,5 @@ def test_the_test_server_serves_its_schema_as_json(admin_client: Any, traffic: A
     (exchange,) = traffic.select("GET", "/api/schema/")
     assert exchange.status == 200
     assert "json" in exchange.response_headers.get("Content-Type", "")
-    assert parse_schema(exchange.response_json)["/api/tasks"] == capabilities_for(admin_client, "tasks")
+    parsed = parse_schema(exchange.response_json)
+    assert parsed["/api/tasks"] == capabilities_for(admin_client, "tasks")

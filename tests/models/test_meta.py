@@ -57,7 +57,7 @@ def test_registry_maps_every_resource_to_its_model() -> None:
         assert model._meta.resource == resource
         assert model._meta.model is model
     with pytest.raises(KeyError):
-        registry["webhooks"]
+        registry["cloudstorages"]
 
 
 def test_meta_basics() -> None:

@@ -17,7 +17,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from cvatorm._sentinels import INHERIT
+from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.registry import connections
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
@@ -31,6 +31,7 @@ from cvatorm.query.q import Q
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
+    from cvatorm.connection.client import Client
     from cvatorm.models.base import Model
 
 __all__ = ["MAX_GET_RESULTS", "QuerySet"]
@@ -47,7 +48,7 @@ _VALUES_LIST = "values_list"
 _FLAT = "flat"
 
 
-def _client_for(using: Any) -> Any:
+def _client_for(using: str | Client | None) -> Client:
     if using is not None and not isinstance(using, str):
         return using
     return connections[using or "default"]
@@ -61,7 +62,13 @@ class QuerySet(Generic[M]):
     #: The largest page the planner may ask for to serve a slice in a single request.
     max_page_size: ClassVar[int] = MAX_PAGE_SIZE
 
-    def __init__(self, model: type[M], *, using: Any = None, organization: Any = INHERIT) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        using: str | Client | None = None,
+        organization: OrganizationArg = INHERIT,
+    ) -> None:
         self.model = model
         self._using = using
         self._organization = organization
@@ -173,13 +180,13 @@ class QuerySet(Generic[M]):
         )
         return clone
 
-    def using(self, alias: Any) -> QuerySet[M]:
+    def using(self, alias: str | Client | None) -> QuerySet[M]:
         """Send the requests through another connection (an alias, or a client)."""
         clone = self._chain()
         clone._using = alias
         return clone
 
-    def organization(self, organization: Any) -> QuerySet[M]:
+    def organization(self, organization: OrganizationArg) -> QuerySet[M]:
         """List in ``organization``: INHERIT (the client's context), None, "" or a slug."""
         clone = self._chain()
         clone._organization = organization
@@ -275,10 +282,10 @@ class QuerySet(Generic[M]):
 
     # ------------------------------------------------------------------ evaluation
 
-    def _client(self) -> Any:
+    def _client(self) -> Client:
         return _client_for(self._using)
 
-    def _plan(self, client: Any) -> Plan:
+    def _plan(self, client: Client) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
         return make_plan(
             self.model,
@@ -290,7 +297,7 @@ class QuerySet(Generic[M]):
             narrowing=self._narrowing,
         )
 
-    def _request_organization(self, client: Any) -> Any:
+    def _request_organization(self, client: Client) -> OrganizationArg:
         """The organization of the requests, ``INHERIT`` resolved to the client's context now
         (objects remember it). Organizations themselves are not scoped by an organization
         context: by default they are listed without one (everything visible), as the models

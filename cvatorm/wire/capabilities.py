@@ -18,12 +18,15 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cvatorm.exceptions import ApiException
 from cvatorm.wire._defaults import DEFAULTS
 from cvatorm.wire.endpoints import SCHEMA
 from cvatorm.wire.resource import resource_named
+
+if TYPE_CHECKING:  # the connection layer sits above this one: its type only
+    from cvatorm.connection.client import Client
 
 __all__ = [
     "CapabilityCache",
@@ -123,7 +126,7 @@ def bundled_capabilities(path_or_name: str) -> ResourceCapabilities:
     return ResourceCapabilities(**{k: frozenset(v) for k, v in table.items()})
 
 
-def read_schema_capabilities(client: Any) -> dict[str, ResourceCapabilities] | None:
+def read_schema_capabilities(client: Client) -> dict[str, ResourceCapabilities] | None:
     """The capabilities a server declares, by list path; None when its schema cannot be used.
 
     ``client`` is the connection layer's client (any object with its ``request``); a server that
@@ -159,7 +162,7 @@ class CapabilityCache:
         self._table: dict[str, ResourceCapabilities] | None = None
         self._lock = threading.Lock()
 
-    def lookup(self, client: Any, list_path: str) -> ResourceCapabilities:
+    def lookup(self, client: Client, list_path: str) -> ResourceCapabilities:
         table = self._table
         if table is None:
             fetched = read_schema_capabilities(client) or {}
@@ -171,7 +174,7 @@ class CapabilityCache:
         return found if found is not None else bundled_capabilities(list_path)
 
 
-def capabilities_for(client: Any, resource: str) -> ResourceCapabilities:
+def capabilities_for(client: Client, resource: str) -> ResourceCapabilities:
     """The capabilities of the resource named ``resource`` on ``client``'s server: the
     client reads its server's schema once and keeps the table (``Client.capabilities``)."""
     found: ResourceCapabilities = client.capabilities(resource_named(resource).collection_path())

@@ -27,6 +27,7 @@ from cvatorm.operations.annotations import PatchAction
 from cvatorm.operations.frames import Quality
 from cvatorm.operations.task_data import ResourceType
 from cvatorm.query import Manager
+from cvatorm.transfer import MAX_REQUEST_SIZE, TUS_CHUNK_SIZE
 
 if TYPE_CHECKING:
     from cvatorm.models.base import Model
@@ -222,11 +223,19 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
         status_check_period: float | None = None,
         timeout: float | None = None,
         pbar: object = None,
+        max_request_size: int = MAX_REQUEST_SIZE,
+        chunk_size: int = TUS_CHUNK_SIZE,
     ) -> None:
         """Attach files and (by default) wait until the server made frames and jobs; then the
-        task is refreshed (``size``, ``jobs``). Files are checked before any request."""
+        task is refreshed (``size``, ``jobs``). Files are checked before any request.
+        Files up to ``max_request_size`` travel grouped in multipart requests, bigger ones by
+        TUS in ``chunk_size`` pieces (docs/task-data.md)."""
         prepared = task_data.prepare_data(
-            resources, resource_type=resource_type, data_params=data_params
+            resources,
+            resource_type=resource_type,
+            data_params=data_params,
+            max_request_size=max_request_size,
+            chunk_size=chunk_size,
         )
         target = self._target(
             progress=_progress(progress, pbar),
@@ -328,6 +337,8 @@ class TaskManager(RestoringManager[M]):
         status_check_period: float | None = None,
         timeout: float | None = None,
         pbar: object = None,
+        max_request_size: int = MAX_REQUEST_SIZE,
+        chunk_size: int = TUS_CHUNK_SIZE,
     ) -> M:
         """Create a task from ``spec`` (``{"name", "labels" | "project_id", ...}``), upload
         ``resources`` and wait for the server; optionally import annotations. Returns the task,
@@ -340,7 +351,11 @@ class TaskManager(RestoringManager[M]):
         model = self._model()
         checked_spec = task_data.check_spec(spec)
         prepared = task_data.prepare_data(
-            resources, resource_type=resource_type, data_params=data_params
+            resources,
+            resource_type=resource_type,
+            data_params=data_params,
+            max_request_size=max_request_size,
+            chunk_size=chunk_size,
         )
         if annotation_path is not None and not Path(annotation_path).is_file():
             raise ValidationError({"annotation_path": [f"not a file: {annotation_path}"]})

@@ -11,6 +11,7 @@ task with :func:`delete_quietly` and raises the original error.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,12 @@ from typing import Any, Literal
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
-from cvatorm.exceptions import ApiException, TransportError, ValidationError
+from cvatorm.exceptions import ApiException, NotFoundError, TransportError, ValidationError
 from cvatorm.operations._common import rq_id_of, wait
 from cvatorm.transfer import upload_files
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE
 from cvatorm.transfer.upload import MAX_REQUEST_SIZE
+from cvatorm.wire.endpoints import REQUESTS
 
 __all__ = [
     "DATA_PARAMS",
@@ -198,10 +200,54 @@ def check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def delete_quietly(target: Target) -> None:
-    """Remove a half-made task; a failure here must not hide the error that caused it."""
-    try:
-        target.request("DELETE")
-    except (ApiException, TransportError) as error:
-        target.client.logger.warning("could not delete the half-made %s: %s",
-                                     target.describe(), error)
+#: How long cleaning up a half-made task may wait for the server to finish processing it.
+CLEANUP_WAIT = 120.0
+_ACTIVE = frozenset({"queued", "started"})
+
+
+def delete_quietly(target: Target, *, wait_at_most: float = CLEANUP_WAIT) -> bool:
+    """Remove a half-made task; a failure here must not hide the error that caused it.
+
+    The real server refuses (500) to delete a task whose data it is still processing, which is
+    exactly the state a timed-out or interrupted upload leaves. So a refusal that can pass
+    (a 5xx, a 409, an unreachable server) is followed by waiting until the task's background
+    requests are no longer queued or started, then deleting again, for at most
+    ``wait_at_most`` seconds. Returns whether the task is gone; a task left behind is logged.
+    """
+    deadline = time.monotonic() + wait_at_most
+    while True:
+        try:
+            target.request("DELETE")
+            return True
+        except NotFoundError:
+            return True
+        except (ApiException, TransportError) as error:
+            passing = (
+                isinstance(error, TransportError) or error.status >= 500 or error.status == 409
+            )
+            if not passing or time.monotonic() >= deadline:
+                target.client.logger.warning(
+                    "could not delete the half-made %s: %s", target.describe(), error
+                )
+                return False
+        _wait_until_idle(target, deadline)
+
+
+def _wait_until_idle(target: Target, deadline: float) -> None:
+    """Poll the task's ``create`` background requests until none is active (or the deadline)."""
+    delay = 0.2
+    while time.monotonic() < deadline:
+        try:
+            page = target.context.request(
+                "GET", REQUESTS, params={"task_id": str(target.pk), "action": "create"}
+            ).json()
+            results = page.get("results") if isinstance(page, Mapping) else None
+            if not any(
+                isinstance(item, Mapping) and item.get("status") in _ACTIVE
+                for item in results or ()
+            ):
+                return
+        except (ApiException, TransportError, ValueError):
+            pass  # cannot tell: wait a little, then let the DELETE decide
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 2, 2.0)

@@ -12,6 +12,7 @@ __all__ = [
     "ABOUT",
     "LOGIN",
     "LOGOUT",
+    "REQUESTS",
     "SCHEMA",
     "SELF_USER",
     "collection_path",
@@ -26,13 +27,15 @@ LOGIN: Final = api_path("auth", "login")
 LOGOUT: Final = api_path("auth", "logout")
 #: ``GET``: the logged-in user (checks an access token).
 SELF_USER: Final = api_path("users", "self")
+#: ``GET``: the user's background requests (simple filters ``task_id``, ``action``, ``status``).
+REQUESTS: Final = api_path("requests")
 #: ``GET ?scheme=json``: the OpenAPI document (CVAT renames DRF's ``format`` to ``scheme``).
 SCHEMA: Final = api_path("schema") + "/"
 
 
 def request_path(rq_id: str) -> str:
     """``/api/requests/<rq_id>``: one background request (the id quoted as one segment)."""
-    return api_path("requests", quote(rq_id, safe=""))
+    return f"{REQUESTS}/{quote(rq_id, safe='')}"
 
 
 def collection_path(resource: str) -> str:

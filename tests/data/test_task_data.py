@@ -15,6 +15,7 @@ from cvatorm.exceptions import (
     BackgroundRequestException,
     BadRequestError,
     NotFoundError,
+    OperationTimeoutError,
     ValidationError,
 )
 from cvatorm.models import Task
@@ -217,6 +218,21 @@ def test_a_failed_creation_raises_the_server_message_and_deletes_the_task(
     assert caught.value.message == polled.response_json["message"] != ""
     with pytest.raises(NotFoundError):
         data_client.request("GET", f"/api/tasks/{created}")
+
+
+def test_a_timed_out_creation_waits_for_the_server_then_deletes_the_task(
+    data_client: Any, images: Callable[..., list[Path]], traffic: Any
+) -> None:
+    """The wait gives up while the server still processes the data; the real server refuses
+    to delete such a task (500), so the cleanup waits for its processing to end, then deletes.
+    Nothing half-made is left, and the timeout is what the caller sees."""
+    files = images(*[(640, 480)] * 8, noise=True)
+    with pytest.raises(OperationTimeoutError):
+        data_client.tasks.create_from_data(SPEC, files, timeout=0.001)
+    created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
+    with pytest.raises(NotFoundError):
+        data_client.request("GET", f"/api/tasks/{created}")
+    assert traffic.count("POST", "/api/tasks") == 1  # the task was never created twice
 
 
 def test_keep_on_failure_keeps_the_task(

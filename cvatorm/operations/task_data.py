@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from marshmallow import Schema
+from marshmallow import fields as mm
+from marshmallow import validate as mm_validate
+
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
 from cvatorm.exceptions import ApiException, NotFoundError, TransportError, ValidationError
@@ -63,7 +67,53 @@ DATA_PARAMS = frozenset(
 )
 
 
+class _StrictInt(mm.Integer):
+    """An integer that is an ``int`` (not ``True``, ``"5"`` or ``5.0``)."""
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def _count(minimum: int, maximum: int | None = None) -> mm.Integer:
+    return _StrictInt(
+        allow_none=True, strict=True, validate=mm_validate.Range(min=minimum, max=maximum)
+    )
+
+
+#: What the real ``DataSerializer`` (and its ``Data`` model) accept, checked before the task
+#: is created: a value it would refuse must not leave an empty task behind.
+_DATA_SCHEMA = Schema.from_dict(
+    {
+        "image_quality": _count(0, 100),
+        "chunk_size": _count(0, 2**31 - 1),
+        "start_frame": _count(0, 2**31 - 1),
+        "stop_frame": _count(0, 2**31 - 1),
+        "frame_step": _count(1, 2**31 - 1),
+        "frame_filter": mm.String(allow_none=True, validate=mm_validate.Length(max=256)),
+        "use_cache": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "use_zip_chunks": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "copy_data": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "sorting_method": mm.String(
+            allow_none=True,
+            validate=mm_validate.OneOf(["lexicographical", "natural", "predefined", "random"]),
+        ),
+        "storage_method": mm.String(
+            allow_none=True, validate=mm_validate.OneOf(["cache", "file_system"])
+        ),
+        "cloud_storage_id": _count(0, 2**31 - 1),
+        "filename_pattern": mm.String(allow_none=True),
+        "server_files_exclude": mm.List(mm.String(), allow_none=True),
+        "job_file_mapping": mm.List(mm.List(mm.String()), allow_none=True),
+        "validation_params": mm.Dict(allow_none=True),
+    }
+)()
+
+
 def _data_fields(data_params: Mapping[str, Any] | None) -> dict[str, Any]:
+    if data_params is not None and not isinstance(data_params, Mapping):
+        raise ValidationError({"data_params": [f"expected a dict, not {data_params!r}"]})
     params = dict(data_params or {})
     unknown = sorted(set(params) - DATA_PARAMS)
     if unknown:
@@ -75,6 +125,15 @@ def _data_fields(data_params: Mapping[str, Any] | None) -> dict[str, Any]:
                 ]
             }
         )
+    problems = _DATA_SCHEMA.validate(params)
+    if problems:
+        raise ValidationError(
+            {"data_params": [f"{name}: {'; '.join(map(str, errors))}" for name, errors in
+                             sorted(problems.items())]}
+        )
+    start, stop = params.get("start_frame"), params.get("stop_frame")
+    if start is not None and stop is not None and stop < start:
+        raise ValidationError({"data_params": [f"stop_frame {stop} is before start_frame {start}"]})
     fields: dict[str, Any] = {"image_quality": 70}
     step = params.pop("frame_step", None)
     if step is not None:

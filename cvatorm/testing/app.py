@@ -139,8 +139,11 @@ class App:
         ):
             raise HttpError(403, {"detail": "You do not have permission to perform this action."})
         store = self.store
-        with store.lock:  # one request at a time on the data, like a database transaction
+        if not route.locked:
             response = route.handler(Context(self, request, params))
+        else:
+            with store.lock:  # one request at a time on the data, like a database transaction
+                response = route.handler(Context(self, request, params))
         response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
         request.set_cookies = []
         return response

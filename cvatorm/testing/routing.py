@@ -54,13 +54,16 @@ def _compile(template: str) -> re.Pattern[str]:
 @dataclass
 class Route:
     """One method of one URL. ``public``: no authentication needed. ``read_only_token``: a
-    read-only personal access token may call this unsafe method (e.g. local exports)."""
+    read-only personal access token may call this unsafe method (e.g. local exports).
+    ``locked``: the handler runs holding the store's lock; False for handlers that wait on
+    something outside (a webhook ping) and take the lock themselves."""
 
     method: str
     template: str
     handler: Handler
     public: bool = False
     read_only_token: bool = False
+    locked: bool = True
     regex: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,8 +84,9 @@ class Router:
         *,
         public: bool = False,
         read_only_token: bool = False,
+        locked: bool = True,
     ) -> None:
-        self.routes.append(Route(method, template, handler, public, read_only_token))
+        self.routes.append(Route(method, template, handler, public, read_only_token, locked))
 
     def is_public(self, path: str) -> bool:
         """Whether the view of this URL needs no authentication (``permission_classes=[]``)."""

@@ -202,7 +202,9 @@ def validate_write(
     if clean.get("events") is not None:  # EventTypeValidator
         kind = instance["type"] if instance is not None else clean.get("type")
         allowed = EVENTS.get(str(kind), ALL_EVENTS)
-        if kind in TYPES and not set(clean["events"]) <= set(allowed):
+        # no events are stored as "", which reads back as the one unknown event ""
+        chosen = set(clean["events"]) or {""}
+        if kind in TYPES and not chosen <= set(allowed):
             raise HttpError(400, {"non_field_errors": [f"Invalid events list for {kind} webhook"]})
     return clean
 

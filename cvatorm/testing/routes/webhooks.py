@@ -26,7 +26,7 @@ from cvatorm.testing.errors import HttpError
 from cvatorm.testing.listing import server_error
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import actor, list_page, ok, scope
-from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.routing import Context, Handler, Router
 from cvatorm.testing.store import Obj, Store, clone, now_iso
 from cvatorm.testing.validation import NOT_BLANK, NOT_NULL, REQUIRED, Field, _check
 
@@ -281,16 +281,17 @@ def _not_found() -> HttpError:
 
 
 def get_webhook(ctx: Context, action: str, body: Mapping[str, Any] | None = None) -> Obj:
-    """The webhook of the URL after DRF's ``get_object``: the list's filters on the item URL,
-    404, then the object permission (``view``/``update``/``delete``)."""
+    """The webhook of the URL after DRF's ``get_object``: 404, the list's filters (404 too),
+    then the object permission (``view``/``update``/``delete``)."""
     scope(ctx)
     raw = ctx.params["id"]
     store = ctx.app.store
     row = store.get(RESOURCE, int(raw)) if raw.isdigit() else None
     if row is None:
         raise _not_found()
-    item_url = ctx.request.path.endswith(f"/webhooks/{raw}")
-    if item_url and not listing.detail_filter(RESOURCE, row, ctx.request.query, store=store):
+    # DRF's get_object filters first; the ``deliveries`` list_action declares no filters
+    filtered = not ctx.request.path.endswith("/deliveries")
+    if filtered and not listing.detail_filter(RESOURCE, row, ctx.request.query, store=store):
         raise _not_found()
     webhook_rules.check_object(store, actor(ctx), action, row, body)
     return row
@@ -298,10 +299,7 @@ def get_webhook(ctx: Context, action: str, body: Mapping[str, Any] | None = None
 
 def get_delivery(ctx: Context, webhook: Obj) -> Obj:
     """``WebhookDelivery.objects.get(webhook_id=..., id=...)``: anything else is a 500."""
-    raw = ctx.params["delivery_id"]
-    if not raw.isdigit():
-        raise HttpError(404, {"detail": "Not found."})
-    delivery = ctx.app.store.get(DELIVERIES, int(raw))
+    delivery = ctx.app.store.get(DELIVERIES, int(ctx.params["delivery_id"]))
     if delivery is None or delivery["webhook_id"] != webhook["id"]:
         raise server_error()
     return delivery
@@ -454,15 +452,22 @@ def events(ctx: Context) -> Response:
     return ok({"webhook_type": kind, "events": list(found)})
 
 
+#: ``WebhookViewSet.http_method_names``: no HEAD, no OPTIONS.
+_VIEW_METHODS = ("GET", "POST", "DELETE", "PATCH", "PUT")
+
+
 def register(router: Router) -> None:
-    router.add("GET", "/api/webhooks", list_webhooks)
-    router.add("POST", "/api/webhooks", create_webhook)
-    router.add("GET", "/api/webhooks/events", events, public=True)
-    router.add("GET", "/api/webhooks/{id}", retrieve_webhook)
-    router.add("PUT", "/api/webhooks/{id}", put_webhook)
-    router.add("PATCH", "/api/webhooks/{id}", patch_webhook)
-    router.add("DELETE", "/api/webhooks/{id}", delete_webhook)
-    router.add("GET", "/api/webhooks/{id}/deliveries", list_deliveries)
-    router.add("GET", "/api/webhooks/{id}/deliveries/{delivery_id}", retrieve_delivery)
-    router.add("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/redelivery", redeliver)
-    router.add("POST", "/api/webhooks/{id}/ping", ping, locked=False)
+    def add(method: str, template: str, handler: Handler, **options: Any) -> None:
+        router.add(method, template, handler, view_methods=_VIEW_METHODS, **options)
+
+    add("GET", "/api/webhooks", list_webhooks)
+    add("POST", "/api/webhooks", create_webhook)
+    add("GET", "/api/webhooks/events", events, public=True)
+    add("GET", "/api/webhooks/{id}", retrieve_webhook)
+    add("PUT", "/api/webhooks/{id}", put_webhook)
+    add("PATCH", "/api/webhooks/{id}", patch_webhook)
+    add("DELETE", "/api/webhooks/{id}", delete_webhook)
+    add("GET", "/api/webhooks/{id}/deliveries", list_deliveries)
+    add("GET", "/api/webhooks/{id}/deliveries/{delivery_id}", retrieve_delivery)
+    add("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/redelivery", redeliver)
+    add("POST", "/api/webhooks/{id}/ping", ping, locked=False)

@@ -749,3 +749,30 @@ def test_a_ping_target_may_call_local_cvat_back(
         server.server_close()
     assert seen == [200]
     assert delivery["status_code"] == 204
+
+
+def test_the_viewsets_own_methods_and_filters(api: Api, base: str) -> None:
+    """``http_method_names`` has no HEAD or OPTIONS; ``/events`` resolves before ``{id}``;
+    every ``get_object`` but the deliveries list applies the list's filters."""
+    session = api()
+    item = session.get(f"{base}/api/webhooks/6")
+    assert item.headers["Allow"] == "GET, DELETE, PATCH, PUT"
+    assert session.get(f"{base}/api/webhooks").headers["Allow"] == "GET, POST"
+    for method, path, allow in [
+        ("HEAD", "/api/webhooks/6", "GET, DELETE, PATCH, PUT"),
+        ("OPTIONS", "/api/webhooks/6", "GET, DELETE, PATCH, PUT"),
+        ("PATCH", "/api/webhooks/events", "GET"),
+        ("GET", "/api/webhooks/6/ping", "POST"),
+    ]:
+        answer = session.request(method, f"{base}{path}")
+        assert (answer.status_code, answer.headers["Allow"]) == (405, allow), (method, path)
+    unresolved = session.get(f"{base}/api/webhooks/6/deliveries/abc")
+    assert unresolved.status_code == 404
+    assert unresolved.headers["Content-Type"].startswith("text/html")
+    project_only = {"type": "project"}
+    assert session.get(f"{base}/api/webhooks/6", params=project_only).status_code == 404
+    assert session.post(f"{base}/api/webhooks/6/ping", params=project_only).status_code == 404
+    path = f"{base}/api/webhooks/6/deliveries/1"
+    assert session.get(path, params=project_only).status_code == 404
+    deliveries = session.get(f"{base}/api/webhooks/6/deliveries", params=project_only)
+    assert deliveries.status_code == 200

@@ -27,7 +27,7 @@ from cvatorm.models.fields import (
     StringField,
     UserField,
 )
-from cvatorm.query import Q, QuerySet, paths, planner
+from cvatorm.query import Lookup, Q, QuerySet, lookups, paths, planner
 from cvatorm.query.paths import field_kind
 
 from .fakeclient import FakeClient, load
@@ -206,3 +206,24 @@ def test_resolved_leaves_are_still_q_leaves() -> None:
     assert leaf is next(resolved.leaves())  # type: ignore[union-attr]
     other = next(planner.resolve_q(HintedTask, resolved).leaves())  # type: ignore[arg-type]
     assert isinstance(other, planner.ResolvedLeaf) and other.path.model is HintedTask
+
+
+def test_a_lookup_registered_for_some_kinds_refuses_the_others_at_filter_time(
+    fake: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Even(Lookup):
+        name = "even"
+        kinds = frozenset({"number"})
+
+        def prepare(self, value: Any) -> Any:
+            return bool(value)
+
+        def matches(self, lhs: Any) -> bool:
+            return lhs is not None and (lhs % 2 == 0) is self.rhs
+
+    monkeypatch.setitem(lookups._registry, "even", Even)
+    with pytest.raises(FieldError, match="lookup 'even' does not apply to a text field"):
+        hinted(fake).filter(subset__even=True)
+    assert fake.log == []
+    expected = sorted(t["id"] for t in TASKS if t["segment_size"] % 2 == 0)
+    assert ids(hinted(fake).filter(segment_size__even=True)) == expected

@@ -64,8 +64,15 @@ class HintedTask(Task):
     segment_size = Quantity(writable="create")
 
 
-# A subclass without ``Meta`` is not registered; it lists the tasks resource like ``Task``.
-HintedTask._meta.resource = "tasks"
+def list_as_tasks(model: type[Task]) -> None:
+    """A subclass without ``Meta`` is abstract (not registered): let it list the tasks
+    resource, as ``Task`` does (the resource name, and the resource descriptor if any)."""
+    for attr in ("resource", "api"):
+        if hasattr(Task._meta, attr):
+            setattr(model._meta, attr, getattr(Task._meta, attr))
+
+
+list_as_tasks(HintedTask)
 
 TASKS = load("tasks")
 
@@ -153,7 +160,7 @@ def test_an_unknown_declared_kind_fails_at_filter_time(fake: FakeClient) -> None
     class ShadedTask(Task):
         subset = Shade(writable=True)
 
-    ShadedTask._meta.resource = "tasks"
+    list_as_tasks(ShadedTask)
     with pytest.raises(FieldError, match="Shade 'subset' declares kind 'colour'"):
         QuerySet(ShadedTask, using=fake).filter(subset="red")
     assert fake.log == []

@@ -4,8 +4,8 @@ Reading never goes through marshmallow: a listed page must cost little more than
 so server data is converted lazily, field by field, by the field descriptors. Writing is rare and
 worth checking, along one path, with one set of marshmallow fields (``Field.marshmallow_field``):
 
-- a value assigned to a field is validated once, then (``Field.clean``, with that field's
-  marshmallow field), and stored cleaned;
+- a value assigned to a field is validated once, when assigned (``Field.clean``, with that
+  field's marshmallow field), and stored cleaned;
 - building the request body (``dirty.build_payload`` -> ``Field.to_wire``) only converts;
 - ``save()`` validates the whole body once against the model's write schema, built once per
   model and operation from the same fields (``required`` fields included when creating, unknown

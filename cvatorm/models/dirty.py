@@ -8,6 +8,10 @@ taken at load: no copy is made for objects whose mutable fields are never touche
 Users given by username (``task.assignee = "user2"``) are resolved here, with one request for all
 usernames of a save, in the object's organization; a username matching no user is a
 ``ValidationError``, raised before the create or update is sent.
+
+The body is built from values already cleaned on assignment: ``Field.to_wire`` converts them and
+checks nothing; ``save()`` then validates the body once with the model's write schema
+(``serialization.validate_payload``).
 """
 
 from __future__ import annotations
@@ -60,7 +64,10 @@ def dirty_fields(instance: Model) -> list[str]:
 
 
 def build_payload(instance: Model, names: Sequence[str], client: ApiClient) -> dict[str, Any]:
-    """The request body for ``names``: ``{write_name: wire value}``, usernames resolved."""
+    """The request body for ``names``: ``{write_name: wire value}``, usernames resolved.
+
+    Converted, not validated: the caller validates the body with ``validate_payload``.
+    """
     fields = instance._meta.fields
     pending = {
         name: username

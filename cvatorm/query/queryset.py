@@ -22,10 +22,9 @@ from cvatorm.connection.registry import connections
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
-from cvatorm.query.lookups import get_lookup
 from cvatorm.query.parallel import parallel_batches
-from cvatorm.query.paths import FieldPath, resolve_field, resolve_lookup
-from cvatorm.query.planner import Plan, make_plan
+from cvatorm.query.paths import FieldPath, resolve_field
+from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
 from cvatorm.wire.capabilities import capabilities_for
@@ -113,20 +112,13 @@ class QuerySet(Generic[M]):
         clone._empty = True
         return clone
 
-    def _check(self, q: Q) -> None:
-        """Resolve every name and value now: ``FieldError`` before any request, as Django."""
-        for key, value in q.leaves():
-            path, lookup_name = resolve_lookup(self.model, key)
-            lookup = get_lookup(lookup_name)
-            if lookup is not None:
-                lookup(path.kind, value)
-
     def _filter_or_exclude(
         self, negate: bool, args: tuple[Q, ...], kwargs: dict[str, Any]
     ) -> QuerySet[M]:
         self._refuse_if_sliced("filter")
-        q = Q(*args, **kwargs).materialized()
-        self._check(q)
+        # Every name, lookup and value resolved now, once: ``FieldError`` before any request,
+        # as Django; the planner reuses the resolved leaves.
+        q = resolve_q(self.model, Q(*args, **kwargs).materialized())
         clone = self._chain()
         if q:
             condition = ~q if negate else q

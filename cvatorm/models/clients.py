@@ -11,10 +11,7 @@ from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.client import Client
 from cvatorm.connection.registry import connections
 
-__all__ = ["ApiClient", "Client", "OrganizationArg", "resolve_client", "resolve_organization"]
-
-#: The name older modules use for the client type (the same class).
-ApiClient = Client
+__all__ = ["Client", "OrganizationArg", "resolve_client", "resolve_organization"]
 
 
 def resolve_organization(client: Client, organization: OrganizationArg) -> OrganizationArg:

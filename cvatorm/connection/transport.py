@@ -78,6 +78,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 3
 _HTML_TYPES = ("text/html", "application/xhtml")
+_MAY_HAVE_APPLIED = "the server may have applied it: check before sending it again"
 #: Statuses after which a DELETE may already have been carried out (a gateway answering for a
 #: server that did the work, or the server failing after it); 429 and 503 refuse up front.
 _MAYBE_APPLIED_STATUSES = frozenset({500, 502, 504})
@@ -204,8 +205,7 @@ class Transport:
         self.session = requests.Session()
         self.session.mount("http://", DeadlineAdapter())
         self.session.mount("https://", DeadlineAdapter())
-        # Redirects are never followed by requests itself: see _follow().
-        self.session.max_redirects = 0
+        # Redirects are never followed by requests itself (allow_redirects=False): _follow().
         if config.verify_ssl is not None:
             self.session.verify = config.verify_ssl
         self.session.headers["User-Agent"] = (
@@ -273,7 +273,9 @@ class Transport:
             if wait is not None and deadline is not None and time.monotonic() + wait >= deadline:
                 wait = None  # no time left for another attempt: report this failure
             if wait is None:
-                return self._give_up(method, shown_url, attempt, failed.error, check_status)
+                return self._give_up(
+                    method, shown_url, attempt, failed.error, check_status, maybe_applied
+                )
             self.logger.warning(
                 "%s %s: %s; retry %d/%d in %.2fs",
                 method, shown_url, failed.error, attempt + 1, self.retry.max_retries, wait,
@@ -283,7 +285,13 @@ class Transport:
             attempt += 1
 
     def _give_up(
-        self, method: str, shown_url: str, attempt: int, error: Exception, check_status: bool
+        self,
+        method: str,
+        shown_url: str,
+        attempt: int,
+        error: Exception,
+        check_status: bool,
+        maybe_applied: bool,
     ) -> CheckedResponse:
         """The last failure, raised (or, an error status with ``check_status=False``, returned)."""
         if isinstance(error, ApiException):
@@ -293,8 +301,9 @@ class Transport:
             raise error
         if isinstance(error, MalformedResponseError) or not isinstance(error, TransportError):
             raise error
+        note = "" if method in _SAFE_METHODS or not maybe_applied else f"; {_MAY_HAVE_APPLIED}"
         raise TransportError(
-            f"{method} {shown_url} failed after {attempt + 1} attempt(s): {error}"
+            f"{method} {shown_url} failed after {attempt + 1} attempt(s): {error}{note}"
         ) from error.__cause__
 
     def _attempt(
@@ -499,7 +508,7 @@ class Transport:
         return DeadlineExceededError(
             f"{method} {shown_url} did not complete within its {limit}s deadline "
             f"(Config.{knob}); the server or the network is too slow"
-            + ("" if method in _SAFE_METHODS else "; the server may have applied it")
+            + ("" if method in _SAFE_METHODS else f"; {_MAY_HAVE_APPLIED}")
         )
 
     def _learn_cookies(self) -> None:
@@ -547,7 +556,7 @@ class Transport:
         body = parse_body(response, scrub=self.redactor.scrub)
         body = self.redactor.scrub_data(body, mask_names=False)
         cls = ApiException.for_status(response.status_code)
-        return cls(
+        error = cls(
             response.status_code,
             self.redactor.scrub(response.reason or ""),
             body,
@@ -555,6 +564,10 @@ class Transport:
             method=method,
             url=shown_url,
         )
+        if method not in _SAFE_METHODS and response.status_code in _MAYBE_APPLIED_STATUSES:
+            # A gateway error (or a crash) says nothing of whether the work was done.
+            error.args = (f"{error.args[0]}; {_MAY_HAVE_APPLIED}",)
+        return error
 
 
 def _clip(timeout: Timeout, remaining: float) -> Timeout:
@@ -579,7 +592,7 @@ def _applied_note(method: str) -> str:
         return "retried when attempts are left"
     if method in ("PUT", "DELETE"):
         return "retried when attempts are left (the server may have applied it)"
-    return "not retried: the server may have applied it, check before sending it again"
+    return f"not retried: {_MAY_HAVE_APPLIED}"
 
 
 def parse_body(response: requests.Response, scrub: Callable[[str], str] | None = None) -> Any:

@@ -1,10 +1,14 @@
 """Downloads that never leave a half-written file where the caller expects a whole one.
 
 The body is streamed into a temporary file beside the target (same folder, so the final
-``os.replace`` is an atomic rename on the same file system) and moved into place only after the
-last byte arrived and matched ``Content-Length``. A connection that breaks mid-body is retried
-from the start (the server's export files are immutable) up to the client's ``max_retries``;
-whatever happens, the temporary file is removed and an existing target is never touched.
+``os.replace`` is an atomic rename on the same file system) and moved into place only after it
+was checked: the last byte arrived and matched ``Content-Length``, and a zip (announced by the
+``Content-Type``, or a ``.zip`` target) opens and every member's CRC matches. An HTML page is
+refused by the transport before a byte is written. A connection that breaks mid-body, or a body
+that fails the check, is fetched again from the start (the server's export files are immutable)
+up to the client's ``max_retries``, within ``Config.download_deadline``; whatever happens, the
+temporary file is removed and an existing target, ``overwrite=True`` or not, is replaced only by
+a file that passed the check.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import time
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import requests
 
 from cvatorm._sentinels import INHERIT
-from cvatorm.exceptions import TransportError
+from cvatorm.exceptions import DeadlineExceededError, MalformedResponseError, TransportError
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import OrganizationArg, TransferClient
 
@@ -50,16 +56,19 @@ def filename_from_disposition(header: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def atomic_file(target: Path) -> Iterator[BinaryIO]:
+def atomic_file(target: Path, check: Callable[[Path], None] | None = None) -> Iterator[BinaryIO]:
     """A temporary file beside ``target`` (``.<name>.<random>.part``, same folder, so the final
     ``os.replace`` is an atomic rename) to write into; renamed to ``target`` when the block ends
-    normally, removed when it raises. An existing ``target`` is untouched until the rename."""
+    normally and ``check(temporary path)`` (if given) does not raise, removed otherwise. An
+    existing ``target`` is untouched until the rename."""
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".part"
     )
     try:
         with os.fdopen(handle, "wb") as sink:
             yield sink
+        if check is not None:
+            check(Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -95,22 +104,47 @@ def download(
     """
     target = writable_target(output, overwrite)
     attempts = 1 + max(client.config.max_retries, 0)
+    limit = client.config.download_deadline
+    deadline = None if limit is None else time.monotonic() + limit
     for attempt in range(attempts):
         try:
             return _download_once(
                 client, path, target, params, organization, progress, overwrite, desc
             )
         except _BrokenBody as broken:
-            if attempt + 1 >= attempts:
-                raise TransportError(
-                    f"download of {path} failed after {attempts} attempt(s): {broken}"
+            out_of_time = deadline is not None and time.monotonic() >= deadline
+            if attempt + 1 >= attempts or out_of_time:
+                kind = MalformedResponseError if broken.malformed else TransportError
+                raise kind(
+                    f"download of {path} failed after {attempt + 1} attempt(s): {broken}"
                 ) from broken.__cause__
             client.logger.warning("download of %s broke (%s); starting again", path, broken)
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 class _BrokenBody(Exception):
-    """The response body ended early or the connection broke while reading it."""
+    """The response body ended early, the connection broke while reading it, or the file
+    failed its check (``malformed``)."""
+
+    def __init__(self, message: str, *, malformed: bool = False) -> None:
+        super().__init__(message)
+        self.malformed = malformed
+
+
+def _check_zip(path: Path) -> None:
+    """``_BrokenBody`` unless ``path`` is a whole zip: it opens and every CRC matches."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise _BrokenBody(f"the file is not a whole zip ({error})", malformed=True) from None
+    if bad is not None:
+        raise _BrokenBody(f"the zip is corrupt (member {bad!r})", malformed=True)
+
+
+def _expects_zip(response: requests.Response, target: Path) -> bool:
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "zip" in content_type or target.suffix.lower() == ".zip"
 
 
 def _download_once(
@@ -137,7 +171,8 @@ def _download_once(
         expected = _content_length(response)
         target.parent.mkdir(parents=True, exist_ok=True)
         received = 0
-        with atomic_file(target) as sink:
+        check = _check_zip if _expects_zip(response, target) else None
+        with atomic_file(target, check) as sink:
             with reporting(progress, expected, desc=desc, unit="B"):
                 try:
                     for block in response.iter_content(_BLOCK):
@@ -145,6 +180,11 @@ def _download_once(
                         received += len(block)
                         progress.advance(len(block))
                 except requests.exceptions.RequestException as error:
+                    if getattr(response, "deadline_exceeded", False):
+                        raise DeadlineExceededError(
+                            f"download of {path} did not complete within its deadline "
+                            f"(Config.download_deadline = {client.config.download_deadline}s)"
+                        ) from error
                     raise _BrokenBody(f"{type(error).__name__}: {error}") from error
             if expected is not None and received != expected:
                 raise _BrokenBody(f"received {received} of {expected} bytes")

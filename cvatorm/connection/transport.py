@@ -383,7 +383,8 @@ class Transport:
                     time.monotonic() - sent_at,
                 )  # fmt: skip
                 if response.status_code in _REDIRECT_STATUSES:
-                    target = self._follow(method, target, response, shown_url, hops)
+                    sent_to = response.request.url or target  # with the query it was sent with
+                    target = self._follow(method, sent_to, response, shown_url, hops)
                     response.close()
                     hops += 1
                     continue

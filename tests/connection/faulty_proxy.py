@@ -217,7 +217,9 @@ class FaultyProxy:
         connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
         try:
             sent = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-            sent["Host"] = f"{self.upstream_host}:{self.upstream_port}"
+            # The Host the client used goes through (as CVAT's nginx does), so the server's
+            # CSRF origin check sees the origin the client talks to.
+            sent.setdefault("Host", f"{self.upstream_host}:{self.upstream_port}")
             sent["Content-Length"] = str(len(body))
             connection.request(method, target, body=body or None, headers=sent)
             response = connection.getresponse()

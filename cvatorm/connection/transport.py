@@ -366,6 +366,15 @@ class Transport:
                     raise InvalidHostException(
                         self.redactor.scrub(f"invalid URL {shown_url}: {type(exc).__name__}")
                     ) from None
+                except requests.exceptions.ContentDecodingError as exc:
+                    # A compressed body that does not decompress: corrupted on the way.
+                    raise _Attempt(
+                        MalformedResponseError(
+                            f"{method} {shown_url}: the answer's compressed body is corrupt "
+                            f"({self._describe(exc)}); " + _applied_note(method)
+                        ),
+                        maybe_applied=True,
+                    ) from exc
                 except _RETRYABLE_ERRORS as exc:
                     if watch is not None and watch.fired:
                         raise self._deadline_error(method, shown_url, limit, stream) from exc

@@ -82,7 +82,7 @@ PROXY_FAULTS = [
     Fault("truncated", "proxy", {"fault": "truncate"}, applied=True),
     Fault("unframed-cut", "proxy", {"fault": "unframed"}, applied=True),
     Fault("malformed", "proxy", {"fault": "malformed"}, applied=True),
-    Fault("hang", "proxy", {"fault": "hang", "delay": 1.0}, applied=False),
+    Fault("hang", "proxy", {"fault": "hang"}, applied=False),
     Fault("drip", "proxy", {"fault": "drip", "delay": 0.02}, applied=True),
     _redirect(301, "other-port"),
     _redirect(302, "other-host"),
@@ -131,16 +131,22 @@ class Rig:
         self.direct.login(target.credentials)
         self.client = self.make_client()
 
+    @property
+    def read_timeout(self) -> float:
+        """Short against LocalCVAT (fast tests); a real server needs seconds for some answers."""
+        return 0.5 if self.target.local is not None else 10.0
+
     def make_client(self, **changes: Any) -> Client:
+        slow = self.target.local is None
         config = Config(
             max_retries=2,
             backoff_base=0.001,
             backoff_cap=0.002,
             connect_timeout=1.0,
-            read_timeout=0.5,
-            request_deadline=4.0,
-            download_deadline=4.0,
-            background_timeout=20.0,
+            read_timeout=self.read_timeout,
+            request_deadline=60.0 if slow else 4.0,
+            download_deadline=60.0 if slow else 4.0,
+            background_timeout=120.0 if slow else 20.0,
             status_check_period=0.05,
         ).replace(**changes)
         client = Client(self.proxy.url, config=config, check_server_version=False)
@@ -172,6 +178,8 @@ class Rig:
             local.faults.add(method=method, path=path, pattern=pattern, **fault.options)
             return
         options = dict(fault.options)
+        if options["fault"] == "hang":
+            options["delay"] = self.read_timeout * 2  # outlasts the client's read timeout
         if options["fault"] == "redirect":
             options["location"] = self.location(options["location"])
         self.proxy.add(method=method, path=path, pattern=pattern, when=when, **options)
@@ -331,7 +339,7 @@ def test_wait_for_background_request(cell: Rig, fault: Fault) -> None:
             "wait",
             fault,
             lambda: wait_for_request(
-                cell.client_for(fault), rq_id, progress=NullProgress(), timeout=20
+                cell.client_for(fault), rq_id, progress=NullProgress(), timeout=120
             ),
         )
         if isinstance(got, Exception):
@@ -525,7 +533,7 @@ def _upload_and_wait(
         max_request_size=max_size,
         chunk_size=chunk,
     )
-    return wait_for_request(client, response.json()["rq_id"], progress=NullProgress(), timeout=20)
+    return wait_for_request(client, response.json()["rq_id"], progress=NullProgress(), timeout=120)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=ids)
@@ -537,7 +545,7 @@ def test_download_never_replaces_a_good_file_with_a_bad_one(
         rq_id = cell.direct.request(
             "POST", f"/api/projects/{project}/backup/export", params={}
         ).json()["rq_id"]
-        request, _ = cell.direct.wait_for_completion(rq_id, status_check_period=0.05, timeout=20)
+        request, _ = cell.direct.wait_for_completion(rq_id, status_check_period=0.05, timeout=120)
         assert request.result_url
         split = urlsplit(request.result_url)
         path = split.path + (f"?{split.query}" if split.query else "")

@@ -45,6 +45,7 @@ __all__ = [
     "OperationTimeoutError",
     "RedirectError",
     "ServerError",
+    "TargetExistsError",
     "TooManyRequestsError",
     "TransportError",
     "TusError",
@@ -78,6 +79,11 @@ class InvalidArgumentError(ConfigurationError, TypeError):
         self.allowed = allowed
         shown = f"a {type(value).__name__}" if secret else repr(value)
         super().__init__(f"{argument} must be {allowed}, not {shown}")
+
+
+class TargetExistsError(CvatOrmError, FileExistsError):
+    """The file a download (an export, a backup, a frame) would write exists, and
+    ``overwrite=True`` was not given (raised before any request)."""
 
 
 class InvalidHostException(CvatOrmError, ValueError):

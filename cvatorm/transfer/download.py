@@ -26,7 +26,13 @@ from typing import Any, BinaryIO
 import requests
 
 from cvatorm._sentinels import INHERIT
-from cvatorm.exceptions import DeadlineExceededError, MalformedResponseError, TransportError
+from cvatorm.exceptions import (
+    DeadlineExceededError,
+    InvalidArgumentError,
+    MalformedResponseError,
+    TargetExistsError,
+    TransportError,
+)
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import OrganizationArg, TransferClient
 
@@ -77,11 +83,21 @@ def atomic_file(target: Path, check: Callable[[Path], None] | None = None) -> It
 
 
 def writable_target(output: str | os.PathLike[str], overwrite: bool) -> Path:
-    """``output`` as a ``Path``; ``FileExistsError`` if it is an existing file and not
-    ``overwrite`` (a folder is fine: the server's file name goes into it)."""
+    """``output`` as a ``Path``, checked before any request: ``TargetExistsError`` (a
+    ``FileExistsError``) if it is an existing file and not ``overwrite`` (a folder is fine: the
+    server's file name goes into it); ``InvalidArgumentError`` if it is not a path, or if the
+    folder it would be written in cannot be written (the export would run for nothing)."""
+    if not isinstance(output, (str, os.PathLike)) or not str(output):
+        raise InvalidArgumentError("output", output, "a file or folder path (str or PathLike)")
     target = Path(output)
     if not target.is_dir() and target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+        raise TargetExistsError(f"{target} exists; pass overwrite=True to replace it")
+    folder = target if target.is_dir() else target.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # the folder is created: its nearest existing ancestor
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidArgumentError("output", str(output), "a path in a folder you can write to")
     return target
 
 
@@ -99,8 +115,8 @@ def download(
     """GET ``path`` (an ``/api`` path or a ``result_url``) into ``output`` and return the path.
 
     ``output`` is a file path, or an existing folder: then the server's file name
-    (``Content-Disposition``) is used. An existing file is a ``FileExistsError`` unless
-    ``overwrite``.
+    (``Content-Disposition``) is used. An existing file is a ``TargetExistsError`` (a
+    ``FileExistsError``) unless ``overwrite``.
     """
     target = writable_target(output, overwrite)
     attempts = 1 + max(client.config.max_retries, 0)
@@ -162,12 +178,14 @@ def _download_once(
         if target.is_dir():
             name = filename_from_disposition(response.headers.get("Content-Disposition"))
             if name is None:
-                raise ValueError(
-                    f"the server did not name the file for {path}; give a file path, not a folder"
+                raise InvalidArgumentError(
+                    "output",
+                    str(target),
+                    f"a file path: the server did not name the file of {path}",
                 )
             target = target / name
             if target.exists() and not overwrite:
-                raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+                raise TargetExistsError(f"{target} exists; pass overwrite=True to replace it")
         expected = _content_length(response)
         target.parent.mkdir(parents=True, exist_ok=True)
         received = 0

@@ -423,3 +423,18 @@ def test_a_download_that_stays_bad_never_replaces_the_good_file(
         client.close()
     assert target.read_bytes() == good.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["export.zip"]
+
+
+def test_an_unwritable_download_target_is_refused_before_any_request(tmp_path: Path) -> None:
+    from cvatorm.exceptions import TargetExistsError
+    from cvatorm.transfer import writable_target
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(InvalidArgumentError, match="output"):
+        writable_target(blocker / "sub" / "export.zip", overwrite=False)
+    with pytest.raises(TargetExistsError):
+        writable_target(blocker, overwrite=False)
+    with pytest.raises(InvalidArgumentError):
+        writable_target(None, overwrite=False)  # type: ignore[arg-type]
+    assert writable_target(tmp_path / "new" / "export.zip", overwrite=False).name == "export.zip"

@@ -276,10 +276,13 @@ class Transport:
                 return self._give_up(
                     method, shown_url, attempt, failed.error, check_status, maybe_applied
                 )
+            reason = str(failed.error)
+            if not reason.startswith(method):
+                reason = f"{method} {shown_url}: {reason}"
             self.logger.warning(
-                "%s %s: %s; retry %d/%d in %.2fs",
-                method, shown_url, failed.error, attempt + 1, self.retry.max_retries, wait,
-            )  # fmt: skip
+                "%s; retry %d/%d in %.2fs", reason, attempt + 1, self.retry.max_retries, wait
+            )
+
             if wait > 0:
                 self._sleep(wait)
             attempt += 1
@@ -478,7 +481,9 @@ class Transport:
                 reason = "to another resource (its answer is not the object asked for)"
         if reason is None:
             assert target is not None
-            self.logger.debug("following %d to %s", response.status_code, redact_url(target))
+            self.logger.debug(
+                "following %d to %s", response.status_code, self.redactor.scrub(redact_url(target))
+            )
             return target
         shown_target = self.redactor.scrub(redact_url(target)) if target else None
         headers = self._safe_headers(response.headers)

@@ -1,10 +1,13 @@
 """Every error cvatorm raises, in one module, so that callers can catch by meaning.
 
-Two families live here. Errors that come from the server are ``ApiException`` and one subclass
-per status class a caller reacts to differently (fix the input, log in again, ask for rights,
-give up on a missing object, retry later). Errors that cvatorm detects itself, before anything is
-sent, derive from ``CvatOrmError`` and, where Python has a matching built-in, from it too
-(``ValueError``, ``TimeoutError``), so that generic handlers keep working.
+Every exception a user of cvatorm can meet derives from ``CvatOrmError``: ``except
+CvatOrmError`` catches them all. Errors that come from the server are ``ApiException`` and one
+subclass per status class a caller reacts to differently (fix the input, log in again, ask for
+rights, give up on a missing object, retry later). Errors of the network between (unreachable,
+too slow, a reply that is not CVAT's) are ``TransportError``. Errors that cvatorm detects
+itself, before anything is sent, derive from ``CvatOrmError`` and, where Python has a matching
+built-in, from it too (``ValueError``, ``TypeError``, ``TimeoutError``), so that generic
+handlers keep working.
 
 No exception message ever contains a password, a token, a session cookie or a CSRF value: the
 server never echoes them, and the client never puts them in a message.
@@ -12,7 +15,11 @@ server never echoes them, and the client never puts them in a message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime
+import email.utils
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -24,18 +31,24 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CvatOrmError",
+    "DeadlineExceededError",
     "FieldError",
     "ForbiddenError",
     "IncompatibleVersionException",
+    "InvalidArgumentError",
     "InvalidHostException",
+    "MalformedResponseError",
     "MethodNotAllowedError",
     "MultipleObjectsReturned",
     "NotFoundError",
     "ObjectDoesNotExist",
     "OperationTimeoutError",
+    "RedirectError",
     "ServerError",
+    "TargetExistsError",
     "TooManyRequestsError",
     "TransportError",
+    "TusError",
     "UnauthorizedError",
     "ValidationError",
 ]
@@ -52,6 +65,27 @@ class ConfigurationError(CvatOrmError, ValueError):
     """Arguments that cannot work together (a port given twice, credentials and a token...)."""
 
 
+class InvalidArgumentError(ConfigurationError, TypeError):
+    """One argument has a wrong type or value (raised before any request).
+
+    ``argument`` names it, ``value`` is what was given (``None`` when the value is a secret and
+    must not be shown: then only its type is named in the message), ``allowed`` says what would
+    be accepted. Both a ``ValueError`` and a ``TypeError``, so either generic handler catches it.
+    """
+
+    def __init__(self, argument: str, value: Any, allowed: str, *, secret: bool = False) -> None:
+        self.argument = argument
+        self.value = None if secret else value
+        self.allowed = allowed
+        shown = f"a {type(value).__name__}" if secret else repr(value)
+        super().__init__(f"{argument} must be {allowed}, not {shown}")
+
+
+class TargetExistsError(CvatOrmError, FileExistsError):
+    """The file a download (an export, a backup, a frame) would write exists, and
+    ``overwrite=True`` was not given (raised before any request)."""
+
+
 class InvalidHostException(CvatOrmError, ValueError):
     """The URL is malformed, uses an unsupported scheme, or no CVAT server answers there."""
 
@@ -62,6 +96,27 @@ class IncompatibleVersionException(CvatOrmError):
 
 class TransportError(CvatOrmError, ConnectionError):
     """The server could not be reached, even after the configured retries."""
+
+
+class DeadlineExceededError(TransportError, TimeoutError):
+    """A request (connect, upload, answer, every byte of the body, and its retries) took longer
+    than its whole-request deadline (``Config.request_deadline`` or ``download_deadline``)."""
+
+
+class MalformedResponseError(TransportError, ValueError):
+    """Something answered, but not as CVAT's API does: a body that is not the JSON its
+    ``Content-Type`` announces (or was cut short), an HTML page where the API answers JSON or
+    nothing, a downloaded file that is not a whole file of the announced kind.
+
+    Usually a proxy, a captive portal or a broken connection between the client and the server.
+    Idempotent requests meeting it are retried; a ``POST``/``PATCH`` is not, and the message says
+    the server may have applied it. A ``ValueError`` too, so code that catches the
+    ``ValueError`` of ``response.json()`` keeps working.
+    """
+
+
+class TusError(TransportError):
+    """The server broke the TUS upload protocol, or an upload failed too many times in a row."""
 
 
 class OperationTimeoutError(CvatOrmError, TimeoutError):
@@ -79,10 +134,6 @@ class BackgroundRequestException(CvatOrmError):
         self.message = message
         self.rq_id = rq_id
         self.status = status
-
-
-class AuthenticationError(CvatOrmError):
-    """Logging in failed: wrong user name or password, or an invalid token."""
 
 
 class FieldError(CvatOrmError):
@@ -217,15 +268,67 @@ class TooManyRequestsError(ApiException):
 
     @property
     def retry_after(self) -> float | None:
-        value = self.headers.get("Retry-After")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        """Seconds to wait, from ``Retry-After`` as delta-seconds or as an HTTP date."""
+        return seconds_from_retry_after(_header(self.headers, "Retry-After"))
 
 
 class ServerError(ApiException):
     """5xx: the server failed."""
+
+
+class AuthenticationError(ApiException):
+    """Logging in failed: wrong user name or password, or an invalid token.
+
+    An ``ApiException`` carrying the server's ``status`` (400, 401 or 403, or the 2xx of a login
+    answer that opened no session), ``body``, ``method`` and ``url``, so that ``except
+    ApiException as e: e.status`` sees a failed login too.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 401,
+        reason: str = "",
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ):
+        super().__init__(status, reason, body, headers=headers, method=method, url=url)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @classmethod
+    def from_error(cls, message: str, error: ApiException) -> AuthenticationError:
+        """An ``AuthenticationError`` with ``message`` and the status, body, headers, method and
+        URL of the server's refusal ``error``."""
+        return cls(
+            message,
+            status=error.status,
+            reason=error.reason,
+            body=error.body,
+            headers=error.headers,
+            method=error.method,
+            url=error.url,
+        )
+
+
+class RedirectError(ApiException):
+    """The server (or a proxy) answered with a redirect that cvatorm does not follow.
+
+    cvatorm follows a redirect only for ``GET``/``HEAD``/``OPTIONS`` to the same origin and the
+    same resource (the path differing by a trailing slash); anything else would send the
+    credentials elsewhere, replay an unsafe request, or take another resource's answer for the
+    one asked for (see docs/errors.md, "Redirects"). ``location`` is where it pointed (secret
+    query values masked).
+    """
+
+    @property
+    def location(self) -> str | None:
+        return _header(self.headers, "Location")
 
 
 _BY_STATUS: dict[int, type[ApiException]] = {
@@ -237,6 +340,35 @@ _BY_STATUS: dict[int, type[ApiException]] = {
     409: ConflictError,
     429: TooManyRequestsError,
 }
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value, its name compared case-insensitively (servers differ in case)."""
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def seconds_from_retry_after(
+    value: str | None, *, now: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date), or ``None``
+    when there is none or it cannot be read. A date in the past is ``0``."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is read as such
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = when.timestamp() - now()
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 def _format_field_messages(messages: Mapping[str, Any]) -> str:

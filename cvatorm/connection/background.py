@@ -3,13 +3,17 @@
 Exports, imports, backups and task data creation answer ``202 {"rq_id"}`` and run on the
 server's workers. :func:`wait_for_request` polls the request until it is ``finished`` (returns
 it), ``failed`` (raises ``BackgroundRequestException`` with the server's own message) or the
-deadline passes (``OperationTimeoutError``). It only needs a function that fetches one poll's
-response, so it is independent of the client and testable on its own.
+deadline passes (``OperationTimeoutError``). An answer that is not a request document (a JSON
+list, an object without a known ``status``) is a ``MalformedResponseError`` at once: polling it
+again would only wait for the timeout. It only needs a function that fetches one poll's
+response, so it is independent of the client and testable on its own. The callers give the
+default overall timeout (``Config.background_timeout``, one hour unless configured).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,12 +21,19 @@ from typing import Any
 
 import requests
 
-from cvatorm.exceptions import BackgroundRequestException, OperationTimeoutError
+from cvatorm.exceptions import (
+    BackgroundRequestException,
+    InvalidArgumentError,
+    MalformedResponseError,
+    OperationTimeoutError,
+)
 
-__all__ = ["FAILED", "FINISHED", "BackgroundRequest", "wait_for_request"]
+__all__ = ["FAILED", "FINISHED", "STATUSES", "BackgroundRequest", "wait_for_request"]
 
 FINISHED = "finished"
 FAILED = "failed"
+#: The statuses CVAT's ``RequestStatus`` has (``cvat/apps/redis_handler/serializers.py``).
+STATUSES = frozenset({"queued", "started", FAILED, FINISHED})
 
 
 @dataclass(frozen=True)
@@ -88,13 +99,18 @@ def wait_for_request(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[BackgroundRequest, requests.Response]:
-    """Poll ``fetch(rq_id)`` every ``status_check_period`` seconds until the request ends."""
-    if status_check_period <= 0:
-        raise ValueError("status_check_period must be > 0")
+    """Poll ``fetch(rq_id)`` every ``status_check_period`` seconds until the request ends;
+    ``timeout=None`` waits as long as it takes."""
+    if not _positive(status_check_period):
+        raise InvalidArgumentError(
+            "status_check_period", status_check_period, "a finite number of seconds > 0"
+        )
+    if timeout is not None and not _positive(timeout):
+        raise InvalidArgumentError("timeout", timeout, "None or a finite number of seconds > 0")
     deadline = None if timeout is None else monotonic() + timeout
     while True:
         response = fetch(rq_id)
-        request = BackgroundRequest(response.json())
+        request = parse_request(response.json(), rq_id)
         prefix = log_prefix or f"{request.operation.get('type') or 'background'} operation"
         logger.info("%s status: %s (message=%s)", prefix, request.status, request.message)
         if request.status == FINISHED:
@@ -115,3 +131,29 @@ def wait_for_request(
                 )
             pause = min(pause, remaining)
         sleep(pause)
+
+
+def parse_request(document: Any, rq_id: str) -> BackgroundRequest:
+    """``document`` as a :class:`BackgroundRequest`, or ``MalformedResponseError`` when it is
+    not one (not an object, or no status CVAT knows)."""
+    if not isinstance(document, Mapping):
+        raise MalformedResponseError(
+            f"background request {rq_id}: the server answered a JSON "
+            f"{type(document).__name__}, not a request object"
+        )
+    status = document.get("status")
+    if status not in STATUSES:
+        raise MalformedResponseError(
+            f"background request {rq_id}: the answer has status {status!r}, not one of "
+            f"{', '.join(sorted(STATUSES))}"
+        )
+    return BackgroundRequest(document)
+
+
+def _positive(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )

@@ -46,6 +46,7 @@ from cvatorm.exceptions import (
     AuthenticationError,
     ConfigurationError,
     IncompatibleVersionException,
+    InvalidArgumentError,
     InvalidHostException,
     NotFoundError,
     TransportError,
@@ -251,8 +252,8 @@ class Client:
             self._clear_credentials()
             if exc.status not in _AUTH_FAILURE_STATUSES:
                 raise
-            raise AuthenticationError(
-                f"login as {creds.user!r} at {self.api_map.host} failed: {exc}"
+            raise AuthenticationError.from_error(
+                f"login as {creds.user!r} at {self.api_map.host} failed: {exc}", exc
             ) from None
         for name in (SESSION_COOKIE, CSRF_COOKIE):
             self._redactor.add(self.session.cookies.get(name))
@@ -269,7 +270,8 @@ class Client:
             self._clear_credentials()
             raise AuthenticationError(
                 f"login as {creds.user!r} at {self.api_map.host} returned neither a session "
-                "cookie nor a key"
+                "cookie nor a key",
+                status=response.status_code,
             )
         self._user = creds.user
         self.logger.info("Logged in to %s as %r", self.api_map.host, creds.user)
@@ -283,8 +285,8 @@ class Client:
             self._clear_credentials()
             if exc.status not in _AUTH_FAILURE_STATUSES:
                 raise
-            raise AuthenticationError(
-                f"the access token was rejected by {self.api_map.host}: {exc}"
+            raise AuthenticationError.from_error(
+                f"the access token was rejected by {self.api_map.host}: {exc}", exc
             ) from None
         self.logger.info("Authenticated to %s with an access token", self.api_map.host)
 
@@ -433,7 +435,7 @@ class Client:
                 if status_check_period is None
                 else status_check_period
             ),
-            timeout=timeout,
+            timeout=self.config.background_timeout if timeout is None else timeout,
             log_prefix=log_prefix,
             logger=self.logger,
         )
@@ -495,6 +497,8 @@ def make_client(
         raise ConfigurationError(
             "'credentials' and 'access_token' cannot be used together; pass only one"
         )
+    if not isinstance(host, str) or not host.strip():  # reliability: typed, before any request
+        raise InvalidArgumentError("host", host, "a server URL or host name (str)")
     url = host.strip().rstrip("/")
     if port is not None:
         split = split_server_url(url)

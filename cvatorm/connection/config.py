@@ -9,13 +9,14 @@ by several clients cannot be changed behind one of them; use :meth:`Config.repla
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cvatorm.exceptions import ConfigurationError
+from cvatorm.exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = ["Config", "default_cache_dir"]
 
@@ -37,13 +38,27 @@ class Config:
 
     ``verify_ssl``: ``None`` keeps requests' default (verify, honouring ``REQUESTS_CA_BUNDLE``),
     ``False`` disables verification, ``True`` forces it; a path to a CA bundle is also accepted.
+    An explicit value wins over ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``.
 
     ``connect_timeout``/``read_timeout`` (seconds) apply to every request that does not pass its
-    own ``timeout``. ``max_retries`` is the number of *extra* attempts after the first one for
-    idempotent requests that met a connection error, a 429 or a 502/503/504; the wait before
-    retry ``n`` (0-based) is a random value in ``[0, min(backoff_cap, backoff_base * 2**n)]``
-    ("full jitter"), or the server's ``Retry-After`` when it sent one, as long as that is at most
-    ``max_retry_after``; a longer ``Retry-After`` ends the retries at once.
+    own ``timeout``: they bound each wait for the network (to connect, for the next bytes).
+    ``request_deadline`` (default 600 s) bounds one whole call: connecting, sending, the answer
+    and every byte of its body, retries and their waits included, so that a server dripping
+    one byte at a time cannot hold a call forever; ``download_deadline`` (default 3600 s) does
+    the same for streamed downloads (exports, backups, frames), whose bodies may be large.
+    ``None`` disables either. ``background_timeout`` (default 3600 s) bounds waiting for a
+    background request (``/api/requests/<id>``) when the call gives no ``timeout`` of its own.
+
+    ``max_retries`` is the number of *extra* attempts after the first one for idempotent
+    requests that met a connection error, a 429 or a 502/503/504, or an answer that was not
+    CVAT's (a malformed body, an HTML page); the wait before retry ``n`` (0-based) is a random
+    value in ``[0, min(backoff_cap, backoff_base * 2**n)]`` ("full jitter"), or the server's
+    ``Retry-After`` when it sent one, as long as that is at most ``max_retry_after``; a longer
+    ``Retry-After`` ends the retries at once.
+
+    Every field is checked when the config is built: a wrong type or value is an
+    :class:`~cvatorm.exceptions.InvalidArgumentError` naming the field, the value and what is
+    allowed.
     """
 
     status_check_period: float = 5.0
@@ -52,6 +67,9 @@ class Config:
     cache_dir: Path = field(default_factory=default_cache_dir)
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    request_deadline: float | None = 600.0
+    download_deadline: float | None = 3600.0
+    background_timeout: float | None = 3600.0
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
@@ -59,35 +77,39 @@ class Config:
     user_agent: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.cache_dir, (str, os.PathLike)) or not str(self.cache_dir):
+            raise InvalidArgumentError(
+                "Config.cache_dir", self.cache_dir, "a non-empty str or os.PathLike path"
+            )
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
-        positive = {
-            "status_check_period": self.status_check_period,
-            "connect_timeout": self.connect_timeout,
-            "read_timeout": self.read_timeout,
-        }
-        for name, value in positive.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise ConfigurationError(f"Config.{name} must be a number > 0, not {value!r}")
-        non_negative = {
-            "backoff_base": self.backoff_base,
-            "backoff_cap": self.backoff_cap,
-            "max_retry_after": self.max_retry_after,
-        }
-        for name, value in non_negative.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ConfigurationError(f"Config.{name} must be a number >= 0, not {value!r}")
+        for name in ("status_check_period", "connect_timeout", "read_timeout"):
+            _check_number(name, getattr(self, name), positive=True)
+        for name in ("request_deadline", "download_deadline", "background_timeout"):
+            if getattr(self, name) is not None:
+                _check_number(name, getattr(self, name), positive=True, what="None or ")
+        for name in ("backoff_base", "backoff_cap", "max_retry_after"):
+            _check_number(name, getattr(self, name), positive=False)
         if (
             not isinstance(self.max_retries, int)
             or isinstance(self.max_retries, bool)
-            or (self.max_retries < 0)
+            or self.max_retries < 0
         ):
-            raise ConfigurationError(
-                f"Config.max_retries must be an int >= 0, not {self.max_retries!r}"
+            raise InvalidArgumentError("Config.max_retries", self.max_retries, "an int >= 0")
+        if not isinstance(self.allow_unsupported_server, bool):
+            raise InvalidArgumentError(
+                "Config.allow_unsupported_server", self.allow_unsupported_server, "True or False"
             )
         if self.verify_ssl is not None and not isinstance(self.verify_ssl, (bool, str)):
-            raise ConfigurationError(
-                "Config.verify_ssl must be None, a bool or a CA bundle path, "
-                f"not {self.verify_ssl!r}"
+            raise InvalidArgumentError(
+                "Config.verify_ssl", self.verify_ssl, "None, True, False or a CA bundle path (str)"
+            )
+        if isinstance(self.verify_ssl, str) and not self.verify_ssl.strip():
+            raise InvalidArgumentError(
+                "Config.verify_ssl", self.verify_ssl, "None, True, False or a CA bundle path"
+            )
+        if not isinstance(self.user_agent, str) or any(ch in self.user_agent for ch in "\r\n\0"):
+            raise InvalidArgumentError(
+                "Config.user_agent", self.user_agent, "a str without line breaks ('' = default)"
             )
 
     @property
@@ -110,3 +132,16 @@ class Config:
                 f"known: {', '.join(sorted(known))}"
             )
         return cls(**options)
+
+
+def _check_number(name: str, value: Any, *, positive: bool, what: str = "") -> None:
+    """A finite int or float, > 0 (``positive``) or >= 0; else ``InvalidArgumentError``."""
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 if positive else value >= 0)
+    )
+    if not ok:
+        bound = "> 0" if positive else ">= 0"
+        raise InvalidArgumentError(f"Config.{name}", value, f"{what}a finite number {bound}")

@@ -21,6 +21,8 @@ import requests
 from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar
 
+from cvatorm.exceptions import InvalidArgumentError
+
 __all__ = [
     "AccessTokenCredentials",
     "BearerAuth",
@@ -44,10 +46,25 @@ class Credentials:
 
 @dataclass(frozen=True)
 class PasswordCredentials(Credentials):
-    """A user name (or e-mail) and password, for a session login."""
+    """A user name (or e-mail) and password, for a session login.
+
+    Checked when built (before any request): ``user`` a non-blank string, ``password`` a
+    non-empty string; otherwise :class:`~cvatorm.exceptions.InvalidArgumentError` (which never
+    shows the password, only its type).
+    """
 
     user: str
     password: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.user, str) or not self.user.strip():
+            raise InvalidArgumentError(
+                "PasswordCredentials.user", self.user, "a non-blank user name or e-mail (str)"
+            )
+        if not isinstance(self.password, str) or not self.password:
+            raise InvalidArgumentError(
+                "PasswordCredentials.password", self.password, "a non-empty str", secret=True
+            )
 
     def __repr__(self) -> str:
         return f"PasswordCredentials(user={self.user!r}, password='***')"
@@ -57,9 +74,32 @@ class PasswordCredentials(Credentials):
 
 @dataclass(frozen=True)
 class AccessTokenCredentials(Credentials):
-    """A personal access token (PAT), sent as ``Authorization: Bearer``."""
+    """A personal access token (PAT), sent as ``Authorization: Bearer``.
+
+    Surrounding whitespace is dropped (a token read from a file usually ends with a newline);
+    a token that is empty, not a string, or holds whitespace or control characters inside is an
+    :class:`~cvatorm.exceptions.InvalidArgumentError` that never shows the token.
+    """
 
     token: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        token = self.token
+        if isinstance(token, bytes):
+            token = token.decode("ascii", errors="replace")
+        if not isinstance(token, str):
+            raise InvalidArgumentError(
+                "AccessTokenCredentials.token", token, "a non-empty str", secret=True
+            )
+        token = token.strip()
+        if not token or not all(33 <= ord(ch) <= 126 for ch in token):
+            raise InvalidArgumentError(
+                "access token",
+                token,
+                "a non-empty str of printable ASCII characters without spaces or line breaks",
+                secret=True,
+            )
+        object.__setattr__(self, "token", token)
 
     def __repr__(self) -> str:
         return "AccessTokenCredentials(token='***')"
@@ -74,16 +114,14 @@ def coerce_credentials(credentials: object) -> PasswordCredentials | AccessToken
     """Accept what the official SDK accepts: a credentials object or a ``(user, password)``."""
     if isinstance(credentials, (PasswordCredentials, AccessTokenCredentials)):
         return credentials
-    if (
-        isinstance(credentials, tuple)
-        and len(credentials) == 2
-        and all(isinstance(part, str) for part in credentials)
-    ):
+    if isinstance(credentials, tuple) and len(credentials) == 2:
         return PasswordCredentials(credentials[0], credentials[1])
     # Say what was wrong without echoing the value: it may well hold a password.
-    raise TypeError(
-        "credentials must be PasswordCredentials, AccessTokenCredentials or a (user, password) "
-        f"tuple of two strings, not {type(credentials).__name__}"
+    raise InvalidArgumentError(
+        "credentials",
+        credentials,
+        "PasswordCredentials, AccessTokenCredentials or a (user, password) tuple of two strings",
+        secret=True,
     )
 
 

@@ -11,6 +11,14 @@ slug lives in a ``contextvars.ContextVar`` owned by the client, so that:
   ``connect(organization=...)`` or ``Client.default_organization_slug`` chose another, which
   every thread shares.
 
+A thread started with ``threading.Thread`` or a ``concurrent.futures`` pool starts from an
+empty context, so it sees the client's default, not the organization of the code that started
+it. :func:`propagate` wraps a function so that it runs in a copy of the caller's context
+(``contextvars.copy_context()``, taken when ``propagate`` is called), organization included::
+
+    with client.organization_context("org1"):
+        pool.submit(propagate(work), task_id)      # work() sends X-Organization: org1
+
 The three meanings of a slug: ``None``, no organization is sent (everything the user can see;
 new objects go to the personal workspace); ``""``, the personal workspace only; ``"slug"``, that
 organization.
@@ -19,14 +27,19 @@ organization.
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
+from cvatorm.exceptions import InvalidArgumentError
 from cvatorm.wire.headers import ORG_HEADER
 
-__all__ = ["ORG_HEADER", "OrganizationContext", "check_slug"]
+__all__ = ["ORG_HEADER", "OrganizationContext", "check_slug", "propagate"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 _UNSET: Final = object()
@@ -34,10 +47,26 @@ _counter = itertools.count()
 
 
 def check_slug(slug: object) -> str | None:
-    """Return ``slug`` if it is ``None`` or a string; raise ``TypeError`` otherwise."""
+    """Return ``slug`` if it is ``None`` or a string; raise ``InvalidArgumentError`` (a
+    ``TypeError`` too) otherwise."""
     if slug is None or isinstance(slug, str):
         return slug
-    raise TypeError(f"an organization slug is a str or None, not {type(slug).__name__}")
+    raise InvalidArgumentError(
+        "organization", slug, "an organization slug (str), '' (personal workspace) or None"
+    )
+
+
+def propagate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn`` wrapped to run in a copy of the current context (taken now), so that a thread or
+    pool worker calling it sees this context's organization (of every client), and any other
+    ``ContextVar``. Each call runs in its own copy: concurrent calls do not share changes."""
+    context = contextvars.copy_context()
+
+    @functools.wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return context.copy().run(fn, *args, **kwargs)
+
+    return run
 
 
 class OrganizationContext:

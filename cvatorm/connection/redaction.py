@@ -18,6 +18,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 __all__ = [
     "MASK",
@@ -89,10 +90,15 @@ class Redactor:
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        """Remember ``secret`` (ignored when empty or too short to scrub meaningfully)."""
-        if secret and len(secret) >= _MIN_SECRET_LENGTH:
-            with self._lock:
-                self._secrets.add(secret)
+        """Remember ``secret`` (ignored when empty or too short to scrub meaningfully), and the
+        forms it takes in other texts: without surrounding whitespace (a token read from a
+        file), escaped as ``repr()`` shows it (a library quoting a bad header value), and
+        percent-encoded (a URL)."""
+        if not secret:
+            return
+        forms = {secret, secret.strip(), repr(secret)[1:-1], quote(secret, safe="")}
+        with self._lock:
+            self._secrets.update(f for f in forms if len(f) >= _MIN_SECRET_LENGTH)
 
     def __len__(self) -> int:
         return len(self._secrets)

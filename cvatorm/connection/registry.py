@@ -16,8 +16,13 @@ from typing import Any
 
 from cvatorm.connection.client import Client, make_client
 from cvatorm.connection.config import Config
-from cvatorm.connection.credentials import CredentialsLike
-from cvatorm.exceptions import ConfigurationError
+from cvatorm.connection.credentials import (
+    AccessTokenCredentials,
+    CredentialsLike,
+    coerce_credentials,
+)
+from cvatorm.connection.organization import check_slug
+from cvatorm.exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "connect", "connections", "disconnect"]
 
@@ -108,6 +113,11 @@ def _from_environment(
         )
     if user and password is None:
         raise ConfigurationError("CVAT_USERNAME is set but CVAT_PASSWORD is not")
+    if password is not None and not user:
+        # Connecting anonymously would hide the mistake until the first 401.
+        raise ConfigurationError(
+            "CVAT_PASSWORD is set but CVAT_USERNAME is not; set both (or CVAT_ACCESS_TOKEN)"
+        )
     credentials: CredentialsLike | None = None
     if user and password is not None:
         credentials = (user, password)
@@ -131,6 +141,11 @@ def connect(
     ``logger`` and ``check_server_version``. ``organization`` becomes the
     client's default organization, seen by every thread.
     """
+    if not isinstance(alias, str) or not alias:
+        raise InvalidArgumentError("alias", alias, "a non-empty str")
+    check_slug(organization)
+    if url is not None and not isinstance(url, str):
+        raise InvalidArgumentError("url", url, "a server URL (str) or None (use CVAT_URL)")
     client_options = {k: config.pop(k) for k in list(config) if k in _CLIENT_OPTIONS}
     base = config.pop("config", None)
     if base is not None and not isinstance(base, Config):
@@ -145,6 +160,11 @@ def connect(
         url, credentials, access_token, env_org = _from_environment(os.environ)
         if organization is None:
             organization = env_org
+    if access_token is not None:
+        # Checked (and a trailing newline dropped) before the client is made.
+        access_token = AccessTokenCredentials(access_token).token
+    if credentials is not None:
+        credentials = coerce_credentials(credentials)
     client = make_client(
         url, credentials=credentials, access_token=access_token, config=cfg, **client_options
     )

@@ -11,11 +11,12 @@ exponential bound), so that many clients failing together do not come back in lo
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from cvatorm.exceptions import seconds_from_retry_after
 
 __all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
 
@@ -25,18 +26,7 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or ``None``."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now())
+    return seconds_from_retry_after(value, now=now)
 
 
 @dataclass(frozen=True)

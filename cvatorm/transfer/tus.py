@@ -8,7 +8,13 @@ Why this goes past cvat-sdk: a large upload over a real network meets dropped co
 proxies that time out. When a chunk fails (connection reset, 5xx, ``409`` offset mismatch) we
 ask the server where it stands (``HEAD`` -> ``Upload-Offset``) and continue from there, so the
 bytes the server already has are never sent twice and a lost reply never corrupts the file.
+When the lost reply was the one to the *last* chunk, the server has finished the upload and
+forgotten it (CVAT deletes its TUS bookkeeping on completion, so ``HEAD`` answers 404): that
+404, and only after the last chunk, means the file is complete.
 Only ``max_errors`` failures *in a row* give up: a long upload over a flaky line still ends.
+
+``exists_ok`` (used to recover a multipart request whose reply was lost) treats the creation's
+``409 File with same name already exists`` as "the server has this file already".
 """
 
 from __future__ import annotations
@@ -18,7 +24,15 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from cvatorm._sentinels import INHERIT
-from cvatorm.exceptions import ApiException, CvatOrmError, TransportError
+from cvatorm.exceptions import (
+    ApiException,
+    ConflictError,
+    DeadlineExceededError,
+    InvalidArgumentError,
+    NotFoundError,
+    TransportError,
+    TusError,
+)
 from cvatorm.progress import ProgressReporter
 from cvatorm.transfer.client import OrganizationArg, TransferClient
 
@@ -28,10 +42,6 @@ __all__ = ["MAX_CONSECUTIVE_ERRORS", "TUS_CHUNK_SIZE", "TusError", "tus_upload"]
 TUS_CHUNK_SIZE = 10 * 2**20
 MAX_CONSECUTIVE_ERRORS = 5
 _TUS = {"Tus-Resumable": "1.0.0"}
-
-
-class TusError(CvatOrmError):
-    """The server broke the TUS protocol, or the upload failed too many times in a row."""
 
 
 def _metadata(values: dict[str, str]) -> str:
@@ -60,21 +70,29 @@ def tus_upload(
     progress: ProgressReporter,
     chunk_size: int = TUS_CHUNK_SIZE,
     max_errors: int = MAX_CONSECUTIVE_ERRORS,
+    exists_ok: bool = False,
 ) -> str:
     """Upload ``size`` bytes of ``stream`` as ``filename`` to ``endpoint`` (an ``/api`` path
     ending in ``/``); return the name the server stored it under (``Upload-Filename``)."""
-    if chunk_size <= 0:
-        raise ValueError("chunk_size must be > 0")
-    created = client.request(
-        "POST",
-        endpoint,
-        headers={
-            **_TUS,
-            "Upload-Length": str(size),
-            "Upload-Metadata": _metadata({"filename": filename}),
-        },
-        organization=organization,
-    )
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
+        raise InvalidArgumentError("chunk_size", chunk_size, "an int > 0 (bytes)")
+    try:
+        created = client.request(
+            "POST",
+            endpoint,
+            headers={
+                **_TUS,
+                "Upload-Length": str(size),
+                "Upload-Metadata": _metadata({"filename": filename}),
+            },
+            organization=organization,
+        )
+    except ConflictError:
+        if not exists_ok:
+            raise
+        client.logger.info("upload of %s: the server has it already", filename)
+        progress.advance(size)
+        return filename
     location = created.headers.get("Location")
     stored_name = created.headers.get("Upload-Filename") or filename
     if not location:
@@ -103,6 +121,8 @@ def tus_upload(
         except (TransportError, ApiException) as error:
             if isinstance(error, ApiException) and not _resumable(error):
                 raise
+            if isinstance(error, DeadlineExceededError):
+                raise
             errors += 1
             client.logger.warning(
                 "upload of %s: chunk at %d failed (%s); asking the server where to resume",
@@ -114,10 +134,20 @@ def tus_upload(
                 raise TusError(
                     f"upload of {filename} failed {errors} times in a row; last error: {error}"
                 ) from error
-            head = client.request(
-                "HEAD", upload_path, headers=dict(_TUS), organization=organization
-            )
-            new_offset = _offset(head.headers.get("Upload-Offset"), filename)
+            try:
+                head = client.request(
+                    "HEAD", upload_path, headers=dict(_TUS), organization=organization
+                )
+            except NotFoundError:
+                if offset + len(chunk) < size:
+                    raise TusError(
+                        f"the server forgot the upload of {filename} at {offset} of {size} bytes"
+                    ) from error
+                # The last chunk arrived: the server completed the file and forgot the upload.
+                client.logger.info("upload of %s: complete (the reply was lost)", filename)
+                new_offset = size
+            else:
+                new_offset = _offset(head.headers.get("Upload-Offset"), filename)
         else:
             errors = 0
         if not offset <= new_offset <= size:

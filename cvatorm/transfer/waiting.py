@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 
-from cvatorm.connection.background import BackgroundRequest
+from cvatorm.connection.background import BackgroundRequest, parse_request
 from cvatorm.connection.background import wait_for_request as _poll
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import TransferClient
@@ -28,12 +28,13 @@ def wait_for_request(
     status_check_period: float | None = None,
     timeout: float | None = None,
 ) -> BackgroundRequest:
-    """Poll until the request is finished (returned) or failed (raised)."""
+    """Poll until the request is finished (returned) or failed (raised); ``timeout=None`` means
+    ``Config.background_timeout``."""
     path = request_path(rq_id)
 
     def fetch(request_id: str) -> requests.Response:
         response = client.request("GET", path, organization=None)
-        value = BackgroundRequest(response.json()).progress
+        value = parse_request(response.json(), request_id).progress
         if value is not None:
             progress.update(round(value * 100, 1))
         return response
@@ -41,6 +42,8 @@ def wait_for_request(
     period = (
         client.config.status_check_period if status_check_period is None else status_check_period
     )
+    if timeout is None:
+        timeout = client.config.background_timeout
     with reporting(progress, 100, desc=desc, unit="%"):
         request, _ = _poll(
             fetch,

@@ -80,6 +80,9 @@ class Field(Generic[T]):
     #: ``isnull`` and text lookups on their ``str()``). A field that refers to another model
     #: (``related=``) is compared by primary key, as a relation, whatever its class declares.
     kind: ClassVar[str] = "other"
+    #: The wire values the server accepts, when it is a closed set (enumerations): filters on
+    #: the field compare with one of them or are refused before any request.
+    choices: tuple[Any, ...] | None = None
 
     #: Python values of this field can be edited in place (lists, dicts): ``save()`` compares
     #: them with the raw data to notice such edits.
@@ -352,6 +355,7 @@ class EnumField(Field[E]):
     def __init__(self, enum_cls: type[E], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.enum_cls = enum_cls
+        self.choices = tuple(member.value for member in enum_cls)
 
     def to_python(self, raw: Any) -> E:
         if raw is None:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cvatorm.exceptions import FieldError
+from cvatorm.exceptions import CvatOrmError, FieldError, InvalidArgumentError
 from cvatorm.query.lookups import Lookup, get_lookup
 from cvatorm.query.paths import FieldPath, RelatedSource, resolve_field, resolve_lookup
 from cvatorm.query.q import AND, Q
@@ -89,7 +89,32 @@ def resolve_leaf(model: Any, leaf: tuple[str, Any]) -> ResolvedLeaf:
     lookup_cls = get_lookup(lookup_name)
     if lookup_cls is None:  # resolve_lookup only returns registered names
         raise FieldError(f"unknown lookup {lookup_name!r} in {key!r}")
-    return ResolvedLeaf(key, value, path, lookup_cls(path.kind, value))
+    try:
+        lookup = lookup_cls(path.kind, value)
+    except CvatOrmError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise InvalidArgumentError(key, value, f"a value this lookup takes ({error})") from None
+    _check_choices(key, path, lookup_name, lookup.rhs, value)
+    return ResolvedLeaf(key, value, path, lookup)
+
+
+#: Lookups whose values must be among a closed field's choices (others compare text freely).
+_CHOICE_LOOKUPS = frozenset({"exact", "in"})
+
+
+def _check_choices(key: str, path: FieldPath, lookup_name: str, rhs: Any, given: Any) -> None:
+    """An enumeration compared with a value it cannot hold would silently match nothing
+    (``state="finished"``; the server's states are new, in progress, rejected, completed)."""
+    choices = getattr(path.leaf, "choices", None)
+    if not choices or lookup_name not in _CHOICE_LOOKUPS or rhs is None:
+        return
+    values = rhs if lookup_name == "in" else (rhs,)
+    wrong = [v for v in values if v not in choices]
+    if wrong:
+        allowed = ", ".join(repr(c) for c in choices)
+        shown = given if lookup_name == "exact" else wrong
+        raise InvalidArgumentError(key, shown, f"one of {allowed}")
 
 
 def resolve_q(model: Any, q: Q) -> Q:

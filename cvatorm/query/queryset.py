@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.registry import connections
-from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
+from cvatorm.exceptions import (
+    BulkOperationError,
+    FieldError,
+    InvalidArgumentError,
+    ValidationError,
+)
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.parallel import parallel_batches
@@ -51,6 +56,15 @@ def _client_for(using: str | Client | None) -> Client:
     if using is not None and not isinstance(using, str):
         return using
     return connections[using or "default"]
+
+
+def _slug_of(organization: Any) -> Any:
+    """An ``Organization`` object stands for its slug (any model of the organizations resource
+    with a ``slug``; the query layer does not import the models)."""
+    meta = getattr(type(organization), "_meta", None)
+    if meta is not None and getattr(meta, "resource", None) == "organizations":
+        return organization.slug
+    return organization
 
 
 class QuerySet(Generic[M]):
@@ -148,9 +162,13 @@ class QuerySet(Generic[M]):
         """Order by these fields (``-`` for descending); no field: the model's default."""
         self._refuse_if_sliced("reorder")
         for term in fields:
+            if not isinstance(term, str) or not term.removeprefix("-") or term.startswith("--"):
+                raise InvalidArgumentError(
+                    "order_by", term, "a field name, '-' before it for descending"
+                )
             if term == "?":
                 raise FieldError("random ordering ('?') is not supported by CVAT")
-            resolve_field(self.model, term.lstrip("-"))
+            resolve_field(self.model, term.removeprefix("-"))
         clone = self._chain()
         clone._ordering = tuple(fields) or None
         return clone
@@ -178,16 +196,26 @@ class QuerySet(Generic[M]):
         clone._using = alias
         return clone
 
-    def organization(self, organization: OrganizationArg) -> QuerySet[M]:
-        """List in ``organization``: INHERIT (the client's context), None, "" or a slug."""
+    def organization(self, organization: Any) -> QuerySet[M]:
+        """List in ``organization``: INHERIT (the client's context), None, "" or a slug (or an
+        ``Organization`` object)."""
+        organization = _slug_of(organization)
+        if organization is not INHERIT and organization is not None and not isinstance(
+            organization, str
+        ):
+            raise InvalidArgumentError(
+                "organization", organization, 'INHERIT, None, "" or an organization slug'
+            )
         clone = self._chain()
         clone._organization = organization
         return clone
 
-    def in_org(self, slug: str) -> QuerySet[M]:
-        """List in the organization ``slug``; ``""`` is the personal workspace."""
+    def in_org(self, slug: Any) -> QuerySet[M]:
+        """List in the organization ``slug`` (or that ``Organization``); ``""`` is the personal
+        workspace."""
+        slug = _slug_of(slug)
         if not isinstance(slug, str):
-            raise TypeError(f"in_org() takes an organization slug, not {slug!r}")
+            raise InvalidArgumentError("in_org()", slug, "an organization slug or Organization")
         return self.organization(slug)
 
     def prefetch_related(self, *names: str | None) -> QuerySet[M]:
@@ -202,7 +230,7 @@ class QuerySet(Generic[M]):
             return clone
         for name in names:
             if not isinstance(name, str):
-                raise TypeError(f"prefetch_related() takes relation names, not {name!r}")
+                raise InvalidArgumentError("prefetch_related()", name, "relation names (str)")
             check_prefetch(self.model, name)
         clone._prefetch = (*self._prefetch, *(n for n in names if isinstance(n, str)))
         return clone
@@ -225,6 +253,8 @@ class QuerySet(Generic[M]):
         if mode == _FLAT and not fields:
             raise TypeError("values_list(flat=True) needs a field name")
         for name in names:
+            if not isinstance(name, str):
+                raise InvalidArgumentError("values() fields", name, "field names (str)")
             resolve_field(self.model, name)
         clone: QuerySet[Any] = self._chain()
         clone._fields = names
@@ -240,8 +270,13 @@ class QuerySet(Generic[M]):
     def __getitem__(self, k: slice) -> QuerySet[M] | list[M]: ...
 
     def __getitem__(self, k: int | slice) -> Any:
-        if not isinstance(k, (int, slice)):
-            raise TypeError(f"QuerySet indices must be integers or slices, not {type(k).__name__}.")
+        if isinstance(k, bool) or not isinstance(k, (int, slice)):
+            raise InvalidArgumentError("index", k, "an integer or a slice")
+        if isinstance(k, slice) and not all(
+            v is None or (isinstance(v, int) and not isinstance(v, bool))
+            for v in (k.start, k.stop, k.step)
+        ):
+            raise InvalidArgumentError("slice", k, "integer bounds")
         if (isinstance(k, int) and k < 0) or (
             isinstance(k, slice)
             and ((k.start is not None and k.start < 0) or (k.stop is not None and k.stop < 0))
@@ -353,7 +388,15 @@ class QuerySet(Generic[M]):
 
     def _combine(self, other: object, *, and_: bool) -> QuerySet[M]:
         if not isinstance(other, QuerySet) or other.model is not self.model:
-            raise TypeError(f"cannot combine a {self.model.__name__} queryset with {other!r}")
+            # Named by type, never by repr: a queryset's repr would send a request.
+            what = (
+                f"a {other.model.__name__} queryset"
+                if isinstance(other, QuerySet)
+                else type(other).__name__
+            )
+            raise InvalidArgumentError(
+                "the other operand", what, f"a {self.model.__name__} queryset"
+            )
         if self.is_sliced or other.is_sliced:
             raise TypeError("Cannot combine queries once a slice has been taken.")
         if self._empty or other._empty:
@@ -410,10 +453,12 @@ class QuerySet(Generic[M]):
         while others create and delete objects (``cvatorm/query/parallel.py``). It needs the
         primary-key order and no slice.
         """
-        if chunk_size is not None and chunk_size <= 0:
-            raise ValueError("Chunk size must be strictly positive.")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1.")
+        if chunk_size is not None and (
+            isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0
+        ):
+            raise InvalidArgumentError("chunk_size", chunk_size, "a positive integer or None")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidArgumentError("concurrency", concurrency, "an integer >= 1")
         if concurrency > 1 and self.is_sliced:
             raise ValueError("iterator(concurrency=) cannot walk a slice: slices are ordered.")
         return self._iterate(chunk_size, concurrency)
@@ -482,8 +527,14 @@ class QuerySet(Generic[M]):
         """``{key: object}`` for these keys (all objects when ``id_list`` is None)."""
         if self.is_sliced:
             raise TypeError("Cannot use 'limit' or 'offset' with in_bulk().")
+        if not isinstance(field_name, str):
+            raise InvalidArgumentError("field_name", field_name, "a field name (str)")
         path = resolve_field(self.model, field_name)
         if id_list is not None:
+            if isinstance(id_list, (str, bytes, Mapping)) or not isinstance(
+                id_list, (Sequence, set, frozenset)
+            ):
+                raise InvalidArgumentError("id_list", id_list, "a list of keys or None")
             if not id_list:
                 return {}
             qs = self.filter(**{f"{field_name}__in": list(id_list)})

@@ -61,3 +61,11 @@ def test_the_pipeline_testing_example_passes_under_pytest(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     assert "passed" in out and "failed" not in out
+
+
+def test_webhooks_example_pings_a_loopback_receiver(tmp_path: Path) -> None:
+    out = run_example(str(EXAMPLES / "webhooks.py"), cwd=tmp_path)
+    assert "Ping delivered: HTTP 200, target said 'thanks'" in out
+    assert "Receiver got (event, signature ok): [('ping', True)]" in out
+    assert "Active after save: False" in out
+    assert out.rstrip().endswith("Cleaned up")

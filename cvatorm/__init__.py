@@ -1,15 +1,26 @@
 """cvatorm: a Django-style ORM over the CVAT REST API.
 
-The public API is re-exported here. Names are imported lazily (PEP 562), so that
-``import cvatorm.testing`` or ``import cvatorm.exceptions`` does not pay for the ORM.
+The public API is re-exported here. Importing ``cvatorm`` loads the models, so that every
+client has its ``client.tasks``-style managers from the start; only ``connect_or_embedded``,
+which starts the embedded test server, is loaded on first use (PEP 562).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from cvatorm import exceptions
+from cvatorm._version import __version__
+from cvatorm.connection import (
+    AccessTokenCredentials,
+    Client,
+    Config,
+    PasswordCredentials,
+    connect,
+    connections,
+    disconnect,
+    make_client,
+)
 from cvatorm.exceptions import (
     ApiException,
     BackgroundRequestException,
@@ -19,36 +30,24 @@ from cvatorm.exceptions import (
     MultipleObjectsReturned,
     ObjectDoesNotExist,
 )
+from cvatorm.models import (
+    Comment,
+    Invitation,
+    Issue,
+    Job,
+    Label,
+    Membership,
+    Model,
+    Organization,
+    Project,
+    Task,
+    User,
+    Webhook,
+)
+from cvatorm.query import Q, QuerySet
 
-__version__ = "0.1.0"
-
-_LAZY: dict[str, str] = {
-    # connection layer
-    "Client": "cvatorm.connection",
-    "Config": "cvatorm.connection",
-    "make_client": "cvatorm.connection",
-    "PasswordCredentials": "cvatorm.connection",
-    "AccessTokenCredentials": "cvatorm.connection",
-    "connect": "cvatorm.connection",
-    "connect_or_embedded": "cvatorm.connection",
-    "connections": "cvatorm.connection",
-    "disconnect": "cvatorm.connection",
-    # models
-    "Model": "cvatorm.models",
-    "Task": "cvatorm.models",
-    "Job": "cvatorm.models",
-    "Project": "cvatorm.models",
-    "Organization": "cvatorm.models",
-    "User": "cvatorm.models",
-    "Label": "cvatorm.models",
-    "Issue": "cvatorm.models",
-    "Comment": "cvatorm.models",
-    "Membership": "cvatorm.models",
-    "Invitation": "cvatorm.models",
-    # queries
-    "QuerySet": "cvatorm.query",
-    "Q": "cvatorm.query",
-}
+if TYPE_CHECKING:
+    from cvatorm.embedded import connect_or_embedded
 
 __all__ = [
     "AccessTokenCredentials",
@@ -75,6 +74,7 @@ __all__ = [
     "QuerySet",
     "Task",
     "User",
+    "Webhook",
     "__version__",
     "connect",
     "connect_or_embedded",
@@ -84,41 +84,14 @@ __all__ = [
     "make_client",
 ]
 
-if TYPE_CHECKING:
-    from cvatorm.connection import (
-        AccessTokenCredentials,
-        Client,
-        Config,
-        PasswordCredentials,
-        connect,
-        connect_or_embedded,
-        connections,
-        disconnect,
-        make_client,
-    )
-    from cvatorm.models import (
-        Comment,
-        Invitation,
-        Issue,
-        Job,
-        Label,
-        Membership,
-        Model,
-        Organization,
-        Project,
-        Task,
-        User,
-    )
-    from cvatorm.query import Q, QuerySet
-
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cvatorm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    if name == "connect_or_embedded":
+        from cvatorm.embedded import connect_or_embedded  # starts LocalCVAT: load on use only
+
+        globals()[name] = connect_or_embedded
+        return connect_or_embedded
+    raise AttributeError(f"module 'cvatorm' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

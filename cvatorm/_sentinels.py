@@ -21,3 +21,7 @@ class _Inherit(enum.Enum):
 
 INHERIT: Final = _Inherit.INHERIT
 Inherit = Literal[_Inherit.INHERIT]
+
+#: What ``organization=`` accepts everywhere: ``INHERIT``, the client's current context;
+#: ``None``, no organization; ``""``, the personal workspace; a slug, that organization.
+OrganizationArg = str | None | Inherit

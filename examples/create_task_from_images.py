@@ -20,8 +20,6 @@ import zlib
 from pathlib import Path
 
 import cvatorm
-from cvatorm.operations.frames import get_meta
-from cvatorm.operations.task_data import create_from_data
 
 
 def png(width: int, height: int, seed: int) -> bytes:
@@ -58,11 +56,12 @@ def main(argv: list[str]) -> None:
                 path.write_bytes(png(width, height, number))
                 files.append(path)
 
-        # Bad input (a missing file, labels together with a project...) fails here, before
-        # any task exists. A failed upload or server-side error deletes the half-made task
-        # (keep_on_failure=True keeps it) and raises with the server's own message.
-        task = create_from_data(
-            client,
+        # client.tasks is Task.objects bound to this client (Task.objects.create_from_data
+        # works the same on the default connection). Bad input (a missing file, labels
+        # together with a project...) fails here, before any task exists. A failed upload or
+        # server-side error deletes the half-made task (keep_on_failure=True keeps it) and
+        # raises with the server's own message.
+        task = client.tasks.create_from_data(
             {
                 "name": "cvatorm example",
                 "labels": [{"name": "car"}, {"name": "person"}],
@@ -73,12 +72,10 @@ def main(argv: list[str]) -> None:
             progress=True,  # tqdm bars when tqdm is installed, silent otherwise
             status_check_period=1.0,  # poll the server every second (default: 5 s)
         )
-        # Once the models are wired: client.tasks.create_from_data(...) or
-        # Task.objects.create_from_data(...), same arguments.
         print(f"Created {task!r}: {task.size} frames")
         for job in task.jobs:
             print(f"  job {job.id}: frames {job.start_frame}-{job.stop_frame}")
-        for frame in get_meta(client, "tasks", task.id)["frames"]:
+        for frame in task.get_frames_info():
             print(f"  {frame['name']}: {frame['width']}x{frame['height']}")
         if not keep:
             task.delete()

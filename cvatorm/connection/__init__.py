@@ -2,7 +2,8 @@
 
 See docs/connecting.md. Import from here (or from ``cvatorm``): the submodules are an
 implementation detail, each with one job (config, credentials, transport, retry, redaction,
-api_map, organization, versions, background, client, registry).
+api_map, organization, versions, background, context, client, registry). The embedded
+default, ``cvatorm.connect_or_embedded``, lives above this layer (``cvatorm.embedded``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from cvatorm.connection.credentials import (
     Credentials,
     PasswordCredentials,
 )
-from cvatorm.connection.embedded import connect_or_embedded
 from cvatorm.connection.registry import ConnectionHandler, connect, connections, disconnect
 from cvatorm.connection.versions import MINIMUM_SUPPORTED
 
@@ -31,7 +31,6 @@ __all__ = [
     "Credentials",
     "PasswordCredentials",
     "connect",
-    "connect_or_embedded",
     "connections",
     "disconnect",
     "make_client",

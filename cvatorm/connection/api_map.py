@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from cvatorm.exceptions import InvalidHostException
+from cvatorm.wire.resource import api_path
 
 __all__ = ["ALLOWED_SCHEMES", "ApiMap", "SplitUrl", "split_server_url"]
 
@@ -75,7 +76,7 @@ class ApiMap:
 
     def __init__(self, host: str) -> None:
         self.host = host.rstrip("/")
-        self.base = self.host + "/api/"
+        self.base = self.host + api_path()
         parts = urlsplit(self.host)
         self._scheme = parts.scheme
         self._hostname = (parts.hostname or "").lower()
@@ -133,7 +134,7 @@ class ApiMap:
         parts = urlsplit(path_or_url)
         if parts.scheme not in ALLOWED_SCHEMES or not parts.netloc:
             raise InvalidHostException(
-                f"expected an '/api/...' path or an absolute URL, not {path_or_url!r}"
+                f"expected a path on the server or an absolute URL, not {path_or_url!r}"
             )
         if (parts.hostname or "").lower() != self._hostname:
             raise InvalidHostException(

@@ -3,7 +3,8 @@
 The transport moves bytes; the client knows CVAT: where the server is (scheme detection, like
 the official SDK: https first, then http with a warning), how to log in and out (session cookie
 plus CSRF, or a personal access token), the organization context (``X-Organization``), the
-server version check, background requests, and the repositories the models layer provides.
+server version check, background requests, the server's capabilities (read once from its
+schema), and ``client.tasks``-style managers for every resource the models layer registers.
 
 Everything the ORM needs goes through :meth:`Client.request` (see docs/architecture.md).
 """
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import requests
 from packaging.version import Version
@@ -51,29 +52,27 @@ from cvatorm.exceptions import (
     TransportError,
     UnauthorizedError,
 )
+from cvatorm.wire.capabilities import CapabilityCache, ResourceCapabilities
+from cvatorm.wire.endpoints import ABOUT, LOGIN, LOGOUT, SELF_USER, request_path
 
-if TYPE_CHECKING:  # the models layer sits above this one: types only, imported lazily below
-    from cvatorm.models import (
-        Comment,
-        Invitation,
-        Issue,
-        Job,
-        Label,
-        Membership,
-        Organization,
-        Project,
-        Task,
-        User,
-    )
-    from cvatorm.models.base import Model
-    from cvatorm.models.repositories import Repository
-
-__all__ = ["Client", "make_client"]
+__all__ = ["Client", "make_client", "register_resource_accessor"]
 
 _LOGGER = logging.getLogger("cvatorm.connection")
 _DETECT_TIMEOUT = (5.0, 5.0)
 # What CVAT answers to wrong credentials: 400 (login serializer), 401, 403 (disabled user...).
 _AUTH_FAILURE_STATUSES = frozenset({400, 401, 403})
+
+#: ``client.<name>`` for each resource: filled by the models layer when a model class is
+#: created (the manager of that model bound to the client), so this layer never imports it.
+_RESOURCE_ACCESSORS: dict[str, Callable[[Client], Any]] = {}
+
+
+def register_resource_accessor(name: str, accessor: Callable[[Client], Any]) -> None:
+    """Make ``client.<name>`` return ``accessor(client)`` (``client.tasks``: ``Task.objects``
+    bound to the client). Called by the model metaclass; names must not shadow the client's."""
+    if name in vars(Client):
+        raise ValueError(f"a resource cannot be named {name!r}: Client already has it")
+    _RESOURCE_ACCESSORS[name] = accessor
 
 
 class Client:
@@ -100,8 +99,7 @@ class Client:
         self._redactor = Redactor()
         self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
         self._org = OrganizationContext()
-        self._repositories: dict[str, Repository[Model]] = {}
-        self._repositories_lock = threading.Lock()
+        self._capabilities = CapabilityCache()
         self._login_lock = threading.RLock()
         self._user: str | None = None
         self._token_key: str | None = None
@@ -163,7 +161,7 @@ class Client:
         """One quick probe of ``/api/server/about``: 200 (or 401 on old servers) means CVAT."""
         try:
             response = self.session.get(
-                ApiMap(host).url_for("/api/server/about"),
+                ApiMap(host).url_for(ABOUT),
                 timeout=_DETECT_TIMEOUT,
                 allow_redirects=False,  # an http -> https redirect is not "CVAT over http"
             )
@@ -246,7 +244,7 @@ class Client:
         try:
             response = self.request(
                 "POST",
-                "/api/auth/login",
+                LOGIN,
                 json={"username": creds.user, "password": creds.password},
                 organization=None,
             )
@@ -282,7 +280,7 @@ class Client:
         self._redactor.add(creds.token)
         self.session.auth = BearerAuth(creds.token)
         try:
-            self.request("GET", "/api/users/self", organization=None)
+            self.request("GET", SELF_USER, organization=None)
         except ApiException as exc:
             self._clear_credentials()
             if exc.status not in _AUTH_FAILURE_STATUSES:
@@ -306,7 +304,7 @@ class Client:
             server_session = SESSION_COOKIE in self.session.cookies or self._token_key
             try:
                 if server_session:
-                    self.request("POST", "/api/auth/logout", organization=None)
+                    self.request("POST", LOGOUT, organization=None)
             except UnauthorizedError:
                 self.logger.debug("session already ended on the server")
             finally:
@@ -372,7 +370,7 @@ class Client:
 
     def get_server_version(self) -> Version:
         """The server's version, from ``GET /api/server/about``."""
-        response = self.request("GET", "/api/server/about", organization=None)
+        response = self.request("GET", ABOUT, organization=None)
         about = _json_or_none(response)
         if not isinstance(about, Mapping):
             raise InvalidHostException(f"{self.api_map.host} does not answer like a CVAT server")
@@ -427,9 +425,7 @@ class Client:
         """
 
         def fetch(request_id: str) -> requests.Response:
-            return self.request(
-                "GET", self.api_map.make_endpoint_url("/api/requests/{}", psub=(request_id,))
-            )
+            return self.request("GET", request_path(request_id))
 
         return wait_for_request(
             fetch,
@@ -452,57 +448,27 @@ class Client:
         returns ``(about, response)``; see :mod:`cvatorm.connection.lowlevel`."""
         return LowLevelApi(self)
 
-    # ------------------------------------------------------------------ repositories
+    # ------------------------------------------------------------------ capabilities
 
-    def _repository(self, resource: str) -> Repository[Model]:
-        with self._repositories_lock:
-            repo = self._repositories.get(resource)
-            if repo is None:
-                from cvatorm.models.repositories import repository_for
+    def capabilities(self, list_path: str) -> ResourceCapabilities:
+        """What the list at ``list_path`` (``/api/tasks``) can filter, sort and search on.
 
-                repo = repository_for(self, resource)
-                self._repositories[resource] = repo
-            return repo
+        Read from the server's schema the first time any query needs it, then kept by this
+        client (no lock is held while the schema is fetched); the table bundled from schema
+        2.64 answers when the schema is unusable.
+        """
+        return self._capabilities.lookup(self, list_path)
 
-    @property
-    def tasks(self) -> Repository[Task]:
-        return cast("Repository[Task]", self._repository("tasks"))
+    # ------------------------------------------------------------------ resources
 
-    @property
-    def projects(self) -> Repository[Project]:
-        return cast("Repository[Project]", self._repository("projects"))
-
-    @property
-    def jobs(self) -> Repository[Job]:
-        return cast("Repository[Job]", self._repository("jobs"))
-
-    @property
-    def users(self) -> Repository[User]:
-        return cast("Repository[User]", self._repository("users"))
-
-    @property
-    def organizations(self) -> Repository[Organization]:
-        return cast("Repository[Organization]", self._repository("organizations"))
-
-    @property
-    def issues(self) -> Repository[Issue]:
-        return cast("Repository[Issue]", self._repository("issues"))
-
-    @property
-    def comments(self) -> Repository[Comment]:
-        return cast("Repository[Comment]", self._repository("comments"))
-
-    @property
-    def labels(self) -> Repository[Label]:
-        return cast("Repository[Label]", self._repository("labels"))
-
-    @property
-    def memberships(self) -> Repository[Membership]:
-        return cast("Repository[Membership]", self._repository("memberships"))
-
-    @property
-    def invitations(self) -> Repository[Invitation]:
-        return cast("Repository[Invitation]", self._repository("invitations"))
+    def __getattr__(self, name: str) -> Any:
+        """``client.tasks``: the ``Task.objects`` manager bound to this client (cvat-sdk's
+        repositories: ``retrieve``, ``list``, ``create``, ``create_from_data``...)."""
+        accessor = _RESOURCE_ACCESSORS.get(name) if not name.startswith("_") else None
+        if accessor is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Kept on the instance: later reads are plain attribute reads, and the same object.
+        return self.__dict__.setdefault(name, accessor(self))
 
 
 def _json_or_none(response: requests.Response) -> Any:

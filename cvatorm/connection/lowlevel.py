@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from cvatorm._sentinels import INHERIT, Inherit
-from cvatorm.connection._operations import OPERATIONS, Operation
+from cvatorm.wire._operations import OPERATIONS, Operation
+from cvatorm.wire.headers import ORG_HEADER
 
 if TYPE_CHECKING:
     from cvatorm.connection.client import Client
@@ -109,8 +110,8 @@ class BoundOperation:
                 + ", ".join(sorted(kwargs))
             )
         organization: str | Inherit | None = INHERIT
-        if "X-Organization" in headers:
-            organization = headers.pop("X-Organization")
+        if ORG_HEADER in headers:
+            organization = headers.pop(ORG_HEADER)
         elif "org" in query or "org_id" in query:
             organization = None  # the query names it; a different header would be a 400
         url, merged = self._client._prepare(

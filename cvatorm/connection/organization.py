@@ -34,13 +34,13 @@ from contextlib import contextmanager
 from typing import Final, ParamSpec, TypeVar
 
 from cvatorm.exceptions import InvalidArgumentError
+from cvatorm.wire.headers import ORG_HEADER
 
 __all__ = ["ORG_HEADER", "OrganizationContext", "check_slug", "propagate"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-ORG_HEADER: Final = "X-Organization"
 
 _UNSET: Final = object()
 _counter = itertools.count()

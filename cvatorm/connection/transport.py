@@ -41,7 +41,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from cvatorm import __version__
+from cvatorm._version import __version__
 from cvatorm.connection.config import Config
 from cvatorm.connection.deadline import WATCHDOG, DeadlineAdapter, Watch
 from cvatorm.connection.redaction import (

@@ -1,8 +1,8 @@
 """The ORM's models: one class per CVAT resource, their fields, relations and registry.
 
 ``Task``, ``Job``, ``Project``, ``Organization``, ``User``, ``Label``, ``Issue``, ``Comment``,
-``Membership`` and ``Invitation`` wrap the server's JSON (``docs/models.md``);
-``cvatorm.models.repositories`` adds the cvat-sdk style (``client.tasks.retrieve(7)``).
+``Membership``, ``Invitation`` and ``Webhook`` wrap the server's JSON (``docs/models.md``); each
+model's manager is also ``client.<resource>``, with cvat-sdk's names (``client.tasks.retrieve(7)``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from cvatorm.models.registry import registry
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
+from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
     "ChunkType",
@@ -63,6 +64,10 @@ __all__ = [
     "TaskMode",
     "User",
     "ValidationMode",
+    "Webhook",
+    "WebhookContentType",
+    "WebhookDelivery",
+    "WebhookType",
     "enums",
     "registry",
 ]

@@ -23,28 +23,25 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from cvatorm._sentinels import INHERIT
+from cvatorm.connection.client import Client, register_resource_accessor
 from cvatorm.exceptions import (
     FieldError,
     MultipleObjectsReturned,
+    NotFoundError,
     ObjectDoesNotExist,
     ValidationError,
 )
 from cvatorm.models import dirty
-from cvatorm.models.clients import (
-    ApiClient,
-    OrganizationArg,
-    resolve_client,
-    resolve_organization,
-)
+from cvatorm.models.clients import OrganizationArg, resolve_client, resolve_organization
 from cvatorm.models.fields import Field
 from cvatorm.models.options import Options
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import Relation, ReverseRelation
 from cvatorm.models.serialization import validate_payload
-from cvatorm.query import Manager, QuerySet
-from cvatorm.wire.endpoints import collection_path, item_path
+from cvatorm.query import Manager
+from cvatorm.wire.resource import resources
 
-__all__ = ["Model", "ModelBase", "bound_queryset"]
+__all__ = ["Model", "ModelBase"]
 
 M = TypeVar("M", bound="Model")
 
@@ -91,8 +88,10 @@ class ModelBase(type):
             or (MultipleObjectsReturned,),
             {"__module__": module, "__qualname__": f"{qualname}.MultipleObjectsReturned"},
         )
-        if options.resource:
+        if options.api is not None:
             registry.register(cls)  # type: ignore[arg-type]
+            resources.add(options.api)
+            register_resource_accessor(options.api.name, cls._bound_manager)  # type: ignore[attr-defined]
         return cls
 
 
@@ -115,7 +114,7 @@ class Model(metaclass=ModelBase):
     _assigned: set[str]
     _prefetched: dict[str, Any]
     _related: dict[str, Any]
-    _client: ApiClient | None
+    _client: Client | None
     _organization: OrganizationArg
 
     def __init__(self, **values: Any) -> None:
@@ -130,7 +129,7 @@ class Model(metaclass=ModelBase):
             setattr(self, name, value)  # relations too: Task(project=p) sets project_id
 
     def _init_state(
-        self, raw: dict[str, Any], *, client: ApiClient | None, organization: OrganizationArg
+        self, raw: dict[str, Any], *, client: Client | None, organization: OrganizationArg
     ) -> None:
         # One dict update rather than seven attribute assignments: this runs for every object
         # of every listed page.
@@ -149,7 +148,7 @@ class Model(metaclass=ModelBase):
         cls: type[M],
         data: dict[str, Any],
         *,
-        client: ApiClient | None,
+        client: Client | None,
         organization: OrganizationArg = INHERIT,
     ) -> M:
         """An instance around ``data`` (kept, not copied, not converted): the fast path used
@@ -159,18 +158,20 @@ class Model(metaclass=ModelBase):
         return obj
 
     @classmethod
+    def _bound_manager(cls, client: Client) -> Any:
+        """``client.<resource>``: this model's manager bound to ``client``."""
+        return cls.objects.db_manager(client)
+
+    @classmethod
     def _fetch(
-        cls: type[M], pk: Any, *, client: ApiClient, organization: OrganizationArg = INHERIT
+        cls: type[M], pk: Any, *, client: Client, organization: OrganizationArg = INHERIT
     ) -> M:
         """GET one object by primary key; ``DoesNotExist`` on 404."""
-        from cvatorm.exceptions import NotFoundError
-
+        path = cls._meta.require_api().item_path(pk)  # checked before any request
         organization = resolve_organization(client, organization)
         org = organization if cls._meta.organization_scoped else None
         try:
-            response = client.request(
-                "GET", item_path(cls._meta.resource, pk), organization=org
-            )
+            response = client.request("GET", path, organization=org)
         except NotFoundError as exc:
             raise cls.DoesNotExist(
                 f"{cls.__name__} with {cls._meta.pk_name}={pk!r} not found"
@@ -248,7 +249,7 @@ class Model(metaclass=ModelBase):
 
     # ------------------------------------------------------------------ connection
 
-    def _connection(self, using: str | ApiClient | None = None) -> ApiClient:
+    def _connection(self, using: str | Client | None = None) -> Client:
         if using is not None:
             return resolve_client(using)
         if self._client is not None:
@@ -264,7 +265,7 @@ class Model(metaclass=ModelBase):
         self,
         *,
         update_fields: Iterable[str] | None = None,
-        using: str | ApiClient | None = None,
+        using: str | Client | None = None,
         organization: OrganizationArg = INHERIT,
     ) -> None:
         """Create (POST) a new object, or PATCH exactly the changed writable fields.
@@ -285,7 +286,7 @@ class Model(metaclass=ModelBase):
         else:
             self._update(client, None if update_fields is None else list(update_fields))
 
-    def _create(self, client: ApiClient) -> None:
+    def _create(self, client: Client) -> None:
         meta = self._meta
         if not meta.creatable:
             raise ValidationError(f"{meta.model_name} objects cannot be created through the API.")
@@ -300,14 +301,14 @@ class Model(metaclass=ModelBase):
         validate_payload(type(self), payload, creating=True)
         response = client.request(
             "POST",
-            collection_path(meta.resource),
+            meta.require_api().collection_path(),
             json=payload,
             organization=self._request_organization(),
         )
         self._init_state(dict(response.json()), client=client, organization=self._organization)
 
     def _update(
-        self, client: ApiClient, update_fields: list[str] | None, *, force: bool = False
+        self, client: Client, update_fields: list[str] | None, *, force: bool = False
     ) -> None:
         """PATCH the dirty fields (of ``update_fields``); ``force`` sends all of
         ``update_fields`` even when equal to the server's values (cvat-sdk's ``update()``)."""
@@ -333,7 +334,7 @@ class Model(metaclass=ModelBase):
         validate_payload(type(self), payload, creating=False)
         response = client.request(
             "PATCH",
-            item_path(meta.resource, self.pk),
+            meta.require_api().item_path(self.pk),
             json=payload,
             organization=self._request_organization(),
         )
@@ -351,22 +352,22 @@ class Model(metaclass=ModelBase):
             if name not in keep and field.wire_name in data:
                 self._values.pop(name, None)
 
-    def refresh(self, *, using: str | ApiClient | None = None) -> None:
+    def refresh(self, *, using: str | Client | None = None) -> None:
         """Reload from the server (GET): replaces all state and forgets unsaved changes."""
         meta = self._meta
         if self.pk is None:
             raise ValidationError(f"{self!r} is not saved yet: there is nothing to refresh.")
         client = self._connection(using)
         response = client.request(
-            "GET", item_path(meta.resource, self.pk), organization=self._request_organization()
+            "GET", meta.require_api().item_path(self.pk), organization=self._request_organization()
         )
         self._init_state(dict(response.json()), client=client, organization=self._organization)
 
-    def refresh_from_db(self, *, using: str | ApiClient | None = None) -> None:
+    def refresh_from_db(self, *, using: str | Client | None = None) -> None:
         """Django's name for ``refresh()``."""
         self.refresh(using=using)
 
-    def delete(self, *, using: str | ApiClient | None = None) -> None:
+    def delete(self, *, using: str | Client | None = None) -> None:
         """DELETE the object on the server. The instance keeps its data, without a primary key,
         so ``save()`` would create a new object (as in Django)."""
         meta = self._meta
@@ -376,7 +377,9 @@ class Model(metaclass=ModelBase):
             raise ValidationError(f"{self!r} is not saved yet: there is nothing to delete.")
         client = self._connection(using)
         client.request(
-            "DELETE", item_path(meta.resource, self.pk), organization=self._request_organization()
+            "DELETE",
+            meta.require_api().item_path(self.pk),
+            organization=self._request_organization(),
         )
         self._raw.pop(meta.pk_wire_name, None)
         self._values.pop(meta.pk_name, None)
@@ -449,11 +452,3 @@ class Model(metaclass=ModelBase):
             if label is not None:
                 return f"{head}: {label!r}>"
         return f"{head}>"
-
-
-def bound_queryset(
-    model: type[M], *, client: ApiClient, organization: OrganizationArg
-) -> QuerySet[M]:
-    """``model.objects.all()`` sent through ``client`` in ``organization``: what relations and
-    repositories hand out, so related objects are read where their parent was."""
-    return QuerySet(model, using=client, organization=organization)

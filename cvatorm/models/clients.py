@@ -1,43 +1,20 @@
-"""Which client a model instance talks through, and what the models need from it.
+"""Which client a model instance talks through.
 
 Instances built from a server response remember the client (and organization) they came from;
-new instances use ``save(using=alias)`` or the ``"default"`` connection. The models depend only on
-the small ``ApiClient`` protocol below (``docs/architecture.md``), so unit tests can pass a
-recording fake and the connection layer stays free to grow.
+new instances use ``save(using=alias)`` or the ``"default"`` connection. There is one client
+type, :class:`cvatorm.connection.Client`; a test may pass any object that behaves like it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.connection.client import Client
+from cvatorm.connection.registry import connections
 
-from cvatorm._sentinels import INHERIT, Inherit
-
-__all__ = ["ApiClient", "OrganizationArg", "resolve_client", "resolve_organization"]
-
-#: ``INHERIT``: the client's current context; ``None``: no organization; ``""``: the personal
-#: workspace; a slug: that organization.
-OrganizationArg = str | None | Inherit
+__all__ = ["Client", "OrganizationArg", "resolve_client", "resolve_organization"]
 
 
-@runtime_checkable
-class ApiClient(Protocol):
-    """The part of ``cvatorm.connection.Client`` the models use."""
-
-    @property
-    def server_id(self) -> str: ...
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        json: Any = None,
-        organization: OrganizationArg = INHERIT,
-    ) -> Any: ...
-
-
-def resolve_organization(client: object, organization: OrganizationArg) -> OrganizationArg:
+def resolve_organization(client: Client, organization: OrganizationArg) -> OrganizationArg:
     """``INHERIT`` made concrete: the client's context at the time of the request.
 
     Objects read (or created) under the client's context remember that organization, so they
@@ -49,12 +26,9 @@ def resolve_organization(client: object, organization: OrganizationArg) -> Organ
     return slug
 
 
-def resolve_client(using: str | ApiClient | None) -> ApiClient:
+def resolve_client(using: str | Client | None) -> Client:
     """The client for ``using``: a client as is, an alias from ``cvatorm.connection.connections``,
     or (``None``) the ``"default"`` connection. A missing alias raises ``ConfigurationError``."""
     if using is not None and not isinstance(using, str):
         return using
-    from cvatorm.connection import connections
-
-    client: ApiClient = connections[using or "default"]
-    return client
+    return connections[using or "default"]

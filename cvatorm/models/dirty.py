@@ -8,6 +8,10 @@ taken at load: no copy is made for objects whose mutable fields are never touche
 Users given by username (``task.assignee = "user2"``) are resolved here, with one request for all
 usernames of a save, in the object's organization; a username matching no user is a
 ``ValidationError``, raised before the create or update is sent.
+
+The body is built from values already cleaned on assignment: ``Field.to_wire`` converts them and
+checks nothing; ``save()`` then validates the body once with the model's write schema
+(``serialization.validate_payload``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from cvatorm._sentinels import OrganizationArg
 from cvatorm.exceptions import ValidationError
 from cvatorm.models.fields import UserField
 from cvatorm.models.registry import registry
@@ -23,8 +28,8 @@ from cvatorm.wire.endpoints import collection_path
 from cvatorm.wire.listing import ListRequest, parse_page
 
 if TYPE_CHECKING:
+    from cvatorm.connection.client import Client
     from cvatorm.models.base import Model
-    from cvatorm.models.clients import ApiClient
 
 __all__ = ["build_payload", "dirty_fields", "resolve_usernames"]
 
@@ -59,8 +64,11 @@ def dirty_fields(instance: Model) -> list[str]:
     return names
 
 
-def build_payload(instance: Model, names: Sequence[str], client: ApiClient) -> dict[str, Any]:
-    """The request body for ``names``: ``{write_name: wire value}``, usernames resolved."""
+def build_payload(instance: Model, names: Sequence[str], client: Client) -> dict[str, Any]:
+    """The request body for ``names``: ``{write_name: wire value}``, usernames resolved.
+
+    Converted, not validated: the caller validates the body with ``validate_payload``.
+    """
     fields = instance._meta.fields
     pending = {
         name: username
@@ -91,7 +99,7 @@ def build_payload(instance: Model, names: Sequence[str], client: ApiClient) -> d
 
 
 def resolve_usernames(
-    usernames: Sequence[str], *, client: ApiClient, organization: Any
+    usernames: Sequence[str], *, client: Client, organization: OrganizationArg
 ) -> dict[str, Model]:
     """``{username: User}`` for the given usernames that exist, with one list request."""
     user_model = registry["users"]

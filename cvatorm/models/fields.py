@@ -13,7 +13,14 @@ things at once, as in peewee:
 Each field knows its read name (``wire_name``, the key in server responses) and its write name
 (``write_name``, the key in request bodies: a task's ``assignee`` is read as a nested user and
 written as ``assignee_id``), and whether it may be written when creating, when updating, both or
-never. Validation of written values is marshmallow's (see ``serialization``).
+never. Validation of written values is marshmallow's (see ``serialization``): each field gives
+its marshmallow field (``marshmallow_field``), from which the model's write schemas are built, and
+a value is checked once, when assigned (``clean``); ``to_wire`` only converts.
+
+Each field class declares the ``kind`` the query layer compares its values as (``"text"``,
+``"number"``, ``"bool"``, ``"datetime"``, ``"relation"`` or ``"other"``), as peewee's
+``field_type``: subclasses inherit it, and the query layer reads that attribute, never the class
+name (a ``StringField`` subclass called ``HintField`` is text).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import copy
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from marshmallow import fields as mm
@@ -62,10 +70,16 @@ Writable = bool | Literal["create", "update"]
 class Field(Generic[T]):
     """Base of every field: names, writability, lazy conversion, validation, filter values.
 
-    Subclasses override ``to_python`` (wire -> Python), ``_to_raw`` (Python -> wire, before
-    validation), ``clean_value`` (normalize an assigned value) and ``_mm_field`` (the marshmallow
-    field that validates the wire value).
+    Subclasses override ``to_python`` (wire -> Python), ``_to_raw`` (Python -> wire, no
+    validation), ``clean_value`` (check the Python type, normalize an assigned value),
+    ``_mm_field`` (the marshmallow field that validates the wire value) and ``kind``.
     """
+
+    #: How lookups compare this field's values: ``"text"``, ``"number"``, ``"bool"``,
+    #: ``"datetime"``, ``"relation"`` or ``"other"`` (JSON lists and objects: only equality,
+    #: ``isnull`` and text lookups on their ``str()``). A field that refers to another model
+    #: (``related=``) is compared by primary key, as a relation, whatever its class declares.
+    kind: ClassVar[str] = "other"
 
     #: Python values of this field can be edited in place (lists, dicts): ``save()`` compares
     #: them with the raw data to notice such edits.
@@ -158,15 +172,29 @@ class Field(Generic[T]):
     def clean_value(self, value: Any) -> Any:
         """Normalize a value assigned by the user (``"acceptance"`` -> ``JobStage.ACCEPTANCE``).
 
-        ``to_wire`` is run on the result, so invalid values fail on assignment.
+        ``clean`` then validates its wire form, so invalid values fail on assignment.
         """
         return value
 
     def clean(self, value: Any) -> Any:
-        """Validate and normalize an assigned value; raise ``ValidationError`` if invalid."""
+        """Validate and normalize an assigned value; raise ``ValidationError`` if invalid.
+
+        The one check of a single value: its Python type (``clean_value``), then its wire form
+        with this field's marshmallow field. The cleaned value is stored, and ``to_wire`` later
+        converts it without checking it again.
+        """
         cleaned = self.clean_value(value)
-        self.to_wire(cleaned)
+        self.check_wire(self.to_wire(cleaned))
         return cleaned
+
+    def check_wire(self, raw: Any) -> None:
+        """Validate one wire value with this field's marshmallow field (``ValidationError``)."""
+        serialization.check_value(self.name, self.validator, raw)
+
+    @cached_property
+    def validator(self) -> mm.Field[Any]:
+        """The marshmallow field checking one assigned value, built once per field."""
+        return self.marshmallow_field()
 
     def _to_raw(self, value: Any) -> Any:
         return value
@@ -177,10 +205,12 @@ class Field(Generic[T]):
         return bool(value == self.to_python(raw))
 
     def to_wire(self, value: Any) -> Any:
-        """The wire (request body) value of ``value``, validated: raises ``ValidationError``."""
-        raw = None if value is None else self._to_raw(value)
-        serialization.check_value(self.name, self.marshmallow_field(), raw)
-        return raw
+        """The wire (request body) value of a cleaned ``value``: a conversion, not a check.
+
+        ``clean`` validated the value on assignment, and ``save()`` validates the whole body
+        with the model's write schema (which also covers lists and dicts edited in place).
+        """
+        return None if value is None else self._to_raw(value)
 
     def to_filter(self, value: Any) -> Any:
         """``value`` as the server's filters compare it (ids, usernames, ISO strings)."""
@@ -212,6 +242,8 @@ def _type_error(name: str, expected: str, value: Any) -> ValidationError:
 class IntegerField(Field[int]):
     """An integer; with ``related``, the id of another model (``project_id``)."""
 
+    kind = "number"
+
     def __init__(
         self, *, min_value: int | None = None, max_value: int | None = None, **kwargs: Any
     ) -> None:
@@ -242,6 +274,8 @@ class IntegerField(Field[int]):
 class FloatField(Field[float]):
     """A floating-point number."""
 
+    kind = "number"
+
     def clean_value(self, value: Any) -> Any:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise _type_error(self.name, "a number", value)
@@ -256,6 +290,8 @@ class FloatField(Field[float]):
 class BooleanField(Field[bool]):
     """A boolean; only ``True``/``False`` are accepted when written (no ``"yes"``, no ``1``)."""
 
+    kind = "bool"
+
     def clean_value(self, value: Any) -> Any:
         if value is not None and not isinstance(value, bool):
             raise _type_error(self.name, "True or False", value)
@@ -269,6 +305,8 @@ class BooleanField(Field[bool]):
 
 class StringField(Field[str]):
     """A string, with the server's length limits and pattern, or an e-mail address."""
+
+    kind = "text"
 
     def __init__(
         self,
@@ -306,7 +344,10 @@ class EnumField(Field[E]):
 
     A value the enum does not know (a newer server's) is returned as the plain string rather
     than failing, so that listing keeps working; writing only accepts known values.
+    Lookups compare its wire value, a string (``status__in=["annotation", JobStatus...]``).
     """
+
+    kind = "text"
 
     def __init__(self, enum_cls: type[E], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -358,6 +399,8 @@ class DateTimeField(Field[dt.datetime]):
     listing; written values must be aware datetimes.
     """
 
+    kind = "datetime"
+
     def to_python(self, raw: Any) -> dt.datetime:
         if not isinstance(raw, str):
             return raw  # type: ignore[no-any-return]
@@ -376,11 +419,11 @@ class DateTimeField(Field[dt.datetime]):
         return value
 
     def _to_raw(self, value: Any) -> Any:
-        return self.clean_value(value).isoformat()
+        return value.isoformat()
 
     def to_filter(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
-            return self._to_raw(value)
+            return self.clean_value(value).isoformat()
         return value
 
     def _mm_field(self, *, required: bool, allow_none: bool) -> mm.Field[Any]:
@@ -456,6 +499,8 @@ class UserField(Field["User"]):
     resolved to an id by ``save()``, with one request for all the usernames of that save.
     """
 
+    kind = "relation"
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("related", "users")
         super().__init__(**kwargs)
@@ -488,7 +533,7 @@ class UserField(Field["User"]):
             raise _type_error(self.name, "a User, a user id or a username", value)
         if isinstance(value, int):
             return user_model._from_wire({"id": value}, client=None, organization=None)
-        username_check = user_model._meta.fields["username"].marshmallow_field()
+        username_check = user_model._meta.fields["username"].validator
         serialization.check_value(self.name, username_check, value)
         return user_model._from_wire({"username": value}, client=None, organization=None)
 
@@ -508,9 +553,10 @@ class UserField(Field["User"]):
         return None
 
     def clean(self, value: Any) -> Any:
+        # A username has no id yet: it was checked as a username, and ``save()`` resolves it.
         cleaned = self.clean_value(value)
         if self.needs_lookup(cleaned) is None:
-            self.to_wire(cleaned)
+            self.check_wire(self.to_wire(cleaned))
         return cleaned
 
     def _to_raw(self, value: Any) -> Any:

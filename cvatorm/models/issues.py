@@ -14,6 +14,7 @@ from cvatorm.models.fields import (
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX, StrictNumber
 from cvatorm.query import Manager
+from cvatorm.wire.resource import Resource, direct, users
 
 __all__ = ["Comment", "Issue"]
 
@@ -44,7 +45,15 @@ class Issue(Model):
     comments = ReverseRelation("comments", remote_field="issue_id")
 
     class Meta:
-        resource = "issues"
+        api = Resource(
+            filter_vars={
+                **direct("id", "resolved"),
+                **users("owner", "assignee"),
+                ("job",): "job_id",
+                ("job", "task_id"): "task_id",
+                ("frame",): "frame_id",
+            },
+        )
 
 
 class Comment(Model):
@@ -65,5 +74,13 @@ class Comment(Model):
     issue = ForwardRelation("issues", field="issue_id")
 
     class Meta:
-        resource = "comments"
+        api = Resource(
+            filter_vars={
+                **direct("id"),
+                **users("owner"),
+                ("issue",): "issue_id",
+                ("issue", "frame"): "frame_id",
+                ("issue", "job"): "job_id",
+            },
+        )
         repr_field = "message"

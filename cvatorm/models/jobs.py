@@ -6,6 +6,7 @@ from marshmallow import fields as mm
 from marshmallow import validate
 
 from cvatorm.models.base import Model
+from cvatorm.models.data import AnnotatedMixin
 from cvatorm.models.enums import (
     ChunkType,
     Dimension,
@@ -27,19 +28,20 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
-from cvatorm.operations.mixins import JobDataMixin
 from cvatorm.query import Manager
+from cvatorm.wire.actions import EXPORT_ACTIONS, JOB_DATA_ACTIONS
+from cvatorm.wire.resource import Resource, direct, users
 
 __all__ = ["Job"]
 
 
-class Job(JobDataMixin, Model):
+class Job(AnnotatedMixin, Model):
     """A CVAT job.
 
     Existing jobs take ``assignee`` (written as the user's id under ``assignee``), ``stage`` and
     ``state``. Creating one makes a ground-truth job: ``task_id``, ``type`` and the frame
     selection fields (``frame_selection_method``, ``frame_count``, ``frames``...).
-    Annotations, frames and dataset exports are methods (``JobDataMixin``).
+    Annotations, frames and dataset exports are methods (``AnnotatedMixin``).
     """
 
     objects: Manager[Job]
@@ -93,4 +95,19 @@ class Job(JobDataMixin, Model):
     labels = LabelsRelation(task_field="task_id")
 
     class Meta:
-        resource = "jobs"
+        api = Resource(
+            filter_vars={
+                **direct("id", "state", "stage", "task_id", "project_id", "updated_date"),
+                **direct("dimension", "type", "parent_job_id"),
+                **users("assignee"),
+                ("task_id", "name"): "task_name",
+                ("task_id", "project_id"): "project_id",
+                ("project_id", "name"): "project_name",
+            },
+            denormalized={
+                ("task_id", "name"): "task_name",
+                ("task_id", "project_id"): "project_id",
+                ("project_id", "name"): "project_name",
+            },
+            actions={**JOB_DATA_ACTIONS, **EXPORT_ACTIONS},
+        )

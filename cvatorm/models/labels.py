@@ -14,6 +14,7 @@ from cvatorm.models.fields import BooleanField, EnumField, IntegerField, ListFie
 from cvatorm.models.relations import ForwardRelation
 from cvatorm.models.serialization import AttributeSchema, SublabelSpecSchema
 from cvatorm.query import Manager
+from cvatorm.wire.resource import Resource, direct
 
 __all__ = ["Label"]
 
@@ -41,7 +42,16 @@ class Label(Model):
     parent = ForwardRelation("labels", field="parent_id")
 
     class Meta:
-        resource = "labels"
+        api = Resource(
+            operations=frozenset({"list", "retrieve", "update", "delete"}),
+            filter_vars={
+                **direct("id", "name", "type", "color", "parent_id"),
+                ("parent_id", "name"): "parent",
+            },
+            # Simple filters answer a superset of the equality: the labels of a task in a
+            # project are its project's (task_id null), and the server raises for an id naming
+            # no object instead of listing nothing. Only a narrowing for existing objects.
+            simple_filters={("task_id",): "task_id", ("project_id",): "project_id"},
+        )
         ordering = ("id",)
         repr_field = "name"
-        creatable = False

@@ -15,6 +15,7 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
 from cvatorm.query import Manager
+from cvatorm.wire.resource import Resource, direct, users
 
 __all__ = ["Invitation", "Membership", "Organization"]
 
@@ -42,9 +43,11 @@ class Organization(Model):
     invitations = ReverseRelation("invitations", by_organization=True)
 
     class Meta:
-        resource = "organizations"
+        api = Resource(
+            filter_vars={**direct("id", "name", "slug"), **users("owner")},
+            organization_scoped=False,
+        )
         repr_field = "slug"
-        organization_scoped = False
 
 
 class Membership(Model):
@@ -65,8 +68,10 @@ class Membership(Model):
     invitation = ForwardRelation("invitations", field="invitation_key")
 
     class Meta:
-        resource = "memberships"
-        creatable = False
+        api = Resource(
+            operations=frozenset({"list", "retrieve", "update", "delete"}),
+            filter_vars={**direct("id", "role"), ("user", "username"): "user"},
+        )
 
 
 class Invitation(Model):
@@ -91,6 +96,9 @@ class Invitation(Model):
     organization = ForwardRelation("organizations", field="organization_id")
 
     class Meta:
-        resource = "invitations"
-        pk_name = "key"
+        api = Resource(
+            pk="key",
+            pk_kind="str",
+            filter_vars={**users("owner"), ("created_date",): "created_date"},
+        )
         ordering = ("-created_date",)

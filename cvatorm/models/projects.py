@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cvatorm.models.base import Model
+from cvatorm.models.data import ProjectDataMixin, ProjectManager
 from cvatorm.models.enums import Dimension, JobStatus
 from cvatorm.models.fields import (
     DateTimeField,
@@ -15,8 +16,8 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
-from cvatorm.operations.managers import ProjectManager
-from cvatorm.operations.mixins import ProjectDataMixin
+from cvatorm.wire.actions import BACKUP_ACTIONS, DATASET_IMPORT_ACTIONS, EXPORT_ACTIONS
+from cvatorm.wire.resource import Resource, direct, users
 
 __all__ = ["Project"]
 
@@ -54,5 +55,11 @@ class Project(ProjectDataMixin, Model):
     )
 
     class Meta:
-        resource = "projects"
+        api = Resource(
+            filter_vars={
+                **direct("id", "name", "status", "updated_date"),
+                **users("owner", "assignee"),
+            },
+            actions={**EXPORT_ACTIONS, **BACKUP_ACTIONS, **DATASET_IMPORT_ACTIONS},
+        )
         repr_field = "name"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from cvatorm.exceptions import ValidationError
 from cvatorm.models.registry import registry
+from cvatorm.query.queryset import QuerySet
 
 if TYPE_CHECKING:
     from cvatorm.models.base import Model
@@ -190,11 +191,9 @@ class ReverseRelation(Relation):
             raise ValidationError(
                 {self.name: [f"{instance!r} is not saved yet: it has no related objects."]}
             )
-        from cvatorm.models.base import bound_queryset
-
-        qs = bound_queryset(
+        qs = QuerySet(
             self.related_model,
-            client=instance._connection(),
+            using=instance._connection(),
             organization=self.organization_for(instance),
         )
         kwargs = self.filter_kwargs(instance)

@@ -2,10 +2,17 @@
 
 Reading never goes through marshmallow: a listed page must cost little more than ``json.loads``,
 so server data is converted lazily, field by field, by the field descriptors. Writing is rare and
-worth checking: every value assigned to a field is validated by that field's marshmallow field,
-and ``save()`` validates the whole request body against a schema built from the model's writable
-fields (``required`` fields included when creating), so that a bad value raises
-``cvatorm.exceptions.ValidationError`` before any request is sent.
+worth checking, along one path, with one set of marshmallow fields (``Field.marshmallow_field``):
+
+- a value assigned to a field is validated once, when assigned (``Field.clean``, with that
+  field's marshmallow field), and stored cleaned;
+- building the request body (``dirty.build_payload`` -> ``Field.to_wire``) only converts;
+- ``save()`` validates the whole body once against the model's write schema, built once per
+  model and operation from the same fields (``required`` fields included when creating, unknown
+  keys refused), which also covers lists and dicts edited in place, never assigned.
+
+Either way a bad value raises ``cvatorm.exceptions.ValidationError``, keyed by field name, before
+any request is sent.
 
 The nested schemas mirror ``StorageRequest``, ``AttributeRequest``, ``SublabelRequest`` and
 ``PatchedLabelRequest`` of CVAT's OpenAPI schema.

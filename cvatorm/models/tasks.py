@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cvatorm.models.base import Model
+from cvatorm.models.data import TaskDataMixin, TaskManager
 from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode, ValidationMode
 from cvatorm.models.fields import (
     BooleanField,
@@ -16,8 +17,8 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX
-from cvatorm.operations.managers import TaskManager
-from cvatorm.operations.mixins import TaskDataMixin
+from cvatorm.wire.actions import BACKUP_ACTIONS, EXPORT_ACTIONS, TASK_DATA_ACTIONS
+from cvatorm.wire.resource import Resource, direct, users
 
 __all__ = ["Task"]
 
@@ -74,5 +75,15 @@ class Task(TaskDataMixin, Model):
     labels = LabelsRelation(task_field="id", write_field=LabelSpecsField(writable=True))
 
     class Meta:
-        resource = "tasks"
+        api = Resource(
+            filter_vars={
+                **direct("id", "name", "status", "subset", "mode", "dimension", "validation_mode"),
+                **direct("project_id", "updated_date"),
+                **users("owner", "assignee"),
+                ("bug_tracker",): "tracker_link",
+                ("project_id", "name"): "project_name",
+            },
+            denormalized={("project_id", "name"): "project_name"},
+            actions={**TASK_DATA_ACTIONS, **EXPORT_ACTIONS, **BACKUP_ACTIONS},
+        )
         repr_field = "name"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cvatorm.models.base import Model
 from cvatorm.models.fields import BooleanField, DateTimeField, IntegerField, ListField, StringField
 from cvatorm.query import Manager
+from cvatorm.wire.resource import Resource, direct
 
 __all__ = ["User"]
 
@@ -34,6 +35,8 @@ class User(Model):
     has_analytics_access = BooleanField()
 
     class Meta:
-        resource = "users"
+        api = Resource(
+            operations=frozenset({"list", "retrieve", "update", "delete"}),
+            filter_vars=direct("id", "username", "first_name", "last_name", "is_active"),
+        )
         repr_field = "username"
-        creatable = False

@@ -1,9 +1,9 @@
 """What every operation shares: starting a background request and waiting for it (and
-downloading what it made), uploading a file and waiting for the server to process it, building
-model instances from server data, and the paths of the resources operations act on.
+downloading what it made), uploading a file and waiting for the server to process it.
 
-Models are imported lazily (inside functions): the models import this package's mixins, so a
-module-level import would be circular.
+Operations receive a :class:`~cvatorm.connection.context.Target` (or a ``Context`` for what
+concerns no single object): it knows the client, the organization, the progress reporter, the
+polling, the resource descriptor and the object's key, so nothing is threaded by hand.
 """
 
 from __future__ import annotations
@@ -11,37 +11,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cvatorm._sentinels import INHERIT
 from cvatorm.connection.background import BackgroundRequest
+from cvatorm.connection.context import Context, Target
 from cvatorm.exceptions import ConflictError, ValidationError
-from cvatorm.progress import ProgressReporter
-from cvatorm.transfer import TransferClient, download, upload_file, wait_for_request
-from cvatorm.transfer.client import OrganizationArg
-
-if TYPE_CHECKING:
-    from cvatorm.models.base import Model
+from cvatorm.transfer import download, upload_file, wait_for_request
 
 __all__ = [
     "download_result",
     "existing_file",
-    "item_path",
     "rq_id_of",
     "run_background",
     "start_background",
     "upload_and_wait",
-    "wrap",
+    "wait",
 ]
-
-RESOURCES = ("tasks", "jobs", "projects")
-
-
-def item_path(resource: str, obj_id: int, suffix: str = "") -> str:
-    """``/api/<resource>/<id><suffix>`` for tasks, jobs and projects."""
-    if resource not in RESOURCES:
-        raise ValueError(f"expected one of {', '.join(RESOURCES)}, not {resource!r}")
-    return f"/api/{resource}/{int(obj_id)}{suffix}"
 
 
 def rq_id_of(body: Any) -> str:
@@ -52,12 +37,7 @@ def rq_id_of(body: Any) -> str:
 
 
 def start_background(
-    client: TransferClient,
-    method: str,
-    path: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    organization: OrganizationArg = INHERIT,
+    context: Context, method: str, path: str, *, params: Mapping[str, Any] | None = None
 ) -> str:
     """Send the request that starts a background operation and return its ``rq_id``.
 
@@ -65,9 +45,7 @@ def start_background(
     repeated export) is joined instead of failing: waiting for it gives the same file.
     """
     try:
-        response = client.request(
-            method, path, params=dict(params or {}), organization=organization
-        )
+        response = context.request(method, path, params=dict(params or {}))
     except ConflictError as conflict:
         if isinstance(conflict.body, Mapping) and conflict.body.get("rq_id"):
             return rq_id_of(conflict.body)
@@ -75,64 +53,52 @@ def start_background(
     return rq_id_of(response.json())
 
 
+def wait(context: Context, rq_id: str, *, desc: str) -> BackgroundRequest:
+    """Wait for the background request ``rq_id`` with the context's progress and polling."""
+    return wait_for_request(
+        context.client,
+        rq_id,
+        progress=context.progress,
+        desc=desc,
+        status_check_period=context.polling.period,
+        timeout=context.polling.timeout,
+    )
+
+
 def run_background(
-    client: TransferClient,
+    context: Context,
     method: str,
     path: str,
     *,
     params: Mapping[str, Any] | None = None,
-    organization: OrganizationArg = INHERIT,
-    progress: ProgressReporter,
     desc: str,
-    status_check_period: float | None = None,
-    timeout: float | None = None,
 ) -> BackgroundRequest:
     """Start a background operation and wait until it finished (or raise its failure)."""
-    rq_id = start_background(client, method, path, params=params, organization=organization)
-    return wait_for_request(
-        client,
-        rq_id,
-        progress=progress,
-        desc=desc,
-        status_check_period=status_check_period,
-        timeout=timeout,
-    )
+    return wait(context, start_background(context, method, path, params=params), desc=desc)
 
 
 def download_result(
-    client: TransferClient,
-    path: str,
-    target: Path,
+    target: Target,
+    action: str,
+    destination: Path,
     *,
     params: Mapping[str, Any] | None = None,
-    organization: OrganizationArg,
-    progress: ProgressReporter,
     overwrite: bool,
     desc: str,
-    status_check_period: float | None,
-    timeout: float | None,
 ) -> Path:
-    """``POST path`` (an export), wait until the server finished it, then download its
-    ``result_url`` to ``target`` (atomically: see :func:`cvatorm.transfer.download`)."""
-    request = run_background(
-        client,
-        "POST",
-        path,
-        params=params,
-        organization=organization,
-        progress=progress,
-        desc=desc,
-        status_check_period=status_check_period,
-        timeout=timeout,
-    )
+    """``POST`` the object's ``action`` (an export), wait until the server finished it, then
+    download its ``result_url`` to ``destination`` (atomically: see
+    :func:`cvatorm.transfer.download`)."""
+    context = target.context
+    request = run_background(context, "POST", target.path(action), params=params, desc=desc)
     if request.result_url is None:
         raise ValueError(f"the finished request {request.id} has no result_url to download")
     return download(
-        client,
+        context.client,
         request.result_url,
-        target,
-        organization=organization,
-        progress=progress,
+        destination,
+        organization=context.organization,
+        progress=context.progress,
         overwrite=overwrite,
     )
 
@@ -146,45 +112,16 @@ def existing_file(path: str | os.PathLike[str]) -> Path:
 
 
 def upload_and_wait(
-    client: TransferClient,
-    path: str,
-    source: Path,
-    *,
-    params: Mapping[str, Any],
-    organization: OrganizationArg,
-    progress: ProgressReporter,
-    desc: str,
-    status_check_period: float | None,
-    timeout: float | None,
+    context: Context, path: str, source: Path, *, params: Mapping[str, Any], desc: str
 ) -> BackgroundRequest:
     """Upload ``source`` to ``path`` (``params`` plus ``filename``), then wait for the
     background request the server answered with (or raise its failure)."""
     response = upload_file(
-        client,
+        context.client,
         path,
         source,
         params={**params, "filename": source.name},
-        organization=organization,
-        progress=progress,
+        organization=context.organization,
+        progress=context.progress,
     )
-    return wait_for_request(
-        client,
-        rq_id_of(response.json()),
-        progress=progress,
-        desc=desc,
-        status_check_period=status_check_period,
-        timeout=timeout,
-    )
-
-
-def wrap(resource: str, data: dict[str, Any], client: Any, organization: OrganizationArg) -> Model:
-    """A model instance of ``resource`` around server data."""
-    from cvatorm.models.registry import registry
-
-    return registry[resource]._from_wire(data, client=client, organization=organization)
-
-
-def fetch(resource: str, obj_id: int, client: Any, organization: OrganizationArg) -> Model:
-    """GET one object as a model instance."""
-    response = client.request("GET", item_path(resource, obj_id), organization=organization)
-    return wrap(resource, dict(response.json()), client, organization)
+    return wait(context, rq_id_of(response.json()), desc=desc)

@@ -9,84 +9,40 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from cvatorm._sentinels import INHERIT
-from cvatorm.operations._common import (
-    download_result,
-    existing_file,
-    fetch,
-    item_path,
-    upload_and_wait,
-)
-from cvatorm.progress import resolve_progress
-from cvatorm.transfer import TransferClient, writable_target
-from cvatorm.transfer.client import OrganizationArg
+from cvatorm.connection.context import Context, Target
+from cvatorm.operations._common import download_result, existing_file, upload_and_wait
+from cvatorm.transfer import writable_target
+from cvatorm.wire.resource import Resource
 
-if TYPE_CHECKING:
-    from cvatorm.models.base import Model
-
-__all__ = ["create_from_backup", "download_backup"]
-
-_BACKED_UP = ("tasks", "projects")
+__all__ = ["download_backup", "restore_backup"]
 
 
 def download_backup(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    path: str | os.PathLike[str],
-    *,
-    organization: OrganizationArg = INHERIT,
-    progress: object = None,
-    overwrite: bool = False,
-    status_check_period: float | None = None,
-    timeout: float | None = None,
+    target: Target, path: str | os.PathLike[str], *, overwrite: bool = False
 ) -> Path:
-    """Back up a task or project to ``path`` (a file, or a folder for the server's name)."""
-    if resource not in _BACKED_UP:
-        raise ValueError(f"backups are made of tasks or projects, not {resource!r}")
-    target = writable_target(path, overwrite)
-    reporter = resolve_progress(progress)
+    """Back up the object to ``path`` (a file, or a folder for the server's name)."""
+    destination = writable_target(path, overwrite)
     return download_result(
-        client,
-        item_path(resource, obj_id, "/backup/export"),
         target,
-        organization=organization,
-        progress=reporter,
+        "backup_export",
+        destination,
         overwrite=overwrite,
-        desc=f"Backing up {resource[:-1]} {obj_id}",
-        status_check_period=status_check_period,
-        timeout=timeout,
+        desc=f"Backing up {target.describe()}",
     )
 
 
-def create_from_backup(
-    client: TransferClient,
-    resource: str,
-    path: str | os.PathLike[str],
-    *,
-    organization: OrganizationArg = INHERIT,
-    progress: object = None,
-    status_check_period: float | None = None,
-    timeout: float | None = None,
-) -> Model:
-    """Recreate a task or project from a backup file; returns the new object."""
-    if resource not in _BACKED_UP:
-        raise ValueError(f"backups are made of tasks or projects, not {resource!r}")
+def restore_backup(context: Context, api: Resource, path: str | os.PathLike[str]) -> int:
+    """Recreate an object of ``api`` (a task or project) from a backup file; returns the new
+    object's id (the model layer reads it)."""
     source = existing_file(path)
-    reporter = resolve_progress(progress)
     request = upload_and_wait(
-        client,
-        f"/api/{resource}/backup/",
+        context,
+        api.action_path("backup_import"),
         source,
         params={},
-        organization=organization,
-        progress=reporter,
-        desc=f"Restoring a {resource[:-1]}",
-        status_check_period=status_check_period,
-        timeout=timeout,
+        desc=f"Restoring {api.name}",
     )
     if request.result_id is None:
         raise ValueError(f"the finished request {request.id} did not name the new object")
-    return fetch(resource, request.result_id, client, organization)
+    return int(request.result_id)

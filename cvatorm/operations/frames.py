@@ -18,11 +18,10 @@ from typing import Any, Literal
 
 import requests
 
-from cvatorm._sentinels import INHERIT
-from cvatorm.operations._common import item_path
-from cvatorm.progress import reporting, resolve_progress
-from cvatorm.transfer import TransferClient, atomic_file
-from cvatorm.transfer.client import OrganizationArg
+from cvatorm.connection.context import Target
+from cvatorm.exceptions import ValidationError
+from cvatorm.progress import reporting
+from cvatorm.transfer import atomic_file
 
 __all__ = [
     "Quality",
@@ -43,153 +42,96 @@ _EXTENSIONS = {
     "image/webp": ".webp",
     "image/tiff": ".tif",
 }
-_FRAMED = ("tasks", "jobs")
-
-
-def _data_path(resource: str, obj_id: int) -> str:
-    if resource not in _FRAMED:
-        raise ValueError(f"frames belong to tasks or jobs, not {resource!r}")
-    # the real routes: /api/tasks/<id>/data/ (with a slash), /api/jobs/<id>/data (without)
-    return item_path(resource, obj_id, "/data/" if resource == "tasks" else "/data")
 
 
 def _check_quality(quality: str) -> None:
     if quality not in ("compressed", "original"):
-        raise ValueError(f"quality is 'compressed' or 'original', not {quality!r}")
+        raise ValidationError(
+            {"quality": [f"quality is 'compressed' or 'original', not {quality!r}"]}
+        )
 
 
-def get_frame(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    number: int,
-    *,
-    quality: Quality = "original",
-    organization: OrganizationArg = INHERIT,
-) -> bytes:
+def _check_number(name: str, number: object) -> int:
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise ValidationError({name: [f"expected a non-negative integer, not {number!r}"]})
+    return number
+
+
+def get_frame(target: Target, number: int, *, quality: Quality = "original") -> bytes:
     """The encoded image of frame ``number`` (a task frame number, for jobs too)."""
-    content, _ = _frame(client, resource, obj_id, number, quality, organization)
+    content, _ = _frame(target, number, quality)
     return content
 
 
-def _frame(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    number: int,
-    quality: str,
-    organization: OrganizationArg,
-) -> tuple[bytes, str]:
-    response = _data(client, resource, obj_id, "frame", number, quality, organization)
+def _frame(target: Target, number: int, quality: str) -> tuple[bytes, str]:
+    response = _data(target, "frame", number, quality)
     return response.content, response.headers.get("Content-Type", "")
 
 
-def _data(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    kind: str,
-    number: int,
-    quality: str,
-    organization: OrganizationArg,
-) -> requests.Response:
+def _data(target: Target, kind: str, number: int, quality: str) -> requests.Response:
     """``GET .../data?type=<kind>&number=&quality=``: one frame or one chunk."""
     _check_quality(quality)
-    return client.request(
-        "GET",
-        _data_path(resource, obj_id),
-        params={"type": kind, "number": int(number), "quality": quality},
-        organization=organization,
+    number = _check_number(f"{kind}_id", number)
+    return target.request(
+        "GET", "data", params={"type": kind, "number": number, "quality": quality}
     )
 
 
-def download_chunk(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    number: int,
-    *,
-    quality: Quality = "original",
-    organization: OrganizationArg = INHERIT,
-) -> bytes:
+def download_chunk(target: Target, number: int, *, quality: Quality = "original") -> bytes:
     """Chunk ``number`` (a zip of frames for image tasks, a video segment for videos)."""
-    return _data(client, resource, obj_id, "chunk", number, quality, organization).content
+    return _data(target, "chunk", number, quality).content
 
 
-def get_preview(
-    client: TransferClient, resource: str, obj_id: int, *, organization: OrganizationArg = INHERIT
-) -> bytes:
+def get_preview(target: Target) -> bytes:
     """The preview image of a task, job or project."""
-    response = client.request(
-        "GET", item_path(resource, obj_id, "/preview"), organization=organization
-    )
-    return response.content
+    return target.request("GET", "preview").content
 
 
-def get_meta(
-    client: TransferClient, resource: str, obj_id: int, *, organization: OrganizationArg = INHERIT
-) -> dict[str, Any]:
+def get_meta(target: Target) -> dict[str, Any]:
     """``/data/meta``: frame names and sizes, chunk size, deleted frames..."""
-    response = client.request(
-        "GET", item_path(resource, obj_id, "/data/meta"), organization=organization
-    )
-    meta: dict[str, Any] = response.json()
+    meta: dict[str, Any] = target.request("GET", "data_meta").json()
     return meta
 
 
-def remove_frames_by_ids(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
-    ids: Iterable[int],
-    *,
-    organization: OrganizationArg = INHERIT,
-) -> dict[str, Any]:
+def remove_frames_by_ids(target: Target, ids: Iterable[int]) -> dict[str, Any]:
     """Mark these frames deleted (added to those already deleted); returns the new meta."""
-    current = get_meta(client, resource, obj_id, organization=organization)
-    deleted = sorted(set(current.get("deleted_frames") or []) | {int(i) for i in ids})
-    response = client.request(
-        "PATCH",
-        item_path(resource, obj_id, "/data/meta"),
-        json={"deleted_frames": deleted},
-        organization=organization,
-    )
-    meta: dict[str, Any] = response.json()
+    numbers = {_check_number("ids", i) for i in ids}
+    current = get_meta(target)
+    deleted = sorted(set(current.get("deleted_frames") or []) | numbers)
+    meta: dict[str, Any] = target.request(
+        "PATCH", "data_meta", json={"deleted_frames": deleted}
+    ).json()
     return meta
 
 
 def download_frames(
-    client: TransferClient,
-    resource: str,
-    obj_id: int,
+    target: Target,
     ids: Iterable[int],
     *,
     outdir: str | os.PathLike[str] = ".",
     quality: Quality = "original",
     filename_pattern: str = "frame_{frame_id:06d}{frame_ext}",
     max_workers: int = 4,
-    organization: OrganizationArg = INHERIT,
-    progress: object = None,
 ) -> list[Path]:
     """Save frames ``ids`` into ``outdir`` (``filename_pattern`` gets ``frame_id`` and
     ``frame_ext``) with at most ``max_workers`` requests at a time; returns the paths, in the
     order of ``ids``. The first failure cancels the frames not yet started and is raised."""
     _check_quality(quality)
-    if max_workers < 1:
-        raise ValueError("max_workers must be at least 1")
-    frame_ids = [int(i) for i in ids]
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+        raise ValidationError({"max_workers": [f"expected an integer >= 1, not {max_workers!r}"]})
+    frame_ids = [_check_number("frame_ids", i) for i in ids]
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
-    reporter = resolve_progress(progress)
+    reporter = target.context.progress
 
     def fetch_one(frame_id: int) -> Path:
-        content, content_type = _frame(client, resource, obj_id, frame_id, quality, organization)
+        content, content_type = _frame(target, frame_id, quality)
         extension = _EXTENSIONS.get(content_type.split(";")[0].strip().lower(), ".bin")
-        target = folder / filename_pattern.format(frame_id=frame_id, frame_ext=extension)
-        with atomic_file(target) as sink:
+        destination = folder / filename_pattern.format(frame_id=frame_id, frame_ext=extension)
+        with atomic_file(destination) as sink:
             sink.write(content)
         reporter.advance(1)
-        return target
+        return destination
 
     workers = min(max_workers, max(len(frame_ids), 1))
     with (

@@ -1,34 +1,44 @@
-"""Creating tasks from files: ``create_from_data`` and ``upload_data``.
+"""Task data: checking what will be uploaded, uploading it, and removing a half-made task.
 
-Everything that can be checked locally is checked before the task is created (no resources, a
-missing file, two files with the same name, labels together with a project, unknown data
-parameters), so bad input never leaves an empty task behind. If the upload or the server's
-processing fails afterwards, the new task is deleted again (unless ``keep_on_failure=True``)
-and the original error is raised: with the server's own message for a failed background
-request.
+``Task.objects.create_from_data`` (the models layer) checks everything that can be checked
+locally with :func:`prepare_data` and :func:`check_spec` before the task is created (no
+resources, a missing file, two files with the same name, labels together with a project,
+unknown data parameters), so bad input never leaves an empty task behind; it then sends the
+data with :func:`send_data` and, if the upload or the server's processing fails, removes the
+task with :func:`delete_quietly` and raises the original error.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from cvatorm._sentinels import INHERIT
+from marshmallow import Schema
+from marshmallow import fields as mm
+from marshmallow import validate as mm_validate
+
 from cvatorm.connection.background import BackgroundRequest
-from cvatorm.exceptions import ApiException, TransportError, ValidationError
-from cvatorm.operations._common import fetch, item_path, rq_id_of
-from cvatorm.progress import ProgressReporter, resolve_progress
-from cvatorm.transfer import TransferClient, upload_files, wait_for_request
-from cvatorm.transfer.client import OrganizationArg
+from cvatorm.connection.context import Target
+from cvatorm.exceptions import ApiException, NotFoundError, TransportError, ValidationError
+from cvatorm.operations._common import rq_id_of, wait
+from cvatorm.transfer import upload_files
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE
 from cvatorm.transfer.upload import MAX_REQUEST_SIZE
+from cvatorm.wire.endpoints import REQUESTS
 
-if TYPE_CHECKING:
-    from cvatorm.models.base import Model
-
-__all__ = ["DATA_PARAMS", "ResourceType", "create_from_data", "upload_data"]
+__all__ = [
+    "DATA_PARAMS",
+    "PreparedData",
+    "ResourceType",
+    "check_spec",
+    "delete_quietly",
+    "prepare_data",
+    "send_data",
+]
 
 ResourceType = Literal["local", "share", "remote"]
 _RESOURCE_TYPES = ("local", "share", "remote")
@@ -57,7 +67,53 @@ DATA_PARAMS = frozenset(
 )
 
 
+class _StrictInt(mm.Integer):
+    """An integer that is an ``int`` (not ``True``, ``"5"`` or ``5.0``)."""
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def _count(minimum: int, maximum: int | None = None) -> mm.Integer:
+    return _StrictInt(
+        allow_none=True, strict=True, validate=mm_validate.Range(min=minimum, max=maximum)
+    )
+
+
+#: What the real ``DataSerializer`` (and its ``Data`` model) accept, checked before the task
+#: is created: a value it would refuse must not leave an empty task behind.
+_DATA_SCHEMA = Schema.from_dict(
+    {
+        "image_quality": _count(0, 100),
+        "chunk_size": _count(0, 2**31 - 1),
+        "start_frame": _count(0, 2**31 - 1),
+        "stop_frame": _count(0, 2**31 - 1),
+        "frame_step": _count(1, 2**31 - 1),
+        "frame_filter": mm.String(allow_none=True, validate=mm_validate.Length(max=256)),
+        "use_cache": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "use_zip_chunks": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "copy_data": mm.Boolean(allow_none=True, truthy={True}, falsy={False}),
+        "sorting_method": mm.String(
+            allow_none=True,
+            validate=mm_validate.OneOf(["lexicographical", "natural", "predefined", "random"]),
+        ),
+        "storage_method": mm.String(
+            allow_none=True, validate=mm_validate.OneOf(["cache", "file_system"])
+        ),
+        "cloud_storage_id": _count(0, 2**31 - 1),
+        "filename_pattern": mm.String(allow_none=True),
+        "server_files_exclude": mm.List(mm.String(), allow_none=True),
+        "job_file_mapping": mm.List(mm.List(mm.String()), allow_none=True),
+        "validation_params": mm.Dict(allow_none=True),
+    }
+)()
+
+
 def _data_fields(data_params: Mapping[str, Any] | None) -> dict[str, Any]:
+    if data_params is not None and not isinstance(data_params, Mapping):
+        raise ValidationError({"data_params": [f"expected a dict, not {data_params!r}"]})
     params = dict(data_params or {})
     unknown = sorted(set(params) - DATA_PARAMS)
     if unknown:
@@ -69,6 +125,15 @@ def _data_fields(data_params: Mapping[str, Any] | None) -> dict[str, Any]:
                 ]
             }
         )
+    problems = _DATA_SCHEMA.validate(params)
+    if problems:
+        raise ValidationError(
+            {"data_params": [f"{name}: {'; '.join(map(str, errors))}" for name, errors in
+                             sorted(problems.items())]}
+        )
+    start, stop = params.get("start_frame"), params.get("stop_frame")
+    if start is not None and stop is not None and stop < start:
+        raise ValidationError({"data_params": [f"stop_frame {stop} is before start_frame {start}"]})
     fields: dict[str, Any] = {"image_quality": 70}
     step = params.pop("frame_step", None)
     if step is not None:
@@ -117,94 +182,68 @@ def _checked_resources(
     return [os.fspath(resource) for resource in resources]
 
 
-def upload_data(
-    client: TransferClient,
-    task_id: int,
+@dataclass(frozen=True)
+class PreparedData:
+    """Files (or share/remote names) and ``DataRequest`` fields, checked and ready to send."""
+
+    resources: list[Path] | list[str]
+    resource_type: str
+    fields: dict[str, Any]
+    max_request_size: int = MAX_REQUEST_SIZE
+    chunk_size: int = TUS_CHUNK_SIZE
+
+
+def prepare_data(
     resources: Sequence[str | os.PathLike[str]],
     *,
-    resource_type: ResourceType = "local",
+    resource_type: str = "local",
     data_params: Mapping[str, Any] | None = None,
-    organization: OrganizationArg = INHERIT,
-    progress: object = None,
-    wait: bool = True,
-    status_check_period: float | None = None,
-    timeout: float | None = None,
     max_request_size: int = MAX_REQUEST_SIZE,
     chunk_size: int = TUS_CHUNK_SIZE,
-) -> BackgroundRequest | str:
-    """Attach files to task ``task_id`` and (``wait=True``) wait until the server made frames
-    and jobs of them; returns the finished request, or its ``rq_id`` when not waiting."""
+) -> PreparedData:
+    """Check the resources and data parameters (``ValidationError`` before any request)."""
     checked = _checked_resources(resources, resource_type)
-    fields = _data_fields(data_params)
-    reporter = resolve_progress(progress)
-    return _upload_checked(
-        client,
-        task_id,
-        checked,
-        resource_type,
-        fields,
-        organization,
-        reporter,
-        wait,
-        status_check_period,
-        timeout,
-        max_request_size,
-        chunk_size,
+    return PreparedData(
+        checked, resource_type, _data_fields(data_params), max_request_size, chunk_size
     )
 
 
-def _upload_checked(
-    client: TransferClient,
-    task_id: int,
-    checked: list[Path] | list[str],
-    resource_type: str,
-    fields: dict[str, Any],
-    organization: OrganizationArg,
-    reporter: ProgressReporter,
-    wait: bool,
-    status_check_period: float | None,
-    timeout: float | None,
-    max_request_size: int,
-    chunk_size: int,
-) -> BackgroundRequest | str:
-    endpoint = item_path("tasks", task_id, "/data/")
-    if resource_type == "local":
-        paths = [Path(item) for item in checked]
+def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = True) -> (
+    BackgroundRequest | str
+):
+    """Attach the prepared data to the task ``target`` and (by default) wait until the server
+    made frames and jobs of it; returns the finished request, or its ``rq_id``."""
+    context = target.context
+    endpoint = target.path("data")
+    fields = dict(data.fields)
+    if data.resource_type == "local":
+        paths = [Path(item) for item in data.resources]
         if str(fields.get("sorting_method", "")).lower() == "predefined":
             # Files travel grouped by size, not in the caller's order: state the order.
             fields.setdefault("upload_file_order", [path.name for path in paths])
         response = upload_files(
-            client,
+            context.client,
             endpoint,
             paths,
             fields=fields,
-            organization=organization,
-            progress=reporter,
-            max_request_size=max_request_size,
-            chunk_size=chunk_size,
+            organization=context.organization,
+            progress=context.progress,
+            max_request_size=data.max_request_size,
+            chunk_size=data.chunk_size,
         )
     else:
-        key = "server_files" if resource_type == "share" else "remote_files"
-        response = client.request(
-            "POST",
-            endpoint,
-            json={**fields, key: [str(item) for item in checked]},
-            organization=organization,
+        key = "server_files" if data.resource_type == "share" else "remote_files"
+        response = context.request(
+            "POST", endpoint, json={**fields, key: [str(item) for item in data.resources]}
         )
     rq_id = rq_id_of(response.json())
-    if not wait:
+    if not wait_until_done:
         return rq_id
-    return wait_for_request(
-        client,
-        rq_id,
-        progress=reporter,
-        desc=f"Creating task {task_id}",
-        status_check_period=status_check_period,
-        timeout=timeout,
-    )
+    return wait(context, rq_id, desc=f"Creating {target.describe()}")
 
 
-def _check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+def check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A task spec's labels-or-project rule, checked before the task is created."""
     spec = dict(spec)
     if spec.get("project_id") is not None and spec.get("labels"):
         raise ValidationError(
@@ -220,80 +259,54 @@ def _check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def create_from_data(
-    client: TransferClient,
-    spec: Mapping[str, Any],
-    resources: Sequence[str | os.PathLike[str]],
-    *,
-    resource_type: ResourceType = "local",
-    data_params: Mapping[str, Any] | None = None,
-    annotation_path: str | os.PathLike[str] | None = None,
-    annotation_format: str = "CVAT 1.1",
-    progress: object = None,
-    organization: OrganizationArg = INHERIT,
-    keep_on_failure: bool = False,
-    status_check_period: float | None = None,
-    timeout: float | None = None,
-    max_request_size: int = MAX_REQUEST_SIZE,
-    chunk_size: int = TUS_CHUNK_SIZE,
-) -> Model:
-    """Create a task from ``spec`` (``{"name", "labels" | "project_id", ...}``), upload
-    ``resources`` and wait for the server; optionally import annotations. Returns the task,
-    refreshed (``task.size``, ``task.jobs`` are there at once)."""
-    from cvatorm.models.registry import registry
+#: How long cleaning up a half-made task may wait for the server to finish processing it.
+CLEANUP_WAIT = 120.0
+_ACTIVE = frozenset({"queued", "started"})
 
-    spec = _check_spec(spec)
-    checked = _checked_resources(resources, resource_type)
-    fields = _data_fields(data_params)
-    if annotation_path is not None and not Path(annotation_path).is_file():
-        raise ValidationError({"annotation_path": [f"not a file: {annotation_path}"]})
-    reporter = resolve_progress(progress)
 
-    task_model = registry["tasks"]
-    task = task_model()
-    for key, value in spec.items():
-        setattr(task, task_model._field_for_key(key).name, value)
-    task.save(using=client, organization=organization)
-    task_id = int(task.pk)
-    try:
-        _upload_checked(
-            client,
-            task_id,
-            checked,
-            resource_type,
-            fields,
-            organization,
-            reporter,
-            True,
-            status_check_period,
-            timeout,
-            max_request_size,
-            chunk_size,
-        )
-        if annotation_path is not None:
-            from cvatorm.operations.annotations import import_annotations
+def delete_quietly(target: Target, *, wait_at_most: float = CLEANUP_WAIT) -> bool:
+    """Remove a half-made task; a failure here must not hide the error that caused it.
 
-            import_annotations(
-                client,
-                "tasks",
-                task_id,
-                annotation_format,
-                annotation_path,
-                organization=organization,
-                progress=reporter,
-                status_check_period=status_check_period,
-                timeout=timeout,
+    The real server refuses (500) to delete a task whose data it is still processing, which is
+    exactly the state a timed-out or interrupted upload leaves. So a refusal that can pass
+    (a 5xx, a 409, an unreachable server) is followed by waiting until the task's background
+    requests are no longer queued or started, then deleting again, for at most
+    ``wait_at_most`` seconds. Returns whether the task is gone; a task left behind is logged.
+    """
+    deadline = time.monotonic() + wait_at_most
+    while True:
+        try:
+            target.request("DELETE")
+            return True
+        except NotFoundError:
+            return True
+        except (ApiException, TransportError) as error:
+            passing = (
+                isinstance(error, TransportError) or error.status >= 500 or error.status == 409
             )
-    except BaseException:
-        if not keep_on_failure:
-            _delete_quietly(client, task_id, organization)
-        raise
-    return fetch("tasks", task_id, client, organization)
+            if not passing or time.monotonic() >= deadline:
+                target.client.logger.warning(
+                    "could not delete the half-made %s: %s", target.describe(), error
+                )
+                return False
+        _wait_until_idle(target, deadline)
 
 
-def _delete_quietly(client: TransferClient, task_id: int, organization: OrganizationArg) -> None:
-    """Remove the half-made task; a failure here must not hide the error that caused it."""
-    try:
-        client.request("DELETE", item_path("tasks", task_id), organization=organization)
-    except (ApiException, TransportError) as error:
-        client.logger.warning("could not delete the half-made task %d: %s", task_id, error)
+def _wait_until_idle(target: Target, deadline: float) -> None:
+    """Poll the task's ``create`` background requests until none is active (or the deadline)."""
+    delay = 0.2
+    while time.monotonic() < deadline:
+        try:
+            page = target.context.request(
+                "GET", REQUESTS, params={"task_id": str(target.pk), "action": "create"}
+            ).json()
+            results = page.get("results") if isinstance(page, Mapping) else None
+            if not any(
+                isinstance(item, Mapping) and item.get("status") in _ACTIVE
+                for item in results or ()
+            ):
+                return
+        except (ApiException, TransportError, ValueError):
+            pass  # cannot tell: wait a little, then let the DELETE decide
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 2, 2.0)

@@ -13,8 +13,9 @@ fields and for ``prefetch_related``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cvatorm._sentinels import OrganizationArg
 from cvatorm.exceptions import NotFoundError
 from cvatorm.query.pagination import covering_windows, page_for_offset
 from cvatorm.query.paths import FieldPath, pk_of
@@ -26,6 +27,9 @@ from cvatorm.wire.filtervars import denormalized_key, filter_var
 from cvatorm.wire.jsonlogic import Rule
 from cvatorm.wire.listing import ListRequest, PageResult, membership_batches, parse_page
 
+if TYPE_CHECKING:
+    from cvatorm.connection.client import Client
+
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Executor", "RelatedLoader", "sort_locally"]
 
 #: Objects per page when walking a listing (``iterator(chunk_size=)`` overrides it).
@@ -36,7 +40,7 @@ MAX_PAGE_SIZE = 1000
 Raw = dict[str, Any]
 
 
-def fetch_page(client: Any, request: ListRequest, organization: Any) -> PageResult:
+def fetch_page(client: Client, request: ListRequest, organization: OrganizationArg) -> PageResult:
     """One list request; a page past the end (404 on page > 1) is an empty page."""
     try:
         response = client.request(
@@ -52,7 +56,7 @@ def fetch_page(client: Any, request: ListRequest, organization: Any) -> PageResu
 class RelatedLoader:
     """Raw JSON of related objects, loaded in batches and kept for one query's execution."""
 
-    def __init__(self, client: Any, organization: Any = None) -> None:
+    def __init__(self, client: Client, organization: OrganizationArg = None) -> None:
         self.client = client
         self.organization = organization
         self._raws: dict[tuple[str, Any], Raw | None] = {}
@@ -138,8 +142,8 @@ class Executor:
     def __init__(
         self,
         plan: Plan,
-        client: Any,
-        organization: Any,
+        client: Client,
+        organization: OrganizationArg,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         max_page_size: int = MAX_PAGE_SIZE,

@@ -2,8 +2,10 @@
 
 A ``FieldPath`` is the chain of fields a lookup key walks (``project`` then ``name``), with its
 spelling on the wire (``("project_id", "name")``) and the kind of its last field, which decides
-what lookups apply and whether the server can evaluate them. Unknown names raise ``FieldError``
-before any request, listing the valid choices as Django does.
+what lookups apply and whether the server can evaluate them. The kind is the one the field's
+class declares (``Field.kind``, inherited by subclasses), or ``relation`` for a field referring
+to another model: this module reads attributes of the objects it is given and imports no model.
+Unknown names raise ``FieldError`` before any request, listing the valid choices as Django does.
 
 Reading a path from an instance works on the raw JSON: nested objects (a task's ``owner``) are
 read in place, values the JSON already carries for a related object (a job's ``task_name``) are
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cvatorm.exceptions import FieldError
-from cvatorm.query.lookups import coerce, get_lookup
+from cvatorm.query.lookups import KINDS, coerce, get_lookup
 from cvatorm.wire.filtervars import denormalized_key
 
 __all__ = [
@@ -39,22 +41,6 @@ class RelatedSource(Protocol):
     def raw(self, model: Any, pk: Any) -> Mapping[str, Any] | None: ...
 
 
-_KIND_BY_CLASS = (
-    ("datetime", "datetime"),
-    ("date", "datetime"),
-    ("bool", "bool"),
-    ("integer", "number"),
-    ("int", "number"),
-    ("float", "number"),
-    ("decimal", "number"),
-    ("string", "text"),
-    ("char", "text"),
-    ("text", "text"),
-    ("enum", "text"),
-    ("choice", "text"),
-)
-
-
 def _related_model(field: Any) -> Any:
     try:
         return getattr(field, "related_model", None)
@@ -63,17 +49,22 @@ def _related_model(field: Any) -> Any:
 
 
 def field_kind(field: Any) -> str:
-    """``relation``, ``text``, ``number``, ``bool``, ``datetime`` or ``other``."""
-    kind = getattr(field, "kind", None)
-    if isinstance(kind, str):
-        return kind
+    """``relation``, ``text``, ``number``, ``bool``, ``datetime`` or ``other``.
+
+    ``relation`` when the field refers to a registered model (it holds that model's key), else
+    the ``kind`` its class declares; an object declaring none is ``other``. A kind no lookup
+    knows is a ``FieldError`` naming the field class.
+    """
     if _related_model(field) is not None:
         return "relation"
-    name = type(field).__name__.lower()
-    for token, found in _KIND_BY_CLASS:
-        if token in name:
-            return found
-    return "other"
+    kind = getattr(field, "kind", "other")
+    described = f"{type(field).__name__} '{getattr(field, 'name', field)}'"
+    if kind == "relation":
+        raise FieldError(f"{described} declares kind 'relation' but refers to no known model")
+    if not isinstance(kind, str) or kind not in KINDS:
+        known = ", ".join(sorted(KINDS - {"relation"}))
+        raise FieldError(f"{described} declares kind {kind!r}; lookups know: {known}")
+    return kind
 
 
 def pk_of(raw: Any) -> Any:

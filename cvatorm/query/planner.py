@@ -1,7 +1,10 @@
 """The planner: a filter tree and an ordering -> what the server evaluates, what stays local.
 
-Every leaf of the ``Q`` tree is resolved (``paths``) and given its lookup object
-(``lookups``). A leaf goes to the server only when all of these hold:
+Every leaf of the ``Q`` tree is resolved once, when ``filter()``/``exclude()``/``get()`` is
+called (``resolve_q``): its path (``paths``) and its lookup object with the checked value
+(``lookups``) travel in the tree as a ``ResolvedLeaf``, so a bad name, lookup or value raises
+there, before any request, and planning reuses them instead of parsing the strings again. A leaf
+goes to the server only when all of these hold:
 
 - the lookup is exact on the server for the field's kind (``Lookup.server_kinds``);
 - ``wire.filtervars`` knows a filter variable that compares exactly what the path reads;
@@ -37,10 +40,62 @@ __all__ = [
     "Node",
     "OrderTerm",
     "Plan",
+    "ResolvedLeaf",
     "compile_q",
     "make_plan",
+    "resolve_leaf",
     "resolve_ordering",
+    "resolve_q",
 ]
+
+
+class ResolvedLeaf(tuple[str, Any]):
+    """A ``Q`` leaf ``(key, value)`` resolved against ``path.model``: the field path and the
+    lookup object holding the prepared value.
+
+    Still the ``(key, value)`` pair for ``Q`` (equality, hashing, ``&``/``|``/``~`` and
+    ``repr`` are unchanged), so querysets combine resolved trees as they combined plain ones.
+    """
+
+    path: FieldPath
+    lookup: Lookup
+
+    def __new__(cls, key: str, value: Any, path: FieldPath, lookup: Lookup) -> ResolvedLeaf:
+        leaf = super().__new__(cls, (key, value))
+        leaf.path = path
+        leaf.lookup = lookup
+        return leaf
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        # copy/pickle rebuild the leaf with its resolution, not from the bare pair
+        return (self[0], self[1], self.path, self.lookup)
+
+    @property
+    def key(self) -> str:
+        return self[0]
+
+    @property
+    def value(self) -> Any:
+        return self[1]
+
+
+def resolve_leaf(model: Any, leaf: tuple[str, Any]) -> ResolvedLeaf:
+    """``leaf`` resolved against ``model``: kept as is when it already is; otherwise its key is
+    parsed and its value prepared (``FieldError``, ``TypeError``, ``ValueError`` now)."""
+    if isinstance(leaf, ResolvedLeaf) and leaf.path.model is model:
+        return leaf
+    key, value = leaf
+    path, lookup_name = resolve_lookup(model, key)
+    lookup_cls = get_lookup(lookup_name)
+    if lookup_cls is None:  # resolve_lookup only returns registered names
+        raise FieldError(f"unknown lookup {lookup_name!r} in {key!r}")
+    return ResolvedLeaf(key, value, path, lookup_cls(path.kind, value))
+
+
+def resolve_q(model: Any, q: Q) -> Q:
+    """The same tree with every leaf a ``ResolvedLeaf`` for ``model`` (what ``filter()``
+    stores); leaves already resolved for ``model`` are reused."""
+    return q.map_leaves(lambda leaf: resolve_leaf(model, leaf))
 
 
 @dataclass(frozen=True)
@@ -129,19 +184,16 @@ def _server_rule(
 
 
 def compile_q(model: Any, q: Q, caps: ResourceCapabilities) -> Node:
-    """Resolve every leaf of ``q`` (``FieldError`` for unknown names) and find server rules."""
+    """Find the server rules of ``q``'s leaves (resolved by ``filter()``; a plain leaf, from a
+    caller building a ``Q`` by hand, is resolved here: ``FieldError`` for unknown names)."""
     children: list[Node | Condition] = []
     for child in q.children:
         if isinstance(child, Q):
             if child:
                 children.append(compile_q(model, child, caps))
             continue
-        key, value = child
-        path, lookup_name = resolve_lookup(model, key)
-        lookup_cls = get_lookup(lookup_name)
-        if lookup_cls is None:  # resolve_lookup only returns registered names
-            raise FieldError(f"unknown lookup {lookup_name!r} in {key!r}")
-        lookup = lookup_cls(path.kind, value)
+        leaf = resolve_leaf(model, child)
+        path, lookup, value = leaf.path, leaf.lookup, leaf.value
         children.append(Condition(path, lookup, value, _server_rule(path, lookup, value, caps)))
     rules = [c.rule for c in children]
     rule: Rule | None = None
@@ -246,8 +298,10 @@ def make_plan(
     meta = model._meta
     server: list[Rule] = []
     local: list[Node | Condition] = []
+    resolved: dict[str, FieldPath] = {}
     if where:
         root = compile_q(model, where, caps)
+        resolved = {path.key: path for path in root.paths()}
         if root.connector == AND and not root.negated:
             conjuncts: tuple[Node | Condition, ...] = root.children
         else:
@@ -285,16 +339,20 @@ def make_plan(
         low=low,
         high=high,
         ordering=terms,
-        params=_simple_params(model, narrowing, caps),
+        params=_simple_params(model, narrowing, caps, resolved),
     )
 
 
 def _simple_params(
-    model: Any, narrowing: tuple[tuple[str, Any], ...], caps: ResourceCapabilities
+    model: Any,
+    narrowing: tuple[tuple[str, Any], ...],
+    caps: ResourceCapabilities,
+    resolved: Mapping[str, FieldPath],
 ) -> tuple[tuple[str, str], ...]:
     params: list[tuple[str, str]] = []
     for name, value in narrowing:
-        path = resolve_field(model, name)
+        # The narrowing's equality is also a leaf of ``where``: its path was resolved there.
+        path = resolved.get(name) or resolve_field(model, name)
         if filter_var(path.resource, path.wire_path) in caps.filter_fields:
             continue  # already exact in the JSON Logic filter
         param = simple_filter(path.resource, path.wire_path, value)

@@ -11,11 +11,15 @@ tasks, then the projects of those tasks: one request per level.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cvatorm._sentinels import OrganizationArg
 from cvatorm.exceptions import FieldError
 from cvatorm.query.executor import RelatedLoader
 from cvatorm.query.paths import FieldPath, resolve_field
+
+if TYPE_CHECKING:
+    from cvatorm.connection.client import Client
 
 __all__ = ["check_prefetch", "prefetch", "prefetch_target"]
 
@@ -50,8 +54,8 @@ def prefetch(
     objects: Sequence[Any],
     model: Any,
     lookups: Sequence[str],
-    client: Any,
-    organization: Any,
+    client: Client,
+    organization: OrganizationArg,
 ) -> None:
     """Fill ``_prefetched`` along every lookup; one request per relation and level."""
     levels: dict[str, list[str]] = {}
@@ -71,7 +75,11 @@ def prefetch(
 
 
 def _forward(
-    name: str, path: FieldPath, objects: Sequence[Any], client: Any, organization: Any
+    name: str,
+    path: FieldPath,
+    objects: Sequence[Any],
+    client: Client,
+    organization: OrganizationArg,
 ) -> list[Any]:
     related_model = path.related_model
     loader = RelatedLoader(client)
@@ -91,7 +99,7 @@ def _forward(
 
 
 def _reverse(
-    name: str, relation: Any, objects: Sequence[Any], client: Any, organization: Any
+    name: str, relation: Any, objects: Sequence[Any], client: Client, organization: OrganizationArg
 ) -> list[Any]:
     from cvatorm.query.queryset import QuerySet
 

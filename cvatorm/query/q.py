@@ -3,12 +3,14 @@
 A leaf is a ``(lookup_path, value)`` pair such as ``("project__name__icontains", "cat")``; an
 inner node has a connector (``AND``/``OR``), a ``negated`` flag and children. The planner walks
 this tree to decide which part the server evaluates and which part stays local, so the tree is
-kept plain data: no model knowledge here (names are resolved later, by ``lookups.resolve``).
+kept plain data: no model knowledge here. ``QuerySet.filter()`` resolves the names against its
+model once (``planner.resolve_q``, through ``map_leaves``): each leaf then is a ``ResolvedLeaf``,
+still a ``(lookup_path, value)`` pair for this module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 __all__ = ["AND", "OR", "Leaf", "Q"]
@@ -96,13 +98,15 @@ class Q:
     def materialized(self) -> Q:
         """The same tree with one-shot iterators (generators) turned into tuples, so that a
         queryset evaluated several times compares with the same values each time."""
+        return self.map_leaves(
+            lambda leaf: (leaf[0], tuple(leaf[1])) if isinstance(leaf[1], Iterator) else leaf
+        )
+
+    def map_leaves(self, func: Callable[[Leaf], Leaf]) -> Q:
+        """The same tree (connectors, negations) with every leaf replaced by ``func(leaf)``."""
         children: list[Child] = []
         for child in self.children:
-            if isinstance(child, Q):
-                children.append(child.materialized())
-            else:
-                key, value = child
-                children.append((key, tuple(value) if isinstance(value, Iterator) else value))
+            children.append(child.map_leaves(func) if isinstance(child, Q) else func(child))
         return Q._make(tuple(children), self.connector, self.negated)
 
     def leaves(self) -> Iterator[Leaf]:

@@ -17,19 +17,20 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from cvatorm._sentinels import INHERIT
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.connection.registry import connections
 from cvatorm.exceptions import BulkOperationError, FieldError, ValidationError
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
-from cvatorm.query.lookups import get_lookup
 from cvatorm.query.parallel import parallel_batches
-from cvatorm.query.paths import FieldPath, resolve_field, resolve_lookup
-from cvatorm.query.planner import Plan, make_plan
+from cvatorm.query.paths import FieldPath, resolve_field
+from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
+    from cvatorm.connection.client import Client
     from cvatorm.models.base import Model
 
 __all__ = ["MAX_GET_RESULTS", "QuerySet"]
@@ -46,11 +47,9 @@ _VALUES_LIST = "values_list"
 _FLAT = "flat"
 
 
-def _client_for(using: Any) -> Any:
+def _client_for(using: str | Client | None) -> Client:
     if using is not None and not isinstance(using, str):
         return using
-    from cvatorm.connection import connections
-
     return connections[using or "default"]
 
 
@@ -62,7 +61,13 @@ class QuerySet(Generic[M]):
     #: The largest page the planner may ask for to serve a slice in a single request.
     max_page_size: ClassVar[int] = MAX_PAGE_SIZE
 
-    def __init__(self, model: type[M], *, using: Any = None, organization: Any = INHERIT) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        using: str | Client | None = None,
+        organization: OrganizationArg = INHERIT,
+    ) -> None:
         self.model = model
         self._using = using
         self._organization = organization
@@ -107,20 +112,13 @@ class QuerySet(Generic[M]):
         clone._empty = True
         return clone
 
-    def _check(self, q: Q) -> None:
-        """Resolve every name and value now: ``FieldError`` before any request, as Django."""
-        for key, value in q.leaves():
-            path, lookup_name = resolve_lookup(self.model, key)
-            lookup = get_lookup(lookup_name)
-            if lookup is not None:
-                lookup(path.kind, value)
-
     def _filter_or_exclude(
         self, negate: bool, args: tuple[Q, ...], kwargs: dict[str, Any]
     ) -> QuerySet[M]:
         self._refuse_if_sliced("filter")
-        q = Q(*args, **kwargs).materialized()
-        self._check(q)
+        # Every name, lookup and value resolved now, once: ``FieldError`` before any request,
+        # as Django; the planner reuses the resolved leaves.
+        q = resolve_q(self.model, Q(*args, **kwargs).materialized())
         clone = self._chain()
         if q:
             condition = ~q if negate else q
@@ -174,13 +172,13 @@ class QuerySet(Generic[M]):
         )
         return clone
 
-    def using(self, alias: Any) -> QuerySet[M]:
+    def using(self, alias: str | Client | None) -> QuerySet[M]:
         """Send the requests through another connection (an alias, or a client)."""
         clone = self._chain()
         clone._using = alias
         return clone
 
-    def organization(self, organization: Any) -> QuerySet[M]:
+    def organization(self, organization: OrganizationArg) -> QuerySet[M]:
         """List in ``organization``: INHERIT (the client's context), None, "" or a slug."""
         clone = self._chain()
         clone._organization = organization
@@ -276,10 +274,10 @@ class QuerySet(Generic[M]):
 
     # ------------------------------------------------------------------ evaluation
 
-    def _client(self) -> Any:
+    def _client(self) -> Client:
         return _client_for(self._using)
 
-    def _plan(self, client: Any) -> Plan:
+    def _plan(self, client: Client) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
         return make_plan(
             self.model,
@@ -291,7 +289,7 @@ class QuerySet(Generic[M]):
             narrowing=self._narrowing,
         )
 
-    def _request_organization(self, client: Any) -> Any:
+    def _request_organization(self, client: Client) -> OrganizationArg:
         """The organization of the requests, ``INHERIT`` resolved to the client's context now
         (objects remember it). Organizations themselves are not scoped by an organization
         context: by default they are listed without one (everything visible), as the models
@@ -495,11 +493,28 @@ class QuerySet(Generic[M]):
 
     # ------------------------------------------------------------------ writing
 
-    def create(self, **kwargs: Any) -> M:
-        """Create an object on the server (POST) and return it."""
-        obj = self.model(**kwargs)
+    def create(self, spec: Mapping[str, Any] | None = None, /, **kwargs: Any) -> M:
+        """Create an object on the server (POST) and return it.
+
+        Values come as keywords (Django) or as cvat-sdk's ``spec`` dict, or both; keys are
+        field or relation names (``assignee``, ``project``) or the server's request names
+        (``assignee_id``). Every value is validated before anything is sent.
+        """
+        values = {**(spec or {}), **kwargs}
+        meta = self.model._meta
+        named = {
+            key if key in meta.fields or key in meta.relations
+            else self.model._field_for_key(key).name: value
+            for key, value in values.items()
+        }
+        obj = self.model(**named)
         obj.save(using=self._client(), organization=self._organization)
         return obj
+
+    def retrieve(self, pk: Any) -> M:
+        """The object with this primary key, read with one ``GET`` of its own URL (not a
+        filtered listing); ``Model.DoesNotExist`` when there is none. cvat-sdk's name."""
+        return self.model._fetch(pk, client=self._client(), organization=self._organization)
 
     def get_or_create(
         self, defaults: Mapping[str, Any] | None = None, **kwargs: Any

@@ -92,9 +92,11 @@ class App:
     def handle(self, request: Request) -> Response:
         """The response to one request; DRF's ``Allow`` goes on every answer of a known URL."""
         allowed = self.router.match(request.method, request.path)[2]
+        view = self.router.view_methods(request.path)
         response = self._respond(request)
         if allowed and not any(name.lower() == "allow" for name, _ in response.headers):
-            response.headers.append(("Allow", _allow_header(allowed)))
+            header = ", ".join(view) if view is not None else _allow_header(allowed)
+            response.headers.append(("Allow", header))
         _as_seen_by_client(response, self.base_url, _origin(request))
         return response
 
@@ -122,6 +124,10 @@ class App:
         public = route.public if route is not None else self.router.is_public(request.path)
         if not public and request.user is None:
             raise HttpError(401, NOT_AUTHENTICATED, CHALLENGE)
+        view = self.router.view_methods(request.path)
+        if view is not None and request.method not in view:
+            detail = {"detail": f'Method "{request.method}" not allowed.'}
+            raise HttpError(405, detail, {"Allow": ", ".join(view)})
         if route is None:
             if request.method == "OPTIONS":
                 return Response.empty(200)
@@ -139,8 +145,11 @@ class App:
         ):
             raise HttpError(403, {"detail": "You do not have permission to perform this action."})
         store = self.store
-        with store.lock:  # one request at a time on the data, like a database transaction
+        if not route.locked:
             response = route.handler(Context(self, request, params))
+        else:
+            with store.lock:  # one request at a time on the data, like a database transaction
+                response = route.handler(Context(self, request, params))
         response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
         request.set_cookies = []
         return response

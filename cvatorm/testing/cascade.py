@@ -3,6 +3,7 @@
 Project -> its tasks, labels; task -> its jobs, labels; job -> its issues; issue -> its comments;
 organization -> its memberships and invitations (its projects and tasks stay, organization null);
 user -> memberships, invitations, tokens, and owner/assignee set to null elsewhere (SET_NULL).
+Project and organization -> their webhooks, webhook -> its deliveries.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def delete_project(store: Store, project_id: int) -> None:
         store.remove_many(
             "labels", [row["id"] for row in store.find("labels", project_id=project_id)]
         )
+        _delete_webhooks(store, project_id=project_id)
         store.remove("projects", project_id)
 
 
@@ -56,6 +58,7 @@ def delete_organization(store: Store, org_id: int) -> None:
         store.remove_many(
             "invitations", [i["key"] for i in store.find("invitations", organization=org_id)]
         )
+        _delete_webhooks(store, organization=org_id)
         store.remove("organizations", org_id)
 
 
@@ -85,6 +88,7 @@ def delete_user(store: Store, user_id: int) -> None:
             "comments",
             "organizations",
             "invitations",
+            "webhooks",
         ):
             for row in store.all(resource):
                 key = row["key"] if resource == "invitations" else row["id"]
@@ -96,3 +100,11 @@ def delete_user(store: Store, user_id: int) -> None:
                 if changes:
                     store.update(resource, key, changes)
         store.remove("users", user_id)
+
+
+def _delete_webhooks(store: Store, **equal: int) -> None:
+    """Webhooks (with their deliveries) of a deleted project or organization (CASCADE)."""
+    ids = [row["id"] for row in store.find("webhooks", **equal)]
+    deliveries = [row["id"] for row in store.all("webhook_deliveries") if row["webhook_id"] in ids]
+    store.remove_many("webhook_deliveries", deliveries)
+    store.remove_many("webhooks", ids)

@@ -50,6 +50,7 @@ NESTED_USERS: dict[str, tuple[str, ...]] = {
     "memberships": ("user", "owner"),
     "invitations": ("user", "owner"),
     "access_tokens": ("owner",),
+    "webhooks": ("owner",),
 }
 
 #: Changes to these make the cheap path pointless or unsafe: everything is recomputed.

@@ -550,11 +550,41 @@ _access_tokens = ListSpec(
     columns=_columns(*_TOKEN_FIELDS, owner=_nested_id("owner")),
 )
 
+#: ``WebhookViewSet``: ``filter_fields`` are the search fields plus id, project_id,
+#: updated_date; the simple filters drop ``description`` and add ``project_id``.
+_WEBHOOK_FIELDS = (
+    "target_url", "owner", "type", "description", "id", "project_id", "updated_date",
+)
+
+_webhooks = ListSpec(
+    resource="webhooks",
+    filter_fields=_WEBHOOK_FIELDS,
+    simple_filters=("target_url", "owner", "type", "project_id"),
+    search_fields=("target_url", "owner", "type", "description"),
+    ordering_fields=_WEBHOOK_FIELDS,
+    ordering=("-id",),
+    lookup_fields={"owner": "owner__username"},
+    fields={
+        "target_url": _str(_key("target_url")),
+        "owner": _str(_username("owner")),
+        "type": _str(_key("type"), "choice", ("organization", "project")),
+        "description": _str(_key("description")),
+        "id": _int(_key("id")),
+        "project_id": _int(_key("project_id"), "number", "projects", fk=True),
+        "updated_date": FieldSpec("datetime", _key("updated_date")),
+    },
+    columns=_columns(
+        "id", "created_date", "updated_date", "target_url", "description", "events", "type",
+        "content_type", "secret", "is_active", "enable_ssl",
+        owner=_nested_id("owner"), project=_key("project_id"), organization=_key("organization"),
+    ),
+)
+
 #: The list endpoints the test server serves, by wire name.
 RESOURCES: dict[str, ListSpec] = {
     spec.resource: spec
     for spec in (
         _users, _organizations, _memberships, _invitations, _projects, _tasks, _jobs, _labels,
-        _issues, _comments, _access_tokens,
+        _issues, _comments, _access_tokens, _webhooks,
     )
 }

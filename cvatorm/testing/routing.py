@@ -44,6 +44,8 @@ def _compile(template: str) -> re.Pattern[str]:
             pattern += rf"(?P<{name}>[^/.]+)"
         elif name == "rq_id":  # base64 request ids may contain "/"
             pattern += rf"(?P<{name}>.+)"
+        elif name == "delivery_id":  # url_path=r"deliveries/(?P<delivery_id>\d+)"
+            pattern += rf"(?P<{name}>\d+)"
         else:
             pattern += rf"(?P<{name}>[^/]+)"
         position = match.end()
@@ -54,13 +56,19 @@ def _compile(template: str) -> re.Pattern[str]:
 @dataclass
 class Route:
     """One method of one URL. ``public``: no authentication needed. ``read_only_token``: a
-    read-only personal access token may call this unsafe method (e.g. local exports)."""
+    read-only personal access token may call this unsafe method (e.g. local exports).
+    ``locked``: the handler runs holding the store's lock; False for handlers that wait on
+    something outside (a webhook ping) and take the lock themselves. ``view_methods``: the
+    viewset's ``http_method_names`` when it narrows DRF's default (no HEAD, no OPTIONS): see
+    :meth:`Router.view_methods`."""
 
     method: str
     template: str
     handler: Handler
     public: bool = False
     read_only_token: bool = False
+    locked: bool = True
+    view_methods: tuple[str, ...] | None = None
     regex: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,8 +89,23 @@ class Router:
         *,
         public: bool = False,
         read_only_token: bool = False,
+        locked: bool = True,
+        view_methods: tuple[str, ...] | None = None,
     ) -> None:
-        self.routes.append(Route(method, template, handler, public, read_only_token))
+        self.routes.append(
+            Route(method, template, handler, public, read_only_token, locked, view_methods)
+        )
+
+    def view_methods(self, path: str) -> list[str] | None:
+        """For a URL whose first matching route declares ``view_methods``: the methods of that
+        route's template, in the viewset's order. Django resolves the first URL pattern that
+        matches, so that view alone answers (``PATCH /api/webhooks/events`` is its 405, not the
+        ``{id}`` route's); HEAD and OPTIONS are 405s like any method the view lacks."""
+        first = next((route for route in self.routes if route.regex.fullmatch(path)), None)
+        if first is None or first.view_methods is None:
+            return None
+        present = {route.method for route in self.routes if route.template == first.template}
+        return [method for method in first.view_methods if method in present]
 
     def is_public(self, path: str) -> bool:
         """Whether the view of this URL needs no authentication (``permission_classes=[]``)."""

@@ -32,6 +32,8 @@ RESOURCES: tuple[str, ...] = (
     "issues",
     "comments",
     "access_tokens",
+    "webhooks",
+    "webhook_deliveries",
 )
 
 Obj = dict[str, Any]

@@ -8,14 +8,13 @@ field, reported to a :class:`~cvatorm.progress.ProgressReporter` as a percentage
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import requests
 
 from cvatorm.connection.background import BackgroundRequest, parse_request
 from cvatorm.connection.background import wait_for_request as _poll
 from cvatorm.progress import ProgressReporter, reporting
 from cvatorm.transfer.client import TransferClient
+from cvatorm.wire.endpoints import request_path
 
 __all__ = ["wait_for_request"]
 
@@ -31,7 +30,7 @@ def wait_for_request(
 ) -> BackgroundRequest:
     """Poll until the request is finished (returned) or failed (raised); ``timeout=None`` means
     ``Config.background_timeout``."""
-    path = f"/api/requests/{quote(rq_id, safe='')}"
+    path = request_path(rq_id)
 
     def fetch(request_id: str) -> requests.Response:
         response = client.request("GET", path, organization=None)

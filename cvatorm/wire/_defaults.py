@@ -3,7 +3,68 @@
 from __future__ import annotations
 
 DEFAULTS: dict[str, dict[str, list[str]]] = {
-    "comments": {
+    "/api/auth/access_tokens": {
+        "filter_fields": [
+            "created_date",
+            "expiry_date",
+            "id",
+            "last_used_date",
+            "name",
+            "read_only",
+            "updated_date",
+        ],
+        "ordering_fields": [
+            "created_date",
+            "expiry_date",
+            "id",
+            "last_used_date",
+            "name",
+            "read_only",
+            "updated_date",
+        ],
+        "search_fields": [
+            "name",
+        ],
+        "simple_filters": [
+            "name",
+        ],
+    },
+    "/api/cloudstorages": {
+        "filter_fields": [
+            "credentials_type",
+            "description",
+            "id",
+            "name",
+            "owner",
+            "provider_type",
+            "resource",
+        ],
+        "ordering_fields": [
+            "credentials_type",
+            "description",
+            "id",
+            "name",
+            "owner",
+            "provider_type",
+            "resource",
+        ],
+        "search_fields": [
+            "credentials_type",
+            "description",
+            "name",
+            "owner",
+            "provider_type",
+            "resource",
+        ],
+        "simple_filters": [
+            "credentials_type",
+            "name",
+            "owner",
+            "provider_type",
+            "resource",
+        ],
+    },
+    "/api/comments": {
         "filter_fields": [
             "frame_id",
             "id",
@@ -28,7 +89,21 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "owner",
         ],
     },
-    "invitations": {
+    "/api/consensus/settings": {
+        "filter_fields": [
+            "id",
+            "task_id",
+        ],
+        "ordering_fields": [
+            "id",
+        ],
+        "search_fields": [
+        ],
+        "simple_filters": [
+            "task_id",
+        ],
+    },
+    "/api/invitations": {
         "filter_fields": [
             "accepted",
             "owner",
@@ -45,7 +120,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "owner",
         ],
     },
-    "issues": {
+    "/api/issues": {
         "filter_fields": [
             "assignee",
             "frame_id",
@@ -77,7 +152,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "task_id",
         ],
     },
-    "jobs": {
+    "/api/jobs": {
         "filter_fields": [
             "assignee",
             "dimension",
@@ -126,7 +201,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "type",
         ],
     },
-    "labels": {
+    "/api/labels": {
         "filter_fields": [
             "color",
             "id",
@@ -158,7 +233,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "type",
         ],
     },
-    "memberships": {
+    "/api/memberships": {
         "filter_fields": [
             "id",
             "role",
@@ -178,7 +253,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "user",
         ],
     },
-    "organizations": {
+    "/api/organizations": {
         "filter_fields": [
             "id",
             "name",
@@ -202,7 +277,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "slug",
         ],
     },
-    "projects": {
+    "/api/projects": {
         "filter_fields": [
             "assignee",
             "id",
@@ -232,7 +307,123 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "status",
         ],
     },
-    "tasks": {
+    "/api/quality/conflicts": {
+        "filter_fields": [
+            "frame",
+            "id",
+            "job_id",
+            "project_id",
+            "severity",
+            "task_id",
+            "type",
+        ],
+        "ordering_fields": [
+            "frame",
+            "id",
+            "job_id",
+            "project_id",
+            "severity",
+            "task_id",
+            "type",
+        ],
+        "search_fields": [
+        ],
+        "simple_filters": [
+            "frame",
+            "job_id",
+            "project_id",
+            "report_id",
+            "severity",
+            "task_id",
+            "type",
+        ],
+    },
+    "/api/quality/reports": {
+        "filter_fields": [
+            "created_date",
+            "gt_last_updated",
+            "id",
+            "job_id",
+            "project_id",
+            "target_last_updated",
+            "task_id",
+        ],
+        "ordering_fields": [
+            "created_date",
+            "gt_last_updated",
+            "id",
+            "job_id",
+            "project_id",
+            "target_last_updated",
+            "task_id",
+        ],
+        "search_fields": [
+        ],
+        "simple_filters": [
+            "job_id",
+            "parent_id",
+            "project_id",
+            "target",
+            "task_id",
+        ],
+    },
+    "/api/quality/settings": {
+        "filter_fields": [
+            "created_date",
+            "id",
+            "inherit",
+            "project_id",
+            "task_id",
+            "updated_date",
+        ],
+        "ordering_fields": [
+            "created_date",
+            "id",
+            "inherit",
+            "project_id",
+            "task_id",
+            "updated_date",
+        ],
+        "search_fields": [
+        ],
+        "simple_filters": [
+            "inherit",
+            "parent_type",
+            "project_id",
+            "task_id",
+        ],
+    },
+    "/api/requests": {
+        "filter_fields": [
+            "action",
+            "format",
+            "job_id",
+            "project_id",
+            "status",
+            "subresource",
+            "target",
+            "task_id",
+        ],
+        "ordering_fields": [
+            "action",
+            "created_date",
+            "status",
+        ],
+        "search_fields": [
+        ],
+        "simple_filters": [
+            "action",
+            "format",
+            "job_id",
+            "org",
+            "project_id",
+            "status",
+            "subresource",
+            "target",
+            "task_id",
+        ],
+    },
+    "/api/tasks": {
         "filter_fields": [
             "assignee",
             "dimension",
@@ -289,7 +480,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "validation_mode",
         ],
     },
-    "users": {
+    "/api/users": {
         "filter_fields": [
             "first_name",
             "id",
@@ -314,6 +505,38 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "is_active",
             "last_name",
             "username",
+        ],
+    },
+    "/api/webhooks": {
+        "filter_fields": [
+            "description",
+            "id",
+            "owner",
+            "project_id",
+            "target_url",
+            "type",
+            "updated_date",
+        ],
+        "ordering_fields": [
+            "description",
+            "id",
+            "owner",
+            "project_id",
+            "target_url",
+            "type",
+            "updated_date",
+        ],
+        "search_fields": [
+            "description",
+            "owner",
+            "target_url",
+            "type",
+        ],
+        "simple_filters": [
+            "owner",
+            "project_id",
+            "target_url",
+            "type",
         ],
     },
 }

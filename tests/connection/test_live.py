@@ -229,6 +229,7 @@ def test_repositories_are_bound_to_the_client(
         "labels",
         "memberships",
         "invitations",
+        "webhooks",
     ):
         assert getattr(admin_client, name).model._meta.resource == name
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cvatorm.connection import Client
-from cvatorm.connection._generate_operations import render
-from cvatorm.connection._operations import OPERATIONS
 from cvatorm.connection.lowlevel import ApiObject
 from cvatorm.exceptions import NotFoundError
+from cvatorm.wire._generate_operations import render
+from cvatorm.wire._operations import OPERATIONS
 
 from .conftest import PASSWORD
 from .stub_server import StubCVAT
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_bundled_table_is_what_the_generator_makes() -> None:
     schema = json.loads((ROOT / "cvatorm/testing/data/schema.json").read_text("utf-8"))
     generated = render(schema)
-    assert (ROOT / "cvatorm/connection/_operations.py").read_text("utf-8") == generated
+    assert (ROOT / "cvatorm" / "wire" / "_operations.py").read_text("utf-8") == generated
     assert sum(len(ops) for ops in OPERATIONS.values()) == 154
 
 

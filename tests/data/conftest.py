@@ -2,8 +2,11 @@
 
 ``data_client`` is the administrator's client polling background requests every 0.1 s (the
 default 5 s would make every test wait). ``images`` writes real image files with Pillow (a test
-dependency only). ``make_task`` creates tasks through the code under test and deletes them after
-the test, so a real server keeps its data.
+dependency only). ``make_task`` creates tasks through the code under test
+(``data_client.tasks.create_from_data``: ``Task.objects`` bound to that client) and deletes them
+after the test, so a real server keeps its data. Every object the tests get from the client's
+managers is bound to it, so ``task.export_dataset(...)`` and ``job.get_annotations()`` go
+through the same client and its traffic recorder.
 
 The upload protocol's intermediate exchanges, which CVAT's schema does not describe, are left out
 of the schema check by the root ``traffic`` fixture (``described_by_schema``); everything else,
@@ -25,7 +28,7 @@ from PIL import Image
 
 from cvatorm.connection import Client, Config
 from cvatorm.exceptions import NotFoundError
-from cvatorm.operations import task_data
+from cvatorm.models import Task
 
 
 @pytest.fixture
@@ -82,12 +85,15 @@ def cleanup(data_client: Client) -> Iterator[Callable[[str, int], None]]:
 def make_task(
     data_client: Client, images: Callable[..., list[Path]], cleanup: Callable[[str, int], None]
 ) -> Callable[..., Any]:
-    """``make_task(files=None, **kwargs)``: a task with data, made by ``create_from_data``."""
+    """``make_task(files=None, spec=None, **kwargs)``: a task with data, made by
+    ``data_client.tasks.create_from_data(spec, files, **kwargs)``."""
 
-    def make(files: list[Path] | None = None, spec: dict[str, Any] | None = None, **kw: Any) -> Any:
+    def make(
+        files: list[Path] | None = None, spec: dict[str, Any] | None = None, **kw: Any
+    ) -> Task:
         files = files if files is not None else images((64, 48), (32, 40), (50, 50))
         spec = spec or {"name": f"cvatorm data test {os.getpid()}", "labels": [{"name": "car"}]}
-        task = task_data.create_from_data(data_client, spec, files, **kw)
+        task: Task = data_client.tasks.create_from_data(spec, files, **kw)
         cleanup("tasks", task.id)
         return task
 

@@ -1,4 +1,6 @@
-"""Annotations of tasks and jobs: get, set, patch (create/update/delete), remove, import."""
+"""Annotations of tasks and jobs as model methods: ``task.get_annotations()``,
+``set_annotations``, ``update_annotations`` (create/update/delete), ``remove_annotations``,
+``import_annotations``; the same on ``job``."""
 
 from __future__ import annotations
 
@@ -9,17 +11,17 @@ from typing import Any
 import pytest
 
 from cvatorm.exceptions import BackgroundRequestException, BadRequestError
-from cvatorm.operations import annotations as ops
+from cvatorm.models import Task
 
 SPEC = {"name": "cvatorm annotations", "labels": [{"name": "car"}, {"name": "dog"}]}
 
 
 @pytest.fixture
-def task(make_task: Any, images: Callable[..., list[Path]]) -> Any:
+def task(make_task: Callable[..., Task], images: Callable[..., list[Path]]) -> Task:
     return make_task(images((64, 48), (64, 48), (64, 48)), spec={**SPEC, "segment_size": 2})
 
 
-def _labels(task: Any) -> dict[str, int]:
+def _labels(task: Task) -> dict[str, int]:
     return {label.name: label.id for label in task.labels}
 
 
@@ -27,12 +29,9 @@ def _box(frame: int, label: int, points: list[float]) -> dict[str, Any]:
     return {"frame": frame, "label_id": label, "type": "rectangle", "points": points}
 
 
-def test_set_then_get_round_trips(data_client: Any, task: Any) -> None:
+def test_set_then_get_round_trips(task: Task) -> None:
     labels = _labels(task)
-    ops.set_annotations(
-        data_client,
-        "tasks",
-        task.id,
+    task.set_annotations(
         {
             "shapes": [
                 _box(0, labels["car"], [1, 2, 30, 40]),
@@ -46,7 +45,7 @@ def test_set_then_get_round_trips(data_client: Any, task: Any) -> None:
             "tags": [{"frame": 1, "label_id": labels["dog"]}],
         },
     )
-    data = ops.get_annotations(data_client, "tasks", task.id)
+    data = task.get_annotations()
     shapes = sorted(data["shapes"], key=lambda s: s["frame"])
     assert [(s["frame"], s["type"], s["points"]) for s in shapes] == [
         (0, "rectangle", [1.0, 2.0, 30.0, 40.0]),
@@ -55,52 +54,36 @@ def test_set_then_get_round_trips(data_client: Any, task: Any) -> None:
     assert all(isinstance(s["id"], int) for s in shapes)
     assert [(t["frame"], t["label_id"]) for t in data["tags"]] == [(1, labels["dog"])]
 
-    ops.set_annotations(
-        data_client, "tasks", task.id, {"shapes": [_box(1, labels["car"], [0, 0, 5, 5])]}
-    )
-    replaced = ops.get_annotations(data_client, "tasks", task.id)
+    task.set_annotations({"shapes": [_box(1, labels["car"], [0, 0, 5, 5])]})
+    replaced = task.get_annotations()
     assert [s["frame"] for s in replaced["shapes"]] == [1] and replaced["tags"] == []
 
 
-def test_patch_create_update_delete(data_client: Any, task: Any) -> None:
+def test_patch_create_update_delete(task: Task) -> None:
     car = _labels(task)["car"]
-    created = ops.update_annotations(
-        data_client,
-        "tasks",
-        task.id,
+    created = task.update_annotations(
         {"shapes": [_box(0, car, [1, 1, 2, 2]), _box(2, car, [3, 3, 4, 4])]},
         action="create",
     )
     ids = sorted(shape["id"] for shape in created["shapes"])
     assert len(ids) == 2
 
-    first = next(
-        s for s in ops.get_annotations(data_client, "tasks", task.id)["shapes"] if s["id"] == ids[0]
-    )
-    ops.update_annotations(
-        data_client,
-        "tasks",
-        task.id,
+    first = next(s for s in task.get_annotations()["shapes"] if s["id"] == ids[0])
+    task.update_annotations(
         {"shapes": [{**first, "points": [5, 5, 9, 9]}]},
         action="update",
     )
-    ops.update_annotations(
-        data_client,
-        "tasks",
-        task.id,
+    task.update_annotations(
         {"shapes": [{**first, "id": ids[1], "frame": 2}]},
         action="delete",
     )
-    shapes = ops.get_annotations(data_client, "tasks", task.id)["shapes"]
+    shapes = task.get_annotations()["shapes"]
     assert [(s["id"], s["points"]) for s in shapes] == [(ids[0], [5.0, 5.0, 9.0, 9.0])]
 
 
-def test_remove_some_by_id_then_all(data_client: Any, task: Any, traffic: Any) -> None:
+def test_remove_some_by_id_then_all(task: Task, traffic: Any) -> None:
     car = _labels(task)["car"]
-    created = ops.update_annotations(
-        data_client,
-        "tasks",
-        task.id,
+    created = task.update_annotations(
         {
             "shapes": [_box(0, car, [1, 1, 2, 2]), _box(1, car, [1, 1, 2, 2])],
             "tags": [{"frame": 2, "label_id": car}],
@@ -109,44 +92,38 @@ def test_remove_some_by_id_then_all(data_client: Any, task: Any, traffic: Any) -
     )
     doomed = created["shapes"][0]["id"]
     traffic.clear()
-    ops.remove_annotations(data_client, "tasks", task.id, ids=[doomed])
+    task.remove_annotations(ids=[doomed])
     assert [(e.method, e.query.get("action")) for e in traffic] == [
         ("GET", None),
         ("PATCH", ["delete"]),
     ]
-    left = ops.get_annotations(data_client, "tasks", task.id)
+    left = task.get_annotations()
     assert [s["id"] for s in left["shapes"]] == [created["shapes"][1]["id"]]
     assert len(left["tags"]) == 1
 
-    ops.remove_annotations(data_client, "tasks", task.id)
-    empty = ops.get_annotations(data_client, "tasks", task.id)
+    task.remove_annotations()
+    empty = task.get_annotations()
     assert (empty["shapes"], empty["tags"], empty["tracks"]) == ([], [], [])
 
 
-def test_job_annotations_are_the_jobs_share_of_the_task(data_client: Any, task: Any) -> None:
+def test_job_annotations_are_the_jobs_share_of_the_task(task: Task) -> None:
     car = _labels(task)["car"]
     jobs = sorted(task.jobs, key=lambda job: job.start_frame)
     assert [(j.start_frame, j.stop_frame) for j in jobs] == [(0, 1), (2, 2)]
-    ops.set_annotations(data_client, "jobs", jobs[1].id, {"shapes": [_box(2, car, [1, 1, 3, 3])]})
-    ops.set_annotations(data_client, "jobs", jobs[0].id, {"shapes": [_box(1, car, [2, 2, 4, 4])]})
+    jobs[1].set_annotations({"shapes": [_box(2, car, [1, 1, 3, 3])]})
+    jobs[0].set_annotations({"shapes": [_box(1, car, [2, 2, 4, 4])]})
 
-    assert [s["frame"] for s in ops.get_annotations(data_client, "jobs", jobs[1].id)["shapes"]] == [
-        2
-    ]
-    frames = sorted(
-        s["frame"] for s in ops.get_annotations(data_client, "tasks", task.id)["shapes"]
-    )
+    assert [s["frame"] for s in jobs[1].get_annotations()["shapes"]] == [2]
+    frames = sorted(s["frame"] for s in task.get_annotations()["shapes"])
     assert frames == [1, 2]
 
 
-def test_an_unknown_label_is_refused_and_changes_nothing(data_client: Any, task: Any) -> None:
+def test_an_unknown_label_is_refused_and_changes_nothing(task: Task) -> None:
     car = _labels(task)["car"]
-    ops.set_annotations(data_client, "tasks", task.id, {"shapes": [_box(0, car, [1, 1, 2, 2])]})
+    task.set_annotations({"shapes": [_box(0, car, [1, 1, 2, 2])]})
     with pytest.raises(BadRequestError):
-        ops.set_annotations(
-            data_client, "tasks", task.id, {"shapes": [_box(0, 987654321, [1, 1, 2, 2])]}
-        )
-    assert len(ops.get_annotations(data_client, "tasks", task.id)["shapes"]) == 1
+        task.set_annotations({"shapes": [_box(0, 987654321, [1, 1, 2, 2])]})
+    assert len(task.get_annotations()["shapes"]) == 1
 
 
 def _cvat_xml(images: list[tuple[int, str]], boxes: list[tuple[int, str, str]]) -> str:
@@ -165,19 +142,16 @@ def _cvat_xml(images: list[tuple[int, str]], boxes: list[tuple[int, str, str]]) 
     return "\n".join(rows)
 
 
-def test_import_annotations_from_cvat_xml(data_client: Any, task: Any, tmp_path: Path) -> None:
-    meta = data_client.request("GET", f"/api/tasks/{task.id}/data/meta").json()
-    names = [frame["name"] for frame in meta["frames"]]
+def test_import_annotations_from_cvat_xml(task: Task, tmp_path: Path) -> None:
+    names = [frame["name"] for frame in task.get_frames_info()]
     xml = tmp_path / "annotations.xml"
     xml.write_text(
         _cvat_xml(list(enumerate(names)), [(0, "car", "1 2 11 12"), (2, "dog", "5 6 15 16")])
     )
-    request = ops.import_annotations(data_client, "tasks", task.id, "CVAT 1.1", xml)
+    request = task.import_annotations("CVAT 1.1", xml)
     assert request.status == "finished"
     labels = {v: k for k, v in _labels(task).items()}
-    shapes = sorted(
-        ops.get_annotations(data_client, "tasks", task.id)["shapes"], key=lambda s: s["frame"]
-    )
+    shapes = sorted(task.get_annotations()["shapes"], key=lambda s: s["frame"])
     assert [(s["frame"], labels[s["label_id"]], s["points"]) for s in shapes] == [
         (0, "car", [1.0, 2.0, 11.0, 12.0]),
         (2, "dog", [5.0, 6.0, 15.0, 16.0]),
@@ -185,13 +159,13 @@ def test_import_annotations_from_cvat_xml(data_client: Any, task: Any, tmp_path:
 
 
 def test_a_failed_import_raises_the_servers_message(
-    data_client: Any, task: Any, tmp_path: Path, traffic: Any
+    task: Task, tmp_path: Path, traffic: Any
 ) -> None:
-    meta = data_client.request("GET", f"/api/tasks/{task.id}/data/meta").json()
+    first = task.get_frames_info()[0]["name"]
     xml = tmp_path / "bad.xml"
-    xml.write_text(_cvat_xml([(0, meta["frames"][0]["name"])], [(0, "unicorn", "1 1 2 2")]))
+    xml.write_text(_cvat_xml([(0, first)], [(0, "unicorn", "1 1 2 2")]))
     with pytest.raises(BackgroundRequestException) as caught:
-        ops.import_annotations(data_client, "tasks", task.id, "CVAT 1.1", xml)
+        task.import_annotations("CVAT 1.1", xml)
     polled = [e for e in traffic.exchanges if e.path.startswith("/api/requests/")][-1]
     assert caught.value.message == polled.response_json["message"]
     assert "unicorn" in caught.value.message

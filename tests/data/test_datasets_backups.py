@@ -1,4 +1,6 @@
-"""Dataset export/import, backups, and downloads that land whole or not at all."""
+"""Dataset export/import, backups, and downloads that land whole or not at all: the model
+methods ``task.export_dataset``, ``project.import_dataset``, ``task.download_backup`` and the
+managers' ``create_from_backup`` (``data_client.tasks``, ``data_client.projects``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from cvatorm.exceptions import BackgroundRequestException, BadRequestError, TransportError
-from cvatorm.operations import annotations, backups, datasets
+from cvatorm.models import Task
 
 from .conftest import RecordingProgress, image_bytes
 
@@ -21,14 +23,11 @@ EXPORT = "CVAT for images 1.1"
 
 
 @pytest.fixture
-def task(make_task: Any, images: Callable[..., list[Path]], data_client: Any) -> Any:
+def task(make_task: Callable[..., Task], images: Callable[..., list[Path]]) -> Task:
     made = make_task(images((64, 48), (32, 40), (50, 50)), spec=SPEC)
     car = next(label.id for label in made.labels if label.name == "car")
-    annotations.set_annotations(
-        data_client,
-        "tasks",
-        made.id,
-        {"shapes": [{"frame": 1, "label_id": car, "type": "rectangle", "points": [1, 2, 3, 4]}]},
+    made.set_annotations(
+        {"shapes": [{"frame": 1, "label_id": car, "type": "rectangle", "points": [1, 2, 3, 4]}]}
     )
     return made
 
@@ -38,13 +37,9 @@ def _names(path: Path) -> list[str]:
         return archive.namelist()
 
 
-def test_export_dataset_with_and_without_images(
-    data_client: Any, task: Any, tmp_path: Path
-) -> None:
+def test_export_dataset_with_and_without_images(task: Task, tmp_path: Path) -> None:
     progress = RecordingProgress()
-    bare = datasets.export_dataset(
-        data_client, "tasks", task.id, EXPORT, tmp_path / "bare.zip", progress=progress
-    )
+    bare = task.export_dataset(EXPORT, tmp_path / "bare.zip", progress=progress)
     assert bare == tmp_path / "bare.zip"
     assert "annotations.xml" in _names(bare)
     assert not any(name.startswith("images/") for name in _names(bare))
@@ -53,9 +48,7 @@ def test_export_dataset_with_and_without_images(
     assert 'label="car"' in xml and 'xtl="1.00"' in xml
     assert [op[2] for op in progress.operations()] == ["%", "B"]
 
-    full = datasets.export_dataset(
-        data_client, "tasks", task.id, EXPORT, tmp_path / "full.zip", include_images=True
-    )
+    full = task.export_dataset(EXPORT, tmp_path / "full.zip", include_images=True)
     images = sorted(name.rsplit("/", 1)[-1] for name in _names(full) if name.startswith("images/"))
     assert images == ["img_000.png", "img_001.png", "img_002.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -65,70 +58,64 @@ def test_export_dataset_with_and_without_images(
     ]
 
 
-def test_export_into_a_folder_uses_the_servers_file_name(
-    data_client: Any, task: Any, tmp_path: Path
-) -> None:
+def test_export_into_a_folder_uses_the_servers_file_name(task: Task, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
-    path = datasets.export_dataset(data_client, "tasks", task.id, EXPORT, folder)
+    path = task.export_dataset(EXPORT, folder)
     assert path.parent == folder and path.suffix == ".zip"
     assert [p.name for p in folder.iterdir()] == [path.name]
 
 
-def test_job_export_holds_the_jobs_frames(data_client: Any, task: Any, tmp_path: Path) -> None:
+def test_job_export_holds_the_jobs_frames(task: Task, tmp_path: Path) -> None:
     job = next(iter(task.jobs))
-    path = datasets.export_dataset(data_client, "jobs", job.id, EXPORT, tmp_path / "job.zip")
+    path = job.export_dataset(EXPORT, tmp_path / "job.zip")
     assert "annotations.xml" in _names(path)
 
 
 def test_existing_file_is_refused_before_any_request(
-    data_client: Any, task: Any, tmp_path: Path, traffic: Any
+    task: Task, tmp_path: Path, traffic: Any
 ) -> None:
     target = tmp_path / "taken.zip"
     target.write_bytes(b"keep me")
     traffic.clear()
     with pytest.raises(FileExistsError):
-        datasets.export_dataset(data_client, "tasks", task.id, EXPORT, target)
+        task.export_dataset(EXPORT, target)
     assert len(traffic) == 0 and target.read_bytes() == b"keep me"
 
 
-def test_unknown_export_format_is_a_bad_request(
-    data_client: Any, task: Any, tmp_path: Path
-) -> None:
+def test_unknown_export_format_is_a_bad_request(task: Task, tmp_path: Path) -> None:
     with pytest.raises(BadRequestError):
-        datasets.export_dataset(data_client, "tasks", task.id, "No Such Format 9.9", tmp_path / "x")
+        task.export_dataset("No Such Format 9.9", tmp_path / "x")
     assert list(tmp_path.glob("x*")) == []
 
 
 @pytest.mark.local_only
 def test_a_failed_export_raises_and_leaves_no_file(
-    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+    local_cvat: Any, task: Task, tmp_path: Path
 ) -> None:
     local_cvat.background.fail_next(message="Export worker crashed", operation="export:annotations")
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(BackgroundRequestException, match="Export worker crashed"):
-        datasets.export_dataset(data_client, "tasks", task.id, EXPORT, out / "ds.zip")
+        task.export_dataset(EXPORT, out / "ds.zip")
     assert list(out.iterdir()) == []
 
 
 @pytest.mark.local_only
 def test_a_broken_download_is_retried_and_lands_whole(
-    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+    local_cvat: Any, task: Task, tmp_path: Path
 ) -> None:
     local_cvat.faults.add(
         method="GET", pattern=r"/api/tasks/\d+/dataset/download", truncate=True, times=1
     )
-    path = datasets.export_dataset(
-        data_client, "tasks", task.id, EXPORT, tmp_path / "ds.zip", include_images=True
-    )
+    path = task.export_dataset(EXPORT, tmp_path / "ds.zip", include_images=True)
     assert zipfile.ZipFile(path).testzip() is None
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 @pytest.mark.local_only
 def test_a_download_that_keeps_breaking_leaves_nothing(
-    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path
+    local_cvat: Any, data_client: Any, task: Task, tmp_path: Path
 ) -> None:
     fault = local_cvat.faults.add(
         method="GET", pattern=r"/api/tasks/\d+/dataset/download", truncate=True, times=None
@@ -137,7 +124,7 @@ def test_a_download_that_keeps_breaking_leaves_nothing(
     out.mkdir()
     try:
         with pytest.raises(TransportError):
-            datasets.export_dataset(data_client, "tasks", task.id, EXPORT, out / "ds.zip")
+            task.export_dataset(EXPORT, out / "ds.zip")
     finally:
         fault.remaining = 0  # a rule without a limit would break the next tests
     assert list(out.iterdir()) == []
@@ -145,34 +132,26 @@ def test_a_download_that_keeps_breaking_leaves_nothing(
 
 
 def test_project_dataset_import_creates_tasks_with_annotations(
-    data_client: Any, task: Any, tmp_path: Path, cleanup: Any
+    data_client: Any, task: Task, tmp_path: Path, cleanup: Any
 ) -> None:
-    dataset = datasets.export_dataset(
-        data_client, "tasks", task.id, EXPORT, tmp_path / "ds.zip", include_images=True
-    )
+    dataset = task.export_dataset(EXPORT, tmp_path / "ds.zip", include_images=True)
     project = data_client.projects.create({"name": "cvatorm import", "labels": SPEC["labels"]})
     cleanup("projects", project.id)
-    request = datasets.import_dataset(data_client, project.id, "CVAT 1.1", dataset)
+    request = project.import_dataset("CVAT 1.1", dataset)
     assert request.status == "finished"
     created = list(project.tasks)
     assert sum(t.size for t in created) == 3
-    shapes = [
-        shape
-        for t in created
-        for shape in annotations.get_annotations(data_client, "tasks", t.id)["shapes"]
-    ]
+    shapes = [shape for t in created for shape in t.get_annotations()["shapes"]]
     assert [(s["type"], s["points"]) for s in shapes] == [("rectangle", [1.0, 2.0, 3.0, 4.0])]
 
-    exported = datasets.export_dataset(
-        data_client, "projects", project.id, EXPORT, tmp_path / "project.zip"
-    )
+    exported = project.export_dataset(EXPORT, tmp_path / "project.zip")
     assert "annotations.xml" in _names(exported)
 
 
-def test_task_backup_round_trip(data_client: Any, task: Any, tmp_path: Path, cleanup: Any) -> None:
-    backup = backups.download_backup(data_client, "tasks", task.id, tmp_path / "task.zip")
+def test_task_backup_round_trip(data_client: Any, task: Task, tmp_path: Path, cleanup: Any) -> None:
+    backup = task.download_backup(tmp_path / "task.zip")
     assert "task.json" in _names(backup)
-    restored = backups.create_from_backup(data_client, "tasks", backup)
+    restored = data_client.tasks.create_from_backup(backup)
     cleanup("tasks", restored.id)
     assert restored.id != task.id and restored.name == task.name
     assert sorted(label.name for label in restored.labels) == ["car", "dog"]
@@ -183,8 +162,8 @@ def test_task_backup_round_trip(data_client: Any, task: Any, tmp_path: Path, cle
 def test_project_backup_round_trip(data_client: Any, tmp_path: Path, cleanup: Any) -> None:
     project = data_client.projects.create({"name": "cvatorm backup", "labels": SPEC["labels"]})
     cleanup("projects", project.id)
-    backup = backups.download_backup(data_client, "projects", project.id, tmp_path)
-    restored = backups.create_from_backup(data_client, "projects", backup)
+    backup = project.download_backup(tmp_path)
+    restored = data_client.projects.create_from_backup(backup)
     cleanup("projects", restored.id)
     assert restored.name == "cvatorm backup" and restored.id != project.id
     assert sorted(label.name for label in restored.labels) == ["car", "dog"]
@@ -211,11 +190,11 @@ def test_a_backup_with_media_restores_frames_and_annotations(
         )
         archive.writestr("data/a.png", image_bytes(20, 10))
         archive.writestr("data/b.png", image_bytes(30, 15))
-    restored = backups.create_from_backup(data_client, "tasks", backup)
+    restored = data_client.tasks.create_from_backup(backup)
     cleanup("tasks", restored.id)
     assert (restored.size, restored.image_quality, restored.data_chunk_size) == (2, 90, 2)
     assert restored.jobs.count() == 2
-    shapes = annotations.get_annotations(data_client, "tasks", restored.id)["shapes"]
+    shapes = restored.get_annotations()["shapes"]
     assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 1.0, 5.0, 5.0])]
 
 
@@ -226,18 +205,18 @@ def test_a_broken_backup_raises_the_servers_message(data_client: Any, tmp_path: 
         archive.writestr("readme.txt", "not a backup")
     bad.write_bytes(buffer.getvalue())
     with pytest.raises(BackgroundRequestException) as caught:
-        backups.create_from_backup(data_client, "tasks", bad)
+        data_client.tasks.create_from_backup(bad)
     assert caught.value.message
 
 
 @pytest.mark.local_only
 def test_backup_entries_of_live_data_round_trip(
-    local_cvat: Any, data_client: Any, task: Any, tmp_path: Path, cleanup: Any
+    local_cvat: Any, data_client: Any, task: Task, tmp_path: Path, cleanup: Any
 ) -> None:
     """``backup_content.task_entries`` (what a backup export should add) restores exactly."""
     from cvatorm.testing import backup_content
 
-    exported = backups.download_backup(data_client, "tasks", task.id, tmp_path / "plain.zip")
+    exported = task.download_backup(tmp_path / "plain.zip")
     raw = local_cvat.store.get("tasks", task.id)
     full = tmp_path / "full.zip"
     with zipfile.ZipFile(exported) as source, zipfile.ZipFile(full, "w") as target:
@@ -246,10 +225,13 @@ def test_backup_entries_of_live_data_round_trip(
         target.writestr("task.json", json.dumps(manifest))
         for name, content in backup_content.task_entries(local_cvat.store, raw).items():
             target.writestr(name, content)
-    restored = backups.create_from_backup(data_client, "tasks", full)
+    restored = data_client.tasks.create_from_backup(full)
     cleanup("tasks", restored.id)
     assert restored.size == task.size == 3
-    meta = data_client.request("GET", f"/api/tasks/{restored.id}/data/meta").json()
-    assert [f["name"] for f in meta["frames"]] == ["img_000.png", "img_001.png", "img_002.png"]
-    shapes = annotations.get_annotations(data_client, "tasks", restored.id)["shapes"]
+    assert [f["name"] for f in restored.get_frames_info()] == [
+        "img_000.png",
+        "img_001.png",
+        "img_002.png",
+    ]
+    shapes = restored.get_annotations()["shapes"]
     assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 2.0, 3.0, 4.0])]

@@ -1,4 +1,5 @@
-"""Frames: one frame, chunks, preview, meta, bounded concurrent downloads, deleting frames."""
+"""Frames as model methods: one frame, chunks, preview, meta, bounded concurrent downloads,
+deleting frames (``task.get_frame(n)``, ``job.get_meta()``, ``task.download_frames(...)``...)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from cvatorm.exceptions import BadRequestError
-from cvatorm.operations import frames
+from cvatorm.exceptions import BadRequestError, ValidationError
+from cvatorm.models import Task
 
 from .conftest import RecordingProgress
 
@@ -24,7 +25,7 @@ def files(images: Callable[..., list[Path]]) -> list[Path]:
 
 
 @pytest.fixture
-def task(make_task: Any, files: list[Path]) -> Any:
+def task(make_task: Callable[..., Task], files: list[Path]) -> Task:
     return make_task(
         files, spec={"name": "cvatorm frames", "labels": [{"name": "car"}], "segment_size": 3}
     )
@@ -35,31 +36,33 @@ def _size(data: bytes) -> tuple[int, int]:
         return image.size
 
 
-def test_get_frame_is_the_frame_image(data_client: Any, task: Any, files: list[Path]) -> None:
+def test_get_frame_is_the_frame_image(task: Task, files: list[Path]) -> None:
     for number, path in enumerate(files):
-        data = frames.get_frame(data_client, "tasks", task.id, number)
+        data = task.get_frame(number)
         assert _size(data) == _size(path.read_bytes())
-    compressed = frames.get_frame(data_client, "tasks", task.id, 2, quality="compressed")
+    compressed = task.get_frame(2, quality="compressed")
     assert _size(compressed) == (50, 50)
 
 
 @pytest.mark.local_only
-def test_original_frames_are_the_uploaded_bytes(
-    data_client: Any, task: Any, files: list[Path]
-) -> None:
+def test_original_frames_are_the_uploaded_bytes(task: Task, files: list[Path]) -> None:
     for number, path in enumerate(files):
-        assert frames.get_frame(data_client, "tasks", task.id, number) == path.read_bytes()
+        assert task.get_frame(number) == path.read_bytes()
 
 
-def test_a_frame_out_of_range_is_a_bad_request(data_client: Any, task: Any) -> None:
+def test_a_frame_out_of_range_is_a_bad_request(task: Task, traffic: Any) -> None:
     with pytest.raises(BadRequestError):
-        frames.get_frame(data_client, "tasks", task.id, 99)
-    with pytest.raises(ValueError):
-        frames.get_frame(data_client, "tasks", task.id, 0, quality="best")  # type: ignore[arg-type]
+        task.get_frame(99)
+    traffic.clear()
+    with pytest.raises(ValidationError, match="quality"):
+        task.get_frame(0, quality="best")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="frame_id"):
+        task.get_frame(-1)
+    assert len(traffic) == 0  # refused before any request
 
 
-def test_meta_lists_every_frame(data_client: Any, task: Any) -> None:
-    meta = frames.get_meta(data_client, "tasks", task.id)
+def test_meta_lists_every_frame(task: Task) -> None:
+    meta = task.get_meta()
     assert meta["size"] == 5
     assert [(f["width"], f["height"]) for f in meta["frames"]] == [
         (64, 48),
@@ -70,28 +73,28 @@ def test_meta_lists_every_frame(data_client: Any, task: Any) -> None:
     ]
 
 
-def test_job_frames_and_meta_cover_the_jobs_range(data_client: Any, task: Any) -> None:
+def test_job_frames_and_meta_cover_the_jobs_range(task: Task) -> None:
     jobs = sorted(task.jobs, key=lambda job: job.start_frame)
     second = jobs[1]
     assert (second.start_frame, second.stop_frame) == (3, 4)
-    meta = frames.get_meta(data_client, "jobs", second.id)
+    meta = second.get_meta()
     assert (meta["start_frame"], meta["stop_frame"]) == (3, 4)
     assert [(f["width"], f["height"]) for f in meta["frames"]] == [(20, 10), (31, 17)]
-    assert _size(frames.get_frame(data_client, "jobs", second.id, 4)) == (31, 17)
+    assert _size(second.get_frame(4)) == (31, 17)
 
 
-def test_preview_is_an_image(data_client: Any, task: Any) -> None:
-    assert _size(frames.get_preview(data_client, "tasks", task.id))[0] > 0
+def test_preview_is_an_image(task: Task) -> None:
+    assert _size(task.get_preview())[0] > 0
 
 
-def test_chunk_is_a_zip_of_frames(data_client: Any, task: Any) -> None:
-    chunk = frames.download_chunk(data_client, "tasks", task.id, 0)
+def test_chunk_is_a_zip_of_frames(task: Task) -> None:
+    chunk = task.download_chunk(0)
     with zipfile.ZipFile(io.BytesIO(chunk)) as archive:
         assert len(archive.namelist()) == min(task.data_chunk_size, task.size)
 
 
 def test_download_frames_with_bounded_concurrency(
-    data_client: Any, task: Any, tmp_path: Path
+    data_client: Any, task: Task, tmp_path: Path
 ) -> None:
     in_flight = 0
     peak = 0
@@ -112,10 +115,7 @@ def test_download_frames_with_bounded_concurrency(
     data_client.request = counting
     progress = RecordingProgress()
     try:
-        paths = frames.download_frames(
-            data_client,
-            "tasks",
-            task.id,
+        paths = task.download_frames(
             [4, 0, 2, 1, 3],
             outdir=tmp_path / "frames",
             max_workers=2,
@@ -137,20 +137,18 @@ def test_download_frames_with_bounded_concurrency(
     assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == sorted(p.name for p in paths)
 
 
-def test_download_frames_failure_leaves_no_partial_files(
-    data_client: Any, task: Any, tmp_path: Path
-) -> None:
+def test_download_frames_failure_leaves_no_partial_files(task: Task, tmp_path: Path) -> None:
     out = tmp_path / "frames"
     with pytest.raises(BadRequestError):
-        frames.download_frames(data_client, "tasks", task.id, [0, 99], outdir=out, max_workers=1)
+        task.download_frames([0, 99], outdir=out, max_workers=1)
     assert not any(p.name.endswith(".part") for p in out.iterdir())
 
 
-def test_remove_frames_by_ids(data_client: Any, task: Any) -> None:
-    assert frames.remove_frames_by_ids(data_client, "tasks", task.id, [1, 3])["deleted_frames"] == [
+def test_remove_frames_by_ids(task: Task) -> None:
+    assert task.remove_frames_by_ids([1, 3])["deleted_frames"] == [
         1,
         3,
     ]
-    meta = frames.remove_frames_by_ids(data_client, "tasks", task.id, [4])
+    meta = task.remove_frames_by_ids([4])
     assert meta["deleted_frames"] == [1, 3, 4]
-    assert frames.get_meta(data_client, "tasks", task.id)["deleted_frames"] == [1, 3, 4]
+    assert task.get_meta()["deleted_frames"] == [1, 3, 4]

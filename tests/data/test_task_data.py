@@ -1,4 +1,5 @@
-"""Creating tasks from files: the upload protocols, waiting, bad input, failures, progress."""
+"""Creating tasks from files (``client.tasks.create_from_data``, ``task.upload_data``): the
+upload protocols, waiting, bad input, failures, progress."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from cvatorm.exceptions import (
     BackgroundRequestException,
     BadRequestError,
     NotFoundError,
+    OperationTimeoutError,
     ValidationError,
 )
-from cvatorm.operations import task_data
+from cvatorm.models import Task
 from cvatorm.progress import NullProgress, TqdmProgress, resolve_progress
 from cvatorm.transfer import plan_upload
 from cvatorm.transfer.tus import MAX_CONSECUTIVE_ERRORS, TusError
@@ -138,15 +140,27 @@ def test_reset_after_the_server_applied_a_chunk_resumes_from_its_offset(
 def test_upload_data_to_an_existing_task(
     data_client: Any, images: Callable[..., list[Path]], cleanup: Any
 ) -> None:
-    task = data_client.tasks.create(SPEC)
+    task: Task = data_client.tasks.create(SPEC)
     cleanup("tasks", task.id)
-    request = task_data.upload_data(
-        data_client, task.id, images((10, 10), (12, 12)), data_params={"image_quality": 80}
-    )
-    assert not isinstance(request, str) and request.status == "finished"
-    task.refresh()
+    assert task.size in (0, None)  # no data yet
+    task.upload_data(images((10, 10), (12, 12)), data_params={"image_quality": 80})
+    # waited for the server, then refreshed: no refresh() needed
     assert task.size == 2 and task.image_quality == 80
     assert task.jobs.count() == 1
+
+
+def test_upload_data_checks_the_files_before_any_request(
+    data_client: Any, images: Callable[..., list[Path]], cleanup: Any, traffic: Any
+) -> None:
+    task: Task = data_client.tasks.create(SPEC)
+    cleanup("tasks", task.id)
+    traffic.clear()
+    with pytest.raises(ValidationError) as caught:
+        task.upload_data(["/nonexistent/cvatorm.png"])
+    assert "resources" in caught.value.messages
+    with pytest.raises(ValidationError, match="not saved"):
+        Task(name="draft").upload_data(images((10, 10)))
+    assert len(traffic) == 0
 
 
 @pytest.mark.parametrize(
@@ -157,6 +171,15 @@ def test_upload_data_to_an_existing_task(
         ({**SPEC, "project_id": 1}, None, {}, "labels"),
         ({"name": "no labels"}, None, {}, "labels"),
         (SPEC, None, {"data_params": {"image_qualty": 50}}, "data_params"),
+        # values the real server's DataSerializer refuses (it would leave an empty task)
+        (SPEC, None, {"data_params": {"image_quality": 500}}, "data_params"),
+        (SPEC, None, {"data_params": {"image_quality": "70"}}, "data_params"),
+        (SPEC, None, {"data_params": {"frame_step": 0}}, "data_params"),
+        (SPEC, None, {"data_params": {"start_frame": -1}}, "data_params"),
+        (SPEC, None, {"data_params": {"start_frame": 5, "stop_frame": 2}}, "data_params"),
+        (SPEC, None, {"data_params": {"sorting_method": "by-date"}}, "data_params"),
+        (SPEC, None, {"data_params": {"use_cache": "yes"}}, "data_params"),
+        (SPEC, None, {"data_params": ["image_quality", 70]}, "data_params"),
         (SPEC, None, {"resource_type": "ftp"}, "resource_type"),
         (SPEC, None, {"annotation_path": "/nonexistent/ann.xml"}, "annotation_path"),
     ],
@@ -173,7 +196,7 @@ def test_bad_input_fails_before_the_task_is_created(
     files = images((10, 10)) if resources is None else resources
     traffic.clear()
     with pytest.raises(ValidationError) as caught:
-        task_data.create_from_data(data_client, spec, files, **kwargs)
+        data_client.tasks.create_from_data(spec, files, **kwargs)
     assert field in caught.value.messages
     assert traffic.count("POST", "/api/tasks") == 0
 
@@ -187,7 +210,7 @@ def test_two_files_with_the_same_name_are_refused(
     second.write_bytes(first.read_bytes())
     traffic.clear()
     with pytest.raises(ValidationError, match="two files are named"):
-        task_data.create_from_data(data_client, SPEC, [first, second])
+        data_client.tasks.create_from_data(SPEC, [first, second])
     assert traffic.count("POST", "/api/tasks") == 0
 
 
@@ -197,7 +220,7 @@ def test_a_failed_creation_raises_the_server_message_and_deletes_the_task(
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_bytes(b"this is text, not an image " * 10)
     with pytest.raises(BackgroundRequestException) as caught:
-        task_data.create_from_data(data_client, SPEC, [not_an_image])
+        data_client.tasks.create_from_data(SPEC, [not_an_image])
     created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
     polled = [e for e in traffic.exchanges if e.path.startswith("/api/requests/")][-1]
     assert polled.response_json["status"] == "failed"
@@ -206,13 +229,28 @@ def test_a_failed_creation_raises_the_server_message_and_deletes_the_task(
         data_client.request("GET", f"/api/tasks/{created}")
 
 
+def test_a_timed_out_creation_waits_for_the_server_then_deletes_the_task(
+    data_client: Any, images: Callable[..., list[Path]], traffic: Any
+) -> None:
+    """The wait gives up while the server still processes the data; the real server refuses
+    to delete such a task (500), so the cleanup waits for its processing to end, then deletes.
+    Nothing half-made is left, and the timeout is what the caller sees."""
+    files = images(*[(640, 480)] * 8, noise=True)
+    with pytest.raises(OperationTimeoutError):
+        data_client.tasks.create_from_data(SPEC, files, timeout=0.001)
+    created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
+    with pytest.raises(NotFoundError):
+        data_client.request("GET", f"/api/tasks/{created}")
+    assert traffic.count("POST", "/api/tasks") == 1  # the task was never created twice
+
+
 def test_keep_on_failure_keeps_the_task(
     data_client: Any, tmp_path: Path, traffic: Any, cleanup: Any
 ) -> None:
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_bytes(b"plain text")
     with pytest.raises(BackgroundRequestException):
-        task_data.create_from_data(data_client, SPEC, [not_an_image], keep_on_failure=True)
+        data_client.tasks.create_from_data(SPEC, [not_an_image], keep_on_failure=True)
     created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
     cleanup("tasks", created)
     assert data_client.request("GET", f"/api/tasks/{created}").json()["id"] == created
@@ -224,7 +262,7 @@ def test_injected_background_failure_message_is_surfaced(
 ) -> None:
     local_cvat.background.fail_next(message="No space left on device", operation="create:task")
     with pytest.raises(BackgroundRequestException) as caught:
-        task_data.create_from_data(data_client, SPEC, images((10, 10)))
+        data_client.tasks.create_from_data(SPEC, images((10, 10)))
     assert caught.value.message == "No space left on device"
     assert caught.value.status == "failed"
 
@@ -312,9 +350,7 @@ def test_an_upload_that_keeps_failing_gives_up_and_leaves_no_task(
     )
     try:
         with pytest.raises(TusError, match="5 times in a row"):
-            task_data.create_from_data(
-                data_client, SPEC, large, max_request_size=1000, chunk_size=5000
-            )
+            data_client.tasks.create_from_data(SPEC, large, max_request_size=1000, chunk_size=5000)
     finally:
         fault.remaining = 0
     assert fault.hits == MAX_CONSECUTIVE_ERRORS
@@ -354,7 +390,7 @@ def test_share_and_remote_resources_are_sent_by_reference(
     data_client: Any, traffic: Any, resource_type: str, key: str, resource: str
 ) -> None:
     with pytest.raises((BackgroundRequestException, BadRequestError)):
-        task_data.create_from_data(data_client, SPEC, [resource], resource_type=resource_type)
+        data_client.tasks.create_from_data(SPEC, [resource], resource_type=resource_type)
     sent = [e for e in traffic.exchanges if e.method == "POST" and e.path.endswith("/data/")]
     assert len(sent) == 1 and sent[0].json[key] == [resource]
     assert sent[0].json["image_quality"] == 70

@@ -16,6 +16,7 @@ from typing import Any
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.exceptions import ApiException
+from cvatorm.wire.capabilities import CapabilityCache, ResourceCapabilities
 
 DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
 
@@ -60,6 +61,11 @@ class FakeClient:
     server_id: str = "http://cvat.fake:8080"
     calls: list[Call] = field(default_factory=list)
     _replies: dict[tuple[str, str], deque[Reply]] = field(default_factory=dict)
+    _capabilities: CapabilityCache = field(default_factory=CapabilityCache)
+
+    def capabilities(self, list_path: str) -> ResourceCapabilities:
+        """As ``Client.capabilities``: the schema read once, then kept."""
+        return self._capabilities.lookup(self, list_path)
 
     def on(self, method: str, path: str, *replies: Reply) -> FakeClient:
         """Script the replies to ``method path``, used in order (the last one repeats)."""

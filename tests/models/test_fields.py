@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import marshmallow
 import pytest
 
 from cvatorm.exceptions import ValidationError
@@ -23,6 +25,7 @@ from cvatorm.models import (
     Task,
     TaskMode,
     User,
+    serialization,
 )
 from cvatorm.models.fields import Field, parse_datetime
 
@@ -207,3 +210,61 @@ def test_user_field_assignment_accepts_user_id_and_username() -> None:
     assert Task.assignee.clean(None) is None
     with pytest.raises(ValidationError):
         Membership.user.clean(None)  # not nullable
+
+
+def test_to_wire_converts_and_does_not_validate_again() -> None:
+    # ``clean`` validated the value when it was assigned; building the body only converts.
+    assert Task.name.to_wire("") == ""
+    assert Task.segment_size.to_wire(-1) == -1
+    assert Job.stage.to_wire(JobStage.VALIDATION) == "validation"
+    with pytest.raises(ValidationError):
+        Task.name.clean("")
+
+
+def test_a_value_is_validated_once_on_assignment_and_the_body_once_on_save(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[str] = []
+    check_value = serialization.check_value
+
+    def counting_check(name: str, mm_field: Any, raw: Any) -> None:
+        checked.append(name)
+        check_value(name, mm_field, raw)
+
+    bodies: list[dict[str, Any]] = []
+    validate = marshmallow.Schema.validate
+
+    def counting_validate(schema: marshmallow.Schema, data: Any, **kwargs: Any) -> Any:
+        bodies.append(dict(data))
+        return validate(schema, data, **kwargs)
+
+    monkeypatch.setattr(serialization, "check_value", counting_check)
+    monkeypatch.setattr(marshmallow.Schema, "validate", counting_validate)
+    fake = FakeClient()
+    fake.on("PATCH", "/api/tasks/35", lambda call: {"id": 35, **call.json})
+    task = Task._from_wire(asset_object("tasks", id=35), client=fake)
+    task.name = "renamed"
+    task.assignee = 7
+    task.target_storage["location"] = "cloud_storage"  # an in-place edit: never assigned
+    assert checked == ["name", "assignee"]
+    task.save()
+    assert checked == ["name", "assignee"]  # building the body checked nothing again
+    assert bodies == [fake.calls[0].json]  # the body, validated once by the write schema
+    assert fake.calls[0].json == {
+        "name": "renamed",
+        "assignee_id": 7,
+        "target_storage": {"location": "cloud_storage", "cloud_storage_id": None},
+    }
+
+
+def test_an_in_place_edit_is_validated_on_save_with_the_assignment_message() -> None:
+    fake = FakeClient()
+    task = Task._from_wire(asset_object("tasks", id=35), client=fake)
+    with pytest.raises(ValidationError) as assigned:
+        task.target_storage = {"location": "moon"}
+    task.target_storage["location"] = "moon"
+    with pytest.raises(ValidationError) as saved:
+        task.save()
+    assert saved.value.messages == assigned.value.messages
+    assert list(saved.value.messages) == ["target_storage"]
+    assert fake.calls == []

@@ -22,6 +22,7 @@ from cvatorm.models import (
     Project,
     Task,
     User,
+    Webhook,
     registry,
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
@@ -39,6 +40,7 @@ MODELS: dict[str, type[Model]] = {
     "comments": Comment,
     "memberships": Membership,
     "invitations": Invitation,
+    "webhooks": Webhook,
 }
 
 
@@ -55,7 +57,7 @@ def test_registry_maps_every_resource_to_its_model() -> None:
         assert model._meta.resource == resource
         assert model._meta.model is model
     with pytest.raises(KeyError):
-        registry["webhooks"]
+        registry["cloudstorages"]
 
 
 def test_meta_basics() -> None:
@@ -167,6 +169,7 @@ def test_objects_is_a_class_only_manager() -> None:
 def test_meta_options_are_checked_and_resources_unique() -> None:
     from cvatorm.exceptions import ConfigurationError
     from cvatorm.models.fields import IntegerField
+    from cvatorm.wire.resource import Resource
 
     with pytest.raises(TypeError, match="resorce"):
         class Typo(Model):
@@ -180,7 +183,7 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
             id = IntegerField()
 
             class Meta:
-                resource = "tasks"
+                api = Resource(name="tasks")
 
     assert registry["tasks"] is Task
 

@@ -17,9 +17,13 @@ from PIL import Image
 
 from cvatorm.exceptions import NotFoundError
 from cvatorm.models import Job, Project, Task
-from cvatorm.operations.managers import ProjectManager, TaskManager
-from cvatorm.operations.mixins import JobDataMixin, ProjectDataMixin, TaskDataMixin
-from cvatorm.operations.repositories import ProjectRepository, TaskRepository
+from cvatorm.models.data import (
+    AnnotatedMixin,
+    ProjectDataMixin,
+    ProjectManager,
+    TaskDataMixin,
+    TaskManager,
+)
 
 
 def png(path: Path, width: int, height: int) -> Path:
@@ -40,7 +44,7 @@ def made(orm_connection: Any) -> Iterator[list[Any]]:
 
 def test_models_declare_the_operations() -> None:
     assert isinstance(Task.objects, TaskManager) and isinstance(Project.objects, ProjectManager)
-    assert issubclass(Task, TaskDataMixin) and issubclass(Job, JobDataMixin)
+    assert issubclass(Task, TaskDataMixin) and issubclass(Job, AnnotatedMixin)
     assert issubclass(Project, ProjectDataMixin)
     with pytest.raises(AttributeError):
         Task(name="x").objects  # noqa: B018 -- still class-only
@@ -50,8 +54,8 @@ def test_tasks_are_created_with_their_data(
     orm_connection: Any, made: list[Any], tmp_path: Path
 ) -> None:
     spec = {"name": f"orm data {uuid.uuid4().hex[:8]}", "labels": [{"name": "car"}]}
-    assert isinstance(orm_connection.tasks, TaskRepository)
-    assert isinstance(orm_connection.projects, ProjectRepository)
+    assert isinstance(orm_connection.tasks, TaskManager)
+    assert isinstance(orm_connection.projects, ProjectManager)
     first = orm_connection.tasks.create_from_data(spec, [png(tmp_path / "a.png", 30, 20)])
     made.append(first)
     second = Task.objects.create_from_data(

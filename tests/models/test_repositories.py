@@ -1,49 +1,66 @@
-"""The cvat-sdk style: repositories bound to a client, and entity methods on instances."""
+"""The cvat-sdk style: ``client.tasks`` is ``Task.objects`` bound to the client (one entry
+point per model, not a second hierarchy), and entity methods on instances."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from cvatorm.exceptions import FieldError, ValidationError
 from cvatorm.models import Job, Project, Task
-from cvatorm.models.repositories import Repository, repository_for
-from cvatorm.query import QuerySet
+from cvatorm.models.data import ProjectManager, TaskManager
+from cvatorm.query import Manager, QuerySet
 
 from .fakes import FakeClient, asset_object
 
 
-def test_repository_for_binds_the_model_to_the_client(fake: FakeClient) -> None:
-    repo = repository_for(fake, "tasks")
-    assert isinstance(repo, Repository) and repo.model is Task and repo.client is fake
-    with pytest.raises(KeyError):
-        repository_for(fake, "webhooks")
+def repository_for(client: FakeClient, model: type[Task | Job | Project]) -> Manager[Any]:
+    """What ``client.<resource>`` returns: the model's manager bound to the client."""
+    return model.objects.db_manager(client)  # type: ignore[arg-type]
+
+
+def test_the_repository_is_the_bound_manager(fake: FakeClient) -> None:
+    repo = repository_for(fake, Task)
+    assert isinstance(repo, TaskManager) and repo.model is Task and repo.client is fake
+    assert isinstance(repository_for(fake, Project), ProjectManager)
+    assert Task.objects.client is None  # the unbound manager uses the default connection
+
+
+def test_client_attributes_are_the_bound_managers(orm_connection: Any) -> None:
+    tasks = orm_connection.tasks
+    assert isinstance(tasks, TaskManager) and tasks.model is Task
+    assert tasks.client is orm_connection
+    assert orm_connection.jobs.model is Job
+    with pytest.raises(AttributeError):
+        orm_connection.no_such_resource  # noqa: B018
 
 
 def test_retrieve_is_one_get(fake: FakeClient) -> None:
     fake.on("GET", "/api/jobs/63", asset_object("jobs", id=63))
-    job = repository_for(fake, "jobs").retrieve(63, organization="org1")
+    job = repository_for(fake, Job).retrieve(63, organization="org1")
     assert isinstance(job, Job) and job.id == 63
     assert fake.calls[0].organization == "org1"
     assert job._client is fake
 
 
 def test_list_is_a_lazy_queryset_on_the_client(fake: FakeClient) -> None:
-    tasks = repository_for(fake, "tasks").list()
+    tasks = repository_for(fake, Task).list()
     assert isinstance(tasks, QuerySet) and tasks.model is Task
     assert fake.calls == []
 
 
 def test_create_accepts_field_and_request_names(fake: FakeClient) -> None:
     fake.on("POST", "/api/projects", {**asset_object("projects", id=18), "id": 77, "name": "p"})
-    project = repository_for(fake, "projects").create(
+    project = repository_for(fake, Project).create(
         {"name": "p", "assignee_id": 3, "labels": [{"name": "car"}]}
     )
     assert fake.calls[0].json == {"name": "p", "assignee_id": 3, "labels": [{"name": "car"}]}
     assert isinstance(project, Project) and project.id == 77
     with pytest.raises(FieldError):
-        repository_for(fake, "projects").create({"nmae": "p"})
+        repository_for(fake, Project).create({"nmae": "p"})
     with pytest.raises(ValidationError):
-        repository_for(fake, "projects").create({"name": ""})
+        repository_for(fake, Project).create({"name": ""})
     assert len(fake.calls) == 1
 
 

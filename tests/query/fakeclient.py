@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cvatorm.exceptions import ApiException, NotFoundError
+from cvatorm.wire.capabilities import CapabilityCache, ResourceCapabilities
 
 DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
 
@@ -80,6 +81,11 @@ class FakeClient:
     organizations: list[Any] = field(default_factory=list)
     server_id: str = "http://fake"
     schema: Any = None
+    _capabilities: CapabilityCache = field(default_factory=CapabilityCache)
+
+    def capabilities(self, list_path: str) -> ResourceCapabilities:
+        """As ``Client.capabilities``: the schema read once, then kept."""
+        return self._capabilities.lookup(self, list_path)
 
     def collection(self, resource: str) -> list[dict[str, Any]]:
         if resource not in self.data:

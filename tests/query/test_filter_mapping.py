@@ -28,7 +28,6 @@ from cvatorm.models import (
 from cvatorm.query import queryset as queryset_module
 from cvatorm.query.paths import FieldPath, resolve_lookup
 from cvatorm.wire.capabilities import ResourceCapabilities, capabilities_for
-from cvatorm.wire.filtervars import FILTER_VARS
 
 MODELS = [Task, Job, Project, User, Label, Issue, Comment, Membership, Organization, Invitation]
 
@@ -36,7 +35,7 @@ MODELS = [Task, Job, Project, User, Label, Issue, Comment, Membership, Organizat
 def candidate_keys(model: Any) -> list[tuple[str, FieldPath]]:
     """Lookup keys whose wire path the mapping table knows for this model's resource."""
     meta = model._meta
-    table = FILTER_VARS.get(meta.resource, {})
+    table = dict(meta.api.filter_vars)
     keys = list(meta.fields)
     for name, field in meta.fields.items():
         related = getattr(field, "related_model", None)
@@ -64,7 +63,7 @@ def test_server_and_local_evaluation_agree(
     caps = capabilities_for(orm_connection, model._meta.resource)
     checked = 0
     for key, path in candidate_keys(model):
-        if FILTER_VARS[model._meta.resource][path.wire_path] not in caps.filter_fields:
+        if model._meta.api.filter_vars[path.wire_path] not in caps.filter_fields:
             continue
         values = []
         for raw in objects:
@@ -96,5 +95,5 @@ def test_server_and_local_evaluation_agree(
                 from_local = sorted(o.pk for o in local_side)
             assert from_server == from_local, (model.__name__, lookup, arg)
             checked += 1
-    if FILTER_VARS.get(model._meta.resource):
+    if model._meta.api.filter_vars:
         assert checked, f"nothing checked for {model.__name__}"

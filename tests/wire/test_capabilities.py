@@ -1,4 +1,5 @@
-"""Capabilities come from the server's schema once per client, else from the bundled table."""
+"""Capabilities come from the server's schema once per client (kept by the client), else from
+the bundled table."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from cvatorm.exceptions import ForbiddenError, TransportError
 from cvatorm.wire import capabilities as caps_module
 from cvatorm.wire.capabilities import (
+    CapabilityCache,
     ResourceCapabilities,
     bundled_capabilities,
     capabilities_for,
-    clear_cache,
     parse_schema,
 )
 
@@ -28,8 +29,9 @@ def _schema_document() -> Any:
 def test_bundled_defaults_equal_what_the_2_64_schema_declares() -> None:
     parsed = parse_schema(_schema_document())
     assert set(parsed) == set(caps_module.DEFAULTS)
-    for resource, caps in parsed.items():
-        assert bundled_capabilities(resource) == caps, resource
+    for path, caps in parsed.items():
+        assert bundled_capabilities(path) == caps, path
+    assert {"/api/tasks", "/api/webhooks", "/api/cloudstorages"} <= set(parsed)
 
 
 def test_task_capabilities_match_the_schema_text() -> None:
@@ -45,6 +47,10 @@ class SchemaClient:
     def __init__(self, outcome: Any) -> None:
         self.outcome = outcome
         self.calls = 0
+        self._capabilities = CapabilityCache()
+
+    def capabilities(self, list_path: str) -> ResourceCapabilities:
+        return self._capabilities.lookup(self, list_path)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         self.calls += 1
@@ -94,7 +100,6 @@ def _tiny_schema(filter_fields: str) -> dict[str, Any]:
 
 
 def test_server_schema_is_read_once_per_client_and_wins_over_defaults() -> None:
-    clear_cache()
     client = SchemaClient(_tiny_schema("['id', 'username']"))
     users = capabilities_for(client, "users")
     assert users == ResourceCapabilities(
@@ -113,7 +118,6 @@ def test_server_schema_is_read_once_per_client_and_wins_over_defaults() -> None:
 
 
 def test_unusable_schema_falls_back_to_bundled_defaults_and_is_cached() -> None:
-    clear_cache()
     client = SchemaClient(ForbiddenError(403, "Forbidden"))
     assert capabilities_for(client, "jobs") == bundled_capabilities("jobs")
     assert capabilities_for(client, "jobs") == bundled_capabilities("jobs")
@@ -121,7 +125,6 @@ def test_unusable_schema_falls_back_to_bundled_defaults_and_is_cached() -> None:
 
 
 def test_unreachable_server_is_not_cached() -> None:
-    clear_cache()
     client = SchemaClient(TransportError("down"))
     with pytest.raises(TransportError):
         capabilities_for(client, "jobs")
@@ -131,9 +134,9 @@ def test_unreachable_server_is_not_cached() -> None:
 
 
 def test_the_test_server_serves_its_schema_as_json(admin_client: Any, traffic: Any) -> None:
-    clear_cache()
     capabilities_for(admin_client, "tasks")
     (exchange,) = traffic.select("GET", "/api/schema/")
     assert exchange.status == 200
     assert "json" in exchange.response_headers.get("Content-Type", "")
-    assert parse_schema(exchange.response_json)["tasks"] == capabilities_for(admin_client, "tasks")
+    parsed = parse_schema(exchange.response_json)
+    assert parsed["/api/tasks"] == capabilities_for(admin_client, "tasks")

@@ -1,4 +1,5 @@
-"""The mapping table names only variables CVAT 2.64 declares, and reads only real JSON keys."""
+"""The filter variables each resource descriptor declares are variables CVAT 2.64 declares,
+and read only real JSON keys."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+import cvatorm  # noqa: F401 -- the models declare the descriptors
 from cvatorm.wire.capabilities import bundled_capabilities
-from cvatorm.wire.filtervars import DENORMALIZED, FILTER_VARS, denormalized_key, filter_var
+from cvatorm.wire.filtervars import denormalized_key, filter_var
+from cvatorm.wire.resource import resources
+
+FILTER_VARS = {r.name: r.filter_vars for r in resources if r.filter_vars}
+DENORMALIZED = {r.name: r.denormalized for r in resources if r.denormalized}
 
 DATA = Path(__file__).resolve().parents[2] / "cvatorm" / "testing" / "data"
 

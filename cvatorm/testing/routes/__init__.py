@@ -18,6 +18,7 @@ from cvatorm.testing.routes import (
     task_data,
     tasks,
     users,
+    webhooks,
 )
 from cvatorm.testing.routing import Router
 
@@ -37,6 +38,7 @@ _MODULES = (
     annotation_routes,
     datasets,
     backups_import,
+    webhooks,
 )
 
 

@@ -1,6 +1,6 @@
 """Regenerate ``_operations.py`` (the low-level API's operation table) from a CVAT schema.
 
-    python -m cvatorm.connection._generate_operations cvatorm/testing/data/schema.json
+    python -m cvatorm.wire._generate_operations cvatorm/testing/data/schema.json
 
 A development tool: the library never reads a schema file. The test suite checks that the
 bundled table equals what this script produces from the schema bundled in the repository.

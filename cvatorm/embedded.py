@@ -2,7 +2,9 @@
 
 Scripts, examples and notebooks want to run as they are on a machine with no CVAT at all, and
 unchanged against a real server later. This is the one place that decides which, so that every
-script does not grow its own copy of the decision.
+script does not grow its own copy of the decision. It sits above the connection layer and
+beside the testing package (which it starts), so the connection layer never imports the test
+server; ``cvatorm.connect_or_embedded`` loads it only when used.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from cvatorm.connection.client import Client
 from cvatorm.connection.registry import DEFAULT_ALIAS, connect, disconnect
+from cvatorm.testing import SEED_PASSWORD, LocalCVAT
 
 __all__ = ["connect_or_embedded"]
 
@@ -38,8 +41,6 @@ def connect_or_embedded(*, alias: str = DEFAULT_ALIAS, **config: Any) -> Iterato
         finally:
             disconnect(alias)
         return
-
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT  # only when no server is configured
 
     with LocalCVAT() as server:
         client = connect(

@@ -438,3 +438,42 @@ def test_an_unwritable_download_target_is_refused_before_any_request(tmp_path: P
     with pytest.raises(InvalidArgumentError):
         writable_target(None, overwrite=False)  # type: ignore[arg-type]
     assert writable_target(tmp_path / "new" / "export.zip", overwrite=False).name == "export.zip"
+
+
+def test_no_secret_in_debug_logs_or_errors_under_faults(
+    cvat_target: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every fault kind, logged at DEBUG: no password, session id, CSRF value or token, whole or
+    as a 6-character prefix, in a log line or an exception's text."""
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    with FaultyProxy(cvat_target.url) as proxy, FaultyProxy(cvat_target.url) as other:
+        client = Client(
+            proxy.url,
+            config=Config(
+                max_retries=1, backoff_base=0.001, read_timeout=0.5, request_deadline=0.5
+            ),
+        )
+        client.login(cvat_target.credentials)
+        secrets = [c.value for c in client.session.cookies if c.value and len(c.value) > 8]
+        if isinstance(cvat_target.credentials, PasswordCredentials):
+            secrets.append(cvat_target.credentials.password)
+        for fault, options in [
+            ("reset", {}), ("lost_reply", {}), ("html", {}), ("malformed", {}),
+            ("truncate", {}), ("status", {"status": 502}), ("drip", {"delay": 0.05}),
+            ("redirect", {"status": 307, "location": other.url + "/api/users/self"}),
+        ]:  # fmt: skip
+            for method in ("GET", "POST"):
+                proxy.add(fault, method=method, path="/api/users/self", times=None, **options)
+                try:
+                    client.request(method, "/api/users/self", json={} if method == "POST" else None)
+                except CvatOrmError as error:
+                    texts.append(f"{error} {error!r}")
+                proxy.clear()
+        client.close()
+        assert other.received == []
+    texts.extend(record.getMessage() for record in caplog.records)
+    assert texts
+    for secret in secrets:
+        for text in texts:
+            assert secret[:6] not in text, f"a secret's prefix in: {text[:200]}"

@@ -22,6 +22,7 @@ from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar
 
 from cvatorm.exceptions import InvalidArgumentError
+from cvatorm.wire.headers import CSRF_HEADER
 
 __all__ = [
     "AccessTokenCredentials",
@@ -37,7 +38,6 @@ __all__ = [
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SESSION_COOKIE = "sessionid"
 CSRF_COOKIE = "csrftoken"
-CSRF_HEADER = "X-CSRFToken"
 
 
 class Credentials:

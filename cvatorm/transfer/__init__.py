@@ -6,7 +6,6 @@ Nothing here knows tasks or annotations: :mod:`cvatorm.operations` says what to 
 
 from __future__ import annotations
 
-from cvatorm.transfer.client import TransferClient
 from cvatorm.transfer.download import atomic_file, download, writable_target
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE, tus_upload
 from cvatorm.transfer.upload import (
@@ -21,7 +20,6 @@ from cvatorm.transfer.waiting import wait_for_request
 __all__ = [
     "MAX_REQUEST_SIZE",
     "TUS_CHUNK_SIZE",
-    "TransferClient",
     "UploadPlan",
     "atomic_file",
     "download",

@@ -25,7 +25,8 @@ from typing import Any, BinaryIO
 
 import requests
 
-from cvatorm._sentinels import INHERIT
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.connection.client import Client
 from cvatorm.exceptions import (
     DeadlineExceededError,
     InvalidArgumentError,
@@ -34,7 +35,6 @@ from cvatorm.exceptions import (
     TransportError,
 )
 from cvatorm.progress import ProgressReporter, reporting
-from cvatorm.transfer.client import OrganizationArg, TransferClient
 
 __all__ = ["atomic_file", "download", "filename_from_disposition", "writable_target"]
 
@@ -102,7 +102,7 @@ def writable_target(output: str | os.PathLike[str], overwrite: bool) -> Path:
 
 
 def download(
-    client: TransferClient,
+    client: Client,
     path: str,
     output: str | os.PathLike[str],
     *,
@@ -164,7 +164,7 @@ def _expects_zip(response: requests.Response, target: Path) -> bool:
 
 
 def _download_once(
-    client: TransferClient,
+    client: Client,
     path: str,
     target: Path,
     params: Any,

@@ -23,7 +23,8 @@ import base64
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from cvatorm._sentinels import INHERIT
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.connection.client import Client
 from cvatorm.exceptions import (
     ApiException,
     ConflictError,
@@ -34,14 +35,21 @@ from cvatorm.exceptions import (
     TusError,
 )
 from cvatorm.progress import ProgressReporter
-from cvatorm.transfer.client import OrganizationArg, TransferClient
+from cvatorm.wire.headers import (
+    TUS_RESUMABLE,
+    TUS_VERSION,
+    UPLOAD_FILENAME,
+    UPLOAD_LENGTH,
+    UPLOAD_METADATA,
+    UPLOAD_OFFSET,
+)
 
 __all__ = ["MAX_CONSECUTIVE_ERRORS", "TUS_CHUNK_SIZE", "TusError", "tus_upload"]
 
 #: cvat-sdk's chunk size: small enough for proxies' body limits, big enough to be fast.
 TUS_CHUNK_SIZE = 10 * 2**20
 MAX_CONSECUTIVE_ERRORS = 5
-_TUS = {"Tus-Resumable": "1.0.0"}
+_TUS = {TUS_RESUMABLE: TUS_VERSION}
 
 
 def _metadata(values: dict[str, str]) -> str:
@@ -60,7 +68,7 @@ def _location_path(location: str) -> str:
 
 
 def tus_upload(
-    client: TransferClient,
+    client: Client,
     endpoint: str,
     stream: BinaryIO,
     size: int,
@@ -82,8 +90,8 @@ def tus_upload(
             endpoint,
             headers={
                 **_TUS,
-                "Upload-Length": str(size),
-                "Upload-Metadata": _metadata({"filename": filename}),
+                UPLOAD_LENGTH: str(size),
+                UPLOAD_METADATA: _metadata({"filename": filename}),
             },
             organization=organization,
         )
@@ -94,7 +102,7 @@ def tus_upload(
         progress.advance(size)
         return filename
     location = created.headers.get("Location")
-    stored_name = created.headers.get("Upload-Filename") or filename
+    stored_name = created.headers.get(UPLOAD_FILENAME) or filename
     if not location:
         raise TusError(f"the server sent no Location for the upload of {filename}")
     upload_path = _location_path(location)
@@ -110,12 +118,12 @@ def tus_upload(
                 data=chunk,
                 headers={
                     **_TUS,
-                    "Upload-Offset": str(offset),
+                    UPLOAD_OFFSET: str(offset),
                     "Content-Type": "application/offset+octet-stream",
                 },
                 organization=organization,
             )
-            new_offset = _offset(response.headers.get("Upload-Offset"), filename)
+            new_offset = _offset(response.headers.get(UPLOAD_OFFSET), filename)
             if new_offset < offset + len(chunk):
                 raise TusError(f"the server did not accept the chunk at {offset} of {filename}")
         except (TransportError, ApiException) as error:
@@ -147,7 +155,7 @@ def tus_upload(
                 client.logger.info("upload of %s: complete (the reply was lost)", filename)
                 new_offset = size
             else:
-                new_offset = _offset(head.headers.get("Upload-Offset"), filename)
+                new_offset = _offset(head.headers.get(UPLOAD_OFFSET), filename)
         else:
             errors = 0
         if not offset <= new_offset <= size:

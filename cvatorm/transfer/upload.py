@@ -36,7 +36,8 @@ from typing import Any
 
 import requests
 
-from cvatorm._sentinels import INHERIT
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.connection.client import Client
 from cvatorm.connection.retry import RetryPolicy
 from cvatorm.exceptions import (
     ApiException,
@@ -45,8 +46,8 @@ from cvatorm.exceptions import (
     TransportError,
 )
 from cvatorm.progress import ProgressReporter, reporting
-from cvatorm.transfer.client import OrganizationArg, TransferClient
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE, tus_upload
+from cvatorm.wire.headers import UPLOAD_FINISH, UPLOAD_MULTIPLE, UPLOAD_START
 
 __all__ = ["MAX_REQUEST_SIZE", "UploadPlan", "plan_upload", "upload_file", "upload_files"]
 
@@ -88,7 +89,7 @@ def plan_upload(files: Sequence[Path], max_request_size: int = MAX_REQUEST_SIZE)
 
 
 def upload_files(
-    client: TransferClient,
+    client: Client,
     endpoint: str,
     files: Sequence[Path],
     *,
@@ -130,12 +131,12 @@ def upload_files(
         "POST",
         endpoint,
         json=dict(fields),
-        headers={"Upload-Finish": "true"},
+        headers={UPLOAD_FINISH: "true"},
         organization=organization,
     )
 
 
-def _policy(client: TransferClient) -> RetryPolicy:
+def _policy(client: Client) -> RetryPolicy:
     config = client.config
     return RetryPolicy(
         max_retries=config.max_retries,
@@ -146,7 +147,7 @@ def _policy(client: TransferClient) -> RetryPolicy:
 
 
 def _start(
-    client: TransferClient,
+    client: Client,
     endpoint: str,
     *,
     params: Mapping[str, Any] | None = None,
@@ -161,7 +162,7 @@ def _start(
                 "POST",
                 endpoint,
                 params=dict(params) if params else None,
-                headers={"Upload-Start": "true"},
+                headers={UPLOAD_START: "true"},
                 organization=organization,
             )
             return
@@ -186,7 +187,7 @@ _AMBIGUOUS = frozenset({500, 502, 504})
 
 
 def _send_group(
-    client: TransferClient,
+    client: Client,
     endpoint: str,
     group: Sequence[Path],
     fields: Mapping[str, str],
@@ -209,7 +210,7 @@ def _send_group(
                 endpoint,
                 data=dict(fields),
                 files=payload,
-                headers={"Upload-Multiple": "true"},
+                headers={UPLOAD_MULTIPLE: "true"},
                 organization=organization,
             )
         except ApiException as error:
@@ -259,7 +260,7 @@ def _send_group(
 
 
 def upload_file(
-    client: TransferClient,
+    client: Client,
     endpoint: str,
     path: str | os.PathLike[str],
     *,
@@ -291,6 +292,6 @@ def upload_file(
         "POST",
         endpoint,
         params=query,
-        headers={"Upload-Finish": "true"},
+        headers={UPLOAD_FINISH: "true"},
         organization=organization,
     )

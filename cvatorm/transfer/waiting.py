@@ -12,15 +12,15 @@ import requests
 
 from cvatorm.connection.background import BackgroundRequest, parse_request
 from cvatorm.connection.background import wait_for_request as _poll
+from cvatorm.connection.client import Client
 from cvatorm.progress import ProgressReporter, reporting
-from cvatorm.transfer.client import TransferClient
 from cvatorm.wire.endpoints import request_path
 
 __all__ = ["wait_for_request"]
 
 
 def wait_for_request(
-    client: TransferClient,
+    client: Client,
     rq_id: str,
     *,
     progress: ProgressReporter,

@@ -12,7 +12,6 @@ Everything the ORM needs goes through :meth:`Client.request` (see docs/architect
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
@@ -100,7 +99,6 @@ class Client:
         self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
         self._org = OrganizationContext()
         self._capabilities = CapabilityCache()
-        self._login_lock = threading.RLock()
         self._user: str | None = None
         self._token_key: str | None = None
         try:
@@ -231,13 +229,14 @@ class Client:
         logged out.
         """
         creds = coerce_credentials(credentials)
-        with self._login_lock:
-            if self.has_credentials():
-                self.logout()
-            if isinstance(creds, AccessTokenCredentials):
-                self._login_with_token(creds)
-            else:
-                self._login_with_password(creds)
+        # No lock is held across these requests (a lock held over the network stalls every
+        # other thread behind a slow server): log in once, before sharing the client.
+        if self.has_credentials():
+            self.logout()
+        if isinstance(creds, AccessTokenCredentials):
+            self._login_with_token(creds)
+        else:
+            self._login_with_password(creds)
 
     def _login_with_password(self, creds: PasswordCredentials) -> None:
         self._redactor.add(creds.password)
@@ -296,20 +295,19 @@ class Client:
 
     def logout(self) -> None:
         """End the server session (if any) and forget every credential. Idempotent."""
-        with self._login_lock:
-            if not self.has_credentials():
-                return
-            # A personal access token is not a session: there is nothing to end server-side
-            # (the token stays valid until it is revoked), so nothing is sent.
-            server_session = SESSION_COOKIE in self.session.cookies or self._token_key
-            try:
-                if server_session:
-                    self.request("POST", LOGOUT, organization=None)
-            except UnauthorizedError:
-                self.logger.debug("session already ended on the server")
-            finally:
-                self._clear_credentials()
-            self.logger.info("Logged out of %s", self.api_map.host)
+        if not self.has_credentials():
+            return
+        # A personal access token is not a session: there is nothing to end server-side
+        # (the token stays valid until it is revoked), so nothing is sent.
+        server_session = SESSION_COOKIE in self.session.cookies or self._token_key
+        try:
+            if server_session:
+                self.request("POST", LOGOUT, organization=None)
+        except UnauthorizedError:
+            self.logger.debug("session already ended on the server")
+        finally:
+            self._clear_credentials()
+        self.logger.info("Logged out of %s", self.api_map.host)
 
     def _clear_credentials(self) -> None:
         self.session.auth = None

@@ -2,9 +2,9 @@
 
     python examples/export_dataset.py TASK_ID [OUTPUT] [--images] [--format NAME]
 
-Runs against ``CVAT_URL`` (with ``CVAT_USERNAME``/``CVAT_PASSWORD`` or ``CVAT_ACCESS_TOKEN``).
-With no ``CVAT_URL`` and no ``TASK_ID`` it starts the embedded test server, makes a small
-annotated task and exports that.
+Runs against ``CVAT_URL`` (with ``CVAT_USERNAME``/``CVAT_PASSWORD`` or ``CVAT_ACCESS_TOKEN``),
+or, with no ``CVAT_URL``, against the embedded test server. With no ``TASK_ID`` it makes a
+small annotated task, exports that and deletes the task again.
 
 What the official SDK users struggle with, handled here: the export runs on the server's
 workers, and if it fails you get ``BackgroundRequestException`` with the server's own message
@@ -15,20 +15,20 @@ moved into place only when every byte arrived, so ``OUTPUT`` is either complete 
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
 import cvatorm
 from cvatorm.connection import Client
 from cvatorm.exceptions import BackgroundRequestException
+from cvatorm.models.base import Model
 from cvatorm.operations.annotations import set_annotations
 from cvatorm.operations.datasets import export_dataset
 from cvatorm.operations.task_data import create_from_data
 
 
-def demo_task(client: Client, folder: Path) -> int:
-    """A two-frame task with one box, on the embedded server."""
+def demo_task(client: Client, folder: Path) -> Model:
+    """A two-frame task with one box (made on whichever server ``client`` talks to)."""
     from create_task_from_images import png  # the sibling example's stdlib PNG writer
 
     files = []
@@ -48,7 +48,7 @@ def demo_task(client: Client, folder: Path) -> int:
             ]
         },
     )
-    return int(task.id)
+    return task
 
 
 def run(client: Client, task_id: int, output: Path, images: bool, format_name: str) -> None:
@@ -71,25 +71,20 @@ def main() -> None:
     args = parser.parse_args()
     output = Path(args.output)
 
-    if os.environ.get("CVAT_URL"):
-        if args.task_id is None:
-            parser.error("give the TASK_ID to export")
-        client = cvatorm.connect()
-        try:
+    # CVAT_URL & co., or an embedded LocalCVAT seeded with CVAT's test data.
+    with cvatorm.connect_or_embedded() as client:
+        if args.task_id is not None:
             run(client, args.task_id, output, args.images, args.format)
-        finally:
-            cvatorm.connections.disconnect()
-        return
-
-    from cvatorm.testing import SEED_PASSWORD, LocalCVAT
-
-    with LocalCVAT() as server, tempfile.TemporaryDirectory() as folder:
-        client = cvatorm.connect(server.url, credentials=("admin1", SEED_PASSWORD))
-        try:
-            task_id = args.task_id or demo_task(client, Path(folder))
-            run(client, task_id, output, args.images, args.format)
-        finally:
-            cvatorm.connections.disconnect()
+            return
+        # No TASK_ID: a demo task made for the occasion, deleted afterwards (also on a real
+        # server, which is left as it was found).
+        with tempfile.TemporaryDirectory() as folder:
+            task = demo_task(client, Path(folder))
+            try:
+                run(client, int(task.id), output, args.images, args.format)
+            finally:
+                task.delete()
+                print(f"Deleted the demo task {task.id}")
 
 
 if __name__ == "__main__":

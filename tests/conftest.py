@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from requests.structures import CaseInsensitiveDict
 
 import cvatorm
 from cvatorm.connection import (
@@ -155,10 +156,12 @@ class Exchange:
 
     method: str
     url: str
-    request_headers: dict[str, str]
+    #: Header names compare case-insensitively (``CaseInsensitiveDict``): a real server behind
+    #: uvicorn sends them in lower case, LocalCVAT and nginx in their usual spelling.
+    request_headers: CaseInsensitiveDict[str]
     body: bytes | None
     status: int
-    response_headers: dict[str, str]
+    response_headers: CaseInsensitiveDict[str]
     response_body: bytes | None
     streamed: bool
 
@@ -248,10 +251,10 @@ class Traffic:
         exchange = Exchange(
             method=(prepared.method or "").upper(),
             url=prepared.url or "",
-            request_headers=dict(prepared.headers),
+            request_headers=CaseInsensitiveDict(prepared.headers),
             body=body if isinstance(body, bytes) else None,
             status=response.status_code,
-            response_headers=dict(response.headers),
+            response_headers=CaseInsensitiveDict(response.headers),
             response_body=None if streamed else response.content,
             streamed=streamed,
         )

@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 RESULT_TTL = 86400
 
 
+def _wire_operation(operation: dict[str, Any]) -> dict[str, Any]:
+    """The ``operation`` as CVAT 2.64.1 shows it (asked): ``lightweight`` is null for every
+    operation, ``function_id`` appears for auto-annotation only."""
+    shown = {key: value for key, value in operation.items() if key != "function_id"}
+    if operation.get("function_id") is not None:
+        shown["function_id"] = operation["function_id"]
+    shown["lightweight"] = None
+    return shown
+
+
 @dataclass
 class Outcome:
     """What a work function produced: a file to download and/or an object id."""
@@ -67,7 +77,7 @@ class BackgroundRequest:
             "status": self.status,
             "message": self.message,
             "id": self.id,
-            "operation": dict(self.operation),
+            "operation": _wire_operation(self.operation),
             "progress": self.progress,
             "created_date": self.created_date,
             "started_date": self.started_date,
@@ -76,10 +86,11 @@ class BackgroundRequest:
             "owner": dict(self.owner),
         }
         if self.status == "finished":
-            if str(self.operation.get("type", "")).startswith("export"):
-                data["result_url"] = self.result_url  # None: the file went to a cloud storage
-            elif self.outcome is not None and self.outcome.result_id is not None:
-                data["result_id"] = self.outcome.result_id
+            # CVAT 2.64.1 (asked): a finished request has both, null when not applicable
+            exported = str(self.operation.get("type", "")).startswith("export")
+            # None for an export to a cloud storage: nothing to download from the server
+            data["result_url"] = self.result_url if exported else None
+            data["result_id"] = self.outcome.result_id if self.outcome is not None else None
         return data
 
     @property

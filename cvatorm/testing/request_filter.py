@@ -32,8 +32,8 @@ def parse(raw: str) -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError:
-        raise HttpError(400, ["filter: Json syntax should be used"]) from None
+    except ValueError as error:
+        raise HttpError(400, [f"filter: can't parse filter expression: {error}"]) from None
 
 
 def matches(rules: Any, value_of: Getter) -> bool:
@@ -62,4 +62,5 @@ def _apply(rules: Any, value_of: Getter) -> bool:
     if op == "<=" and len(args) == 3:
         value = value_of(args[1]["var"])
         return bool(args[0] <= value <= args[2])
+    # The requests list keeps the older wording (its own filter code, not JsonLogicFilter's).
     raise HttpError(400, [f"filter: {op} operation with {args} arguments is not implemented"])

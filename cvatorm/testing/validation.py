@@ -32,6 +32,9 @@ class Field:
     min_value: int | None = None
     max_value: int | None = None
     choices: Sequence[str] | None = None
+    #: DRF's ``CharField(trim_whitespace=True)`` default: leading and trailing whitespace is
+    #: removed before the blank and length checks (``"   "`` is blank) and in the saved value.
+    trim_whitespace: bool = True
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,8 +53,8 @@ def _check(field: Field, value: Any) -> tuple[list[str], Any]:
         if isinstance(value, (dict, list, bool)):
             return ["Not a valid string."], value
         text = str(value)
-        if kind != "datetime":
-            text = text.strip() if kind != "str" else text
+        if kind != "datetime" and field.trim_whitespace:
+            text = text.strip()
         if text == "":
             if not field.allow_blank or kind in ("slug", "username"):
                 return [NOT_BLANK], text

@@ -64,17 +64,14 @@ def test_login_errors(url: str) -> None:
     assert wrong.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
     missing = requests.post(f"{url}/api/auth/login", json={"username": "user1"})
     assert missing.status_code == 400
-    assert missing.json() == {"password": ["This field is required."]}
+    # CVAT 2.64.1 (asked): LoginSerializer.validate() answers both, as a plain list
+    assert missing.json() == ['Must include either "username" or "email" and "password".']
     nobody = requests.post(f"{url}/api/auth/login", json={"password": "x"})
-    assert nobody.json() == {
-        "non_field_errors": ['Must include either "username" or "email" and "password".']
-    }
+    assert nobody.json() == ['Must include either "username" or "email" and "password".']
     unknown_email = requests.post(
         f"{url}/api/auth/login", json={"email": "nobody@cvat.org", "password": "x"}
     )
-    assert unknown_email.json() == {
-        "non_field_errors": ["Unable to login with provided credentials"]
-    }
+    assert unknown_email.json() == ["Unable to login with provided credentials"]
 
 
 def test_token_authentication(url: str) -> None:
@@ -270,7 +267,7 @@ def test_access_token_lists_have_the_real_filters(url: str) -> None:
     names = [token["name"] for token in by_name["results"]]
     assert names == sorted(names)
     bad = session.get(f"{url}/api/auth/access_tokens", params={"filter": '{"==":[{"var":"x"},1]}'})
-    assert (bad.status_code, bad.json()) == (400, ["filter: 'x' term is not supported"])
+    assert (bad.status_code, bad.json()) == (400, ["filter: term 'x' is not supported"])
 
 
 def test_login_by_case_insensitive_username_or_email(url: str) -> None:

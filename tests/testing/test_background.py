@@ -98,7 +98,7 @@ def test_requests_are_listed_for_their_owner_only(url: str, admin: requests.Sess
     assert other.get(f"{url}/api/requests").json()["count"] == 0
     foreign = other.get(f"{url}/api/requests/{rq_id}")
     assert foreign.status_code == 403
-    assert foreign.json() == {"detail": "You don't have permission to perform this action"}
+    assert foreign.json() == {"detail": "You do not have permission to perform this action."}
     task = other.post(f"{url}/api/tasks", json={"name": "own", "labels": [{"name": "a"}]}).json()
     mine = other.post(f"{url}/api/tasks/{task['id']}/backup/export")
     assert mine.status_code == 202, mine.text

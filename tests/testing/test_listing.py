@@ -278,22 +278,21 @@ def test_boolean_filter_fields(store: Store) -> None:
 @pytest.mark.parametrize(
     ("rules", "body"),
     [
-        ({"==": [{"var": "foo"}, 1]}, ["filter: 'foo' term is not supported"]),
-        ({"==": [{"var": "tracker"}, 1]}, ["filter: 'tracker' term is not supported"]),
-        ({"in": ["x", {"var": "bug_tracker"}]}, ["filter: 'bug_tracker' term is not supported"]),
-        ({"==": [{"varr": "id"}, 1]}, ["filter: 'var' term is not supported"]),
-        ({"==": [{"var": 5}, 1]}, ["filter: 5 term is not supported"]),
+        ({"==": [{"var": "foo"}, 1]}, ["filter: term 'foo' is not supported"]),
+        ({"==": [{"var": "tracker"}, 1]}, ["filter: term 'tracker' is not supported"]),
+        ({"in": ["x", {"var": "bug_tracker"}]}, ["filter: term 'bug_tracker' is not supported"]),
+        ({"==": [{"var": 5}, 1]}, ["filter: term '5' is not supported"]),
         (
             {"==": [{"var": "id"}, 1, 2]},
-            ["filter: == operation with [{'var': 'id'}, 1, 2] arguments is not implemented"],
+            ["filter: operation '==' with arguments '[{'var': 'id'}, 1, 2]' is not supported"],
         ),
         (
             {"<": [1, {"var": "id"}, 2]},
-            ["filter: < operation with [1, {'var': 'id'}, 2] arguments is not implemented"],
+            ["filter: operation '<' with arguments '[1, {'var': 'id'}, 2]' is not supported"],
         ),
         (
             {"foo": [{"var": "id"}, True]},
-            ["filter: foo operation with [{'var': 'id'}, True] arguments is not implemented"],
+            ["filter: operation 'foo' with arguments '[{'var': 'id'}, True]' is not supported"],
         ),
         ({}, ["filter shouldn't be empty"]),
         ([], ["filter shouldn't be empty"]),
@@ -303,9 +302,26 @@ def test_filter_errors_are_the_real_400s(store: Store, rules: Any, body: list[st
     assert error(store, "tasks", filter=flt(rules)) == (400, body)
 
 
-@pytest.mark.parametrize("text", ['{"==": [', "owner=user1", "   ", "{'==': 1}"])
-def test_malformed_json_is_a_400(store: Store, text: str) -> None:
-    assert error(store, "tasks", filter=text) == (400, ["filter: Json syntax should be used"])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('{"==": [', "Expecting value: line 1 column 9 (char 8)"),
+        ("owner=user1", "Expecting value: line 1 column 1 (char 0)"),
+        ("   ", "Expecting value: line 1 column 4 (char 3)"),
+        (
+            "{'==': 1}",
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+    ],
+)
+def test_malformed_json_is_a_400(store: Store, text: str, why: str) -> None:
+    expected = [f"filter: can't parse filter expression: {why}"]
+    assert error(store, "tasks", filter=text) == (400, expected)
+
+
+def test_a_comparison_without_var_is_the_real_500(store: Store) -> None:
+    status, _ = error(store, "tasks", filter=flt({"==": [{"varr": "id"}, 1]}))
+    assert status == 500
 
 
 @pytest.mark.parametrize(
@@ -332,7 +348,7 @@ def test_a_term_error_wins_over_a_value_error(store: Store) -> None:
     rules = {"and": [{"==": [{"var": "id"}, "abc"]}, {"==": [{"var": "nope"}, 1]}]}
     assert error(store, "tasks", filter=flt(rules)) == (
         400,
-        ["filter: 'nope' term is not supported"],
+        ["filter: term 'nope' is not supported"],
     )
 
 
@@ -666,7 +682,7 @@ def test_error_precedence_follows_the_filter_backends(store: Store) -> None:
         ["Null characters are not allowed."],
     )
     assert error(store, "tasks", filter=bad_filter, page="99")[1] == [
-        "filter: 'nope' term is not supported"
+        "filter: term 'nope' is not supported"
     ]
 
 

@@ -127,12 +127,13 @@ def test_task_validation_errors(url: str, admin: requests.Session) -> None:
     assert no_name.status_code == 400
     assert no_name.json() == {"name": ["This field is required."]}
     no_labels = admin.post(f"{url}/api/tasks", json={"name": "t"})
-    assert no_labels.status_code == 400
-    assert no_labels.json() == ["Label set or project_id must be present"]
+    assert no_labels.status_code == 201  # CVAT 2.64.1 (asked): a task without labels is fine
+    made = no_labels.json()
+    assert made["labels"] == {"url": f"{url}/api/labels?task_id={made['id']}"}
     both = admin.post(
         f"{url}/api/tasks", json={"name": "t", "project_id": 2, "labels": [{"name": "x"}]}
     )
-    assert both.json() == ["Project must have only one of Label set or project_id"]
+    assert both.json() == ["Task must have only one of Label set or project_id"]
     nested = admin.post(
         f"{url}/api/tasks", json={"name": "t", "labels": [{"name": "ok"}, {"color": "#000000"}]}
     )
@@ -228,10 +229,12 @@ def test_unknown_ids_are_404_with_the_model_name(url: str, admin: requests.Sessi
         ("organizations", "Organization"),
         ("memberships", "Membership"),
     ):
-        for key in ("99999", "abc"):
-            response = admin.get(f"{url}/api/{resource}/{key}")
-            assert response.status_code == 404
-            assert response.json() == {"detail": f"No {model} matches the given query."}
+        response = admin.get(f"{url}/api/{resource}/99999")
+        assert response.status_code == 404
+        assert response.json() == {"detail": f"No {model} matches the given query."}
+        # not a number: Django's bare Http404 (CVAT 2.64.1, asked)
+        response = admin.get(f"{url}/api/{resource}/abc")
+        assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
 
 
 def test_methods_a_resource_lacks_are_405(url: str, admin: requests.Session) -> None:

@@ -67,8 +67,9 @@ def lookup(ctx: Context, resource: str, key: int | str | None = None) -> dict[st
     """The object named by the URL, or the real 404."""
     if key is None:
         raw = ctx.params["id"]
-        if not raw.isdigit():  # DRF's get_object_or_404 turns the ValueError into a 404
-            raise not_found(resource)
+        if not raw.isdigit():
+            # DRF's get_object_or_404 turns the ValueError into a bare Http404 ("Not found.")
+            raise HttpError(404, {"detail": "Not found."})
         key = int(raw)
     obj = ctx.app.store.get(resource, key)
     if obj is None:

@@ -150,7 +150,7 @@ def start_export(ctx: Context, resource: str) -> Response:
     if not format_name:
         raise HttpError(400, {"format": ["This field is required."]})
     if format_name not in formats.EXPORT_FORMATS:
-        raise list_error(f"Unknown format specified for the request: '{format_name}'")
+        raise list_error("Unknown format specified for the request")
     if query.get("location", "local") != "local":
         raise list_error("LocalCVAT has no cloud storages: use location=local")
     save_images = tus.query_flag(ctx, "save_images", False)

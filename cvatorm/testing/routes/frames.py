@@ -13,6 +13,7 @@ from typing import Any
 
 from cvatorm.testing import media
 from cvatorm.testing.errors import HttpError
+from cvatorm.testing.listing import server_error
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import get_checked, ok
 from cvatorm.testing.routing import Context, Router
@@ -46,31 +47,49 @@ def _job_task(ctx: Context, action: str) -> tuple[dict[str, Any], dict[str, Any]
     return job, task
 
 
-def _serve_data(ctx: Context, data: media.TaskMedia, first: int, last: int) -> Response:
+def _serve_data(
+    ctx: Context, data: media.TaskMedia, first: int, last: int, *, job: bool = False
+) -> Response:
+    """``_DataGetter``: its parameter checks (DRF 400 lists), then the frame provider's, whose
+    ``ValidationError`` the view turns into a 400 with the message as a JSON string."""
     query = ctx.query
     kind = query.get("type")
-    if kind is None:
-        raise HttpError(400, {"type": ["This field is required."]})
-    if kind not in _TYPES:
-        raise HttpError(400, {"type": [f'"{kind}" is not a valid choice.']})
+    if not kind or kind not in (*_TYPES, "preview"):
+        raise list_error("Data type not specified or has wrong value")
     quality = query.get("quality", "compressed")
-    if quality not in _QUALITIES:
-        raise HttpError(400, {"quality": [f'"{quality}" is not a valid choice.']})
+    if kind in ("chunk", "frame", "preview"):
+        if query.get("number") is None and kind != "preview":
+            raise list_error("Number is not specified")
+        if quality not in _QUALITIES:
+            raise list_error("Wrong quality value")
+    if kind == "preview":
+        return _preview(data, first)
     try:
         number = int(query.get("number", ""))
     except ValueError:
-        raise HttpError(400, {"number": ["A valid integer is required."]}) from None
+        raise server_error() from None  # int(data_num) in _DataGetter.__init__, unguarded
     if kind == "context_image":
         raise HttpError(404, {"detail": "Context image not found"})
     if kind == "frame":
         if not first <= number <= last:
-            raise list_error(f"The frame number should be in the [{first}, {last}] range")
+            if job:
+                raise HttpError(400, f"Incorrect requested frame number: {number}")
+            raise HttpError(
+                400,
+                f"Invalid frame '{number}'. "
+                f"The frame number should be in the [0, {last + 1}] range",
+            )
         frame = data.frame(number)
         return Response(200, frame.data, frame.mime)
     try:
         body = data.chunk(number, first, last)
     except IndexError:
-        raise list_error("The chunk number should be in the range of existing chunks") from None
+        last_chunk = -(-(last - first + 1) // max(data.chunk_size, 1)) - 1
+        raise HttpError(
+            400,
+            f"Invalid chunk number '{number}'. "
+            f"The chunk number should be in the [0, {last_chunk}] range",
+        ) from None
     return Response(200, body, "application/zip", [("X-Updated-Date", data.updated_date)])
 
 
@@ -83,7 +102,7 @@ def task_data(ctx: Context) -> Response:
 def job_data(ctx: Context) -> Response:
     job, task = _job_task(ctx, "view:data")
     data = _media_or_error(ctx, task)
-    return _serve_data(ctx, data, job["start_frame"], job["stop_frame"])
+    return _serve_data(ctx, data, job["start_frame"], job["stop_frame"], job=True)
 
 
 def task_meta(ctx: Context) -> Response:

@@ -136,7 +136,7 @@ def _request_or_error(ctx: Context) -> BackgroundRequest | Response:
         return _text(404, NOT_FOUND_TEXT)
     # RequestPermission.create: is_rq_job_owner only (no admin bypass), and its own message
     if request.owner["id"] != ctx.user["id"]:
-        raise HttpError(403, {"detail": "You don't have permission to perform this action"})
+        raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     return request
 
 

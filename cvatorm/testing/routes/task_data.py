@@ -47,8 +47,12 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
     if sorting not in _SORTING:
         raise HttpError(400, {"sorting_method": [f'"{sorting}" is not a valid choice.']})
     chunk_size = tus.as_int(params.get("chunk_size"), "chunk_size", 0)
-    if chunk_size < 0:
-        raise HttpError(400, {"chunk_size": ["Ensure this value is greater than or equal to 0."]})
+    if chunk_size < 0 or (chunk_size == 0 and params.get("chunk_size") not in (None, "")):
+        raise HttpError(400, {"chunk_size": ["Chunk size must be a positive integer"]})
+    frame_filter = str(params.get("frame_filter") or "")
+    if "frame_filter" in params and not re.search(r"step\s*=\s*([1-9]\d*)", frame_filter):
+        # DataSerializer.validate_frame_filter: "" and step=0 included
+        raise HttpError(400, {"frame_filter": ["Invalid frame filter expression"]})
     order = params.get("upload_file_order") or []
     if not isinstance(order, list):
         raise HttpError(400, {"upload_file_order": ["Expected a list of items."]})
@@ -59,7 +63,7 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
         "upload_file_order": [str(name) for name in order],
         "start_frame": tus.as_int(params.get("start_frame"), "start_frame", 0),
         "stop_frame": tus.as_int(params.get("stop_frame"), "stop_frame", -1),
-        "frame_filter": str(params.get("frame_filter") or ""),
+        "frame_filter": frame_filter,
         "server_files": list(params.get("server_files") or []),
         "remote_files": list(params.get("remote_files") or []),
     }
@@ -90,10 +94,9 @@ def _ordered(files: tus.Files, params: dict[str, Any]) -> tus.Files:
 
 
 def _step(frame_filter: str) -> int:
-    match = re.fullmatch(r"step=(\d+)", frame_filter.strip()) if frame_filter else None
-    if frame_filter and match is None:
-        raise BackgroundFailure(f"Invalid frame filter: {frame_filter!r} (expected step=N)")
-    return max(int(match.group(1)), 1) if match else 1
+    """The N of ``step=N`` (validated with the request: only positive steps get here)."""
+    match = re.search(r"step\s*=\s*([1-9]\d*)", frame_filter)
+    return int(match.group(1)) if match else 1
 
 
 def _chunk_size(requested: int, frame: media.Frame) -> int:
@@ -228,9 +231,18 @@ def _creation_work(store: Store, task_id: int, files: tus.Files, params: dict[st
     return work
 
 
+def creation_in_progress(ctx: Context, task_id: int) -> bool:
+    """Whether the background request creating this task's data is queued or running."""
+    rq_id = render_rq_id(queue="import", action="create", target="task", id=task_id)
+    existing = ctx.app.background.get(rq_id)
+    return existing is not None and existing.active
+
+
 def create_data(ctx: Context) -> Response:
     task = get_checked(ctx, "tasks", "upload:data")
-    if task.get("data") is not None:
+    # The real server saves the task's Data row before it queues the work: a second upload
+    # is refused the same way while the first is still being processed.
+    if task.get("data") is not None or creation_in_progress(ctx, task["id"]):
         raise HttpError(400, "Adding more data is not supported")
     return tus.handle_post(ctx, f"tasks/{task['id']}/data", _finish)
 
@@ -239,9 +251,8 @@ def _finish(ctx: Context, files: tus.Files) -> Response:
     task = get_checked(ctx, "tasks", "upload:data")
     params = _validated(data_params(ctx))
     rq_id = render_rq_id(queue="import", action="create", target="task", id=task["id"])
-    existing = ctx.app.background.get(rq_id)
-    if existing is not None and existing.active:
-        raise HttpError(409, "Task data is already being created")
+    if creation_in_progress(ctx, task["id"]):
+        raise HttpError(400, "Adding more data is not supported")
     operation = {
         "type": "create:task",
         "target": "task",

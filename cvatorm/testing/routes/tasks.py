@@ -25,6 +25,7 @@ from cvatorm.testing.routes.projects import (
     transfer_workspace,
     update_storage,
 )
+from cvatorm.testing.routes.task_data import creation_in_progress
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import Field, general_error, list_error, validate
@@ -64,10 +65,9 @@ def create_task(ctx: Context) -> Response:
     check_label_specs(clean.get("labels", []))
     store = ctx.app.store
     project_id = clean.get("project_id")
-    if not (labels or project_id):
-        raise list_error("Label set or project_id must be present")
+    # CVAT 2.64.1 makes a task with neither labels nor a project (201, no labels).
     if labels and project_id:
-        raise list_error("Project must have only one of Label set or project_id")
+        raise list_error("Task must have only one of Label set or project_id")
     org_id = scope_org_id(ctx)
     project = None
     if project_id:
@@ -183,6 +183,10 @@ def _touch_project(store: Store, project_id: int | None) -> None:
 
 def delete_task(ctx: Context) -> Response:
     task = get_checked(ctx, "tasks", "delete")
+    if creation_in_progress(ctx, task["id"]):
+        # CVAT 2.64.1 crashes (500) deleting a task whose data is still being created; the
+        # task stays and can be deleted once the creation ended.
+        raise HttpError(500, "Server Error (500)")
     cascade.delete_task(ctx.app.store, task["id"])
     return Response.empty(204)
 

@@ -19,16 +19,12 @@ import tempfile
 from pathlib import Path
 
 import cvatorm
-from cvatorm.connection import Client
+from cvatorm import Task
 from cvatorm.exceptions import BackgroundRequestException
-from cvatorm.models.base import Model
-from cvatorm.operations.annotations import set_annotations
-from cvatorm.operations.datasets import export_dataset
-from cvatorm.operations.task_data import create_from_data
 
 
-def demo_task(client: Client, folder: Path) -> Model:
-    """A two-frame task with one box (made on whichever server ``client`` talks to)."""
+def demo_task(folder: Path) -> Task:
+    """A two-frame task with one box (made on the connected server)."""
     from create_task_from_images import png  # the sibling example's stdlib PNG writer
 
     files = []
@@ -36,30 +32,21 @@ def demo_task(client: Client, folder: Path) -> Model:
         path = folder / f"image_{number}.png"
         path.write_bytes(png(160, 120, number))
         files.append(path)
-    task = create_from_data(client, {"name": "export demo", "labels": [{"name": "car"}]}, files)
+    spec = {"name": "export demo", "labels": [{"name": "car"}]}
+    task = Task.objects.create_from_data(spec, files)
     car = next(label.id for label in task.labels)
-    set_annotations(
-        client,
-        "tasks",
-        task.id,
-        {
-            "shapes": [
-                {"frame": 0, "label_id": car, "type": "rectangle", "points": [10, 10, 60, 50]}
-            ]
-        },
+    task.set_annotations(
+        {"shapes": [{"frame": 0, "label_id": car, "type": "rectangle", "points": [10, 10, 60, 50]}]}
     )
     return task
 
 
-def run(client: Client, task_id: int, output: Path, images: bool, format_name: str) -> None:
+def run(task: Task, output: Path, images: bool, format_name: str) -> None:
     try:
-        path = export_dataset(
-            client, "tasks", task_id, format_name, output, include_images=images, progress=True
-        )
+        path = task.export_dataset(format_name, output, include_images=images, progress=True)
     except BackgroundRequestException as error:
-        raise SystemExit(f"The server could not export task {task_id}: {error.message}") from None
+        raise SystemExit(f"The server could not export task {task.id}: {error.message}") from None
     print(f"Wrote {path} ({path.stat().st_size} bytes)")
-    # Once the models are wired: Task.objects.get(id=task_id).export_dataset(...)
 
 
 def main() -> None:
@@ -72,19 +59,20 @@ def main() -> None:
     output = Path(args.output)
 
     # CVAT_URL & co., or an embedded LocalCVAT seeded with CVAT's test data.
-    with cvatorm.connect_or_embedded() as client:
+    with cvatorm.connect_or_embedded():
         if args.task_id is not None:
-            run(client, args.task_id, output, args.images, args.format)
+            run(Task.objects.retrieve(args.task_id), output, args.images, args.format)
             return
         # No TASK_ID: a demo task made for the occasion, deleted afterwards (also on a real
         # server, which is left as it was found).
         with tempfile.TemporaryDirectory() as folder:
-            task = demo_task(client, Path(folder))
+            task = demo_task(Path(folder))
+            task_id = task.id
             try:
-                run(client, int(task.id), output, args.images, args.format)
+                run(task, output, args.images, args.format)
             finally:
                 task.delete()
-                print(f"Deleted the demo task {task.id}")
+                print(f"Deleted the demo task {task_id}")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def main() -> None:
                 if len(list(hook.deliveries())) > 1:
                     break
                 time.sleep(0.2)
-            print("Deliveries:", [(d.event, d.status_code, d.redelivery) for d in hook.deliveries()])
+            deliveries = [(d.event, d.status_code, d.redelivery) for d in hook.deliveries()]
+            print("Deliveries:", deliveries)
 
             hook.is_active = False
             hook.save()  # PATCH of that field only

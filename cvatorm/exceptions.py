@@ -37,6 +37,7 @@ __all__ = [
     "IncompatibleVersionException",
     "InvalidArgumentError",
     "InvalidHostException",
+    "ListingChangedError",
     "MalformedResponseError",
     "MethodNotAllowedError",
     "MultipleObjectsReturned",
@@ -159,6 +160,12 @@ class ObjectDoesNotExist(CvatOrmError):
 
 class MultipleObjectsReturned(CvatOrmError):
     """Base of every model's ``MultipleObjectsReturned``: ``get()`` matched more than one."""
+
+
+class ListingChangedError(CvatOrmError):
+    """A page-number walk met a page that had been announced (the previous page's ``next``)
+    but no longer exists: objects were deleted meanwhile, and the results would be incomplete.
+    Walk again, or order by id: a keyset walk is exact while others create and delete."""
 
 
 class BulkOperationError(CvatOrmError):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cvatorm._sentinels import OrganizationArg
-from cvatorm.exceptions import NotFoundError
+from cvatorm.exceptions import ListingChangedError, NotFoundError
 from cvatorm.query.pagination import covering_windows, page_for_offset
 from cvatorm.query.paths import FieldPath, pk_of
 from cvatorm.query.planner import OrderTerm, Plan
@@ -40,13 +40,27 @@ MAX_PAGE_SIZE = 1000
 Raw = dict[str, Any]
 
 
-def fetch_page(client: Client, request: ListRequest, organization: OrganizationArg) -> PageResult:
-    """One list request; a page past the end (404 on page > 1) is an empty page."""
+def fetch_page(
+    client: Client,
+    request: ListRequest,
+    organization: OrganizationArg,
+    *,
+    announced: bool = False,
+) -> PageResult:
+    """One list request; a page past the end (404 on page > 1) is an empty page, unless the
+    previous page ``announced`` it (its ``next``): then the listing shrank under the walk and
+    ``ListingChangedError`` says so rather than ending with part of the objects."""
     try:
         response = client.request(
             "GET", request.path, params=request.params(), organization=organization
         )
-    except NotFoundError:
+    except NotFoundError as missing:
+        if announced:
+            raise ListingChangedError(
+                f"page {request.page} of {request.path} was announced by the previous page but "
+                "is gone: objects were deleted during the walk. Walk again, or order by id "
+                "(a keyset walk is exact under changes)."
+            ) from missing
         if request.page > 1:
             return PageResult.empty()
         raise
@@ -169,8 +183,8 @@ class Executor:
             extra=dict(self.plan.params),
         )
 
-    def fetch(self, request: ListRequest) -> PageResult:
-        return fetch_page(self.client, request, self.organization)
+    def fetch(self, request: ListRequest, *, announced: bool = False) -> PageResult:
+        return fetch_page(self.client, request, self.organization, announced=announced)
 
     # ------------------------------------------------------------------ server-side walks
 
@@ -197,8 +211,9 @@ class Executor:
         size = self.page_size
         page, skip = page_for_offset(low, size)
         remaining = None if high is None else high - low
+        announced = False
         while True:
-            result = self.fetch(self.request(page=page, page_size=size))
+            result = self.fetch(self.request(page=page, page_size=size), announced=announced)
             chunk = result.results[skip:]
             if remaining is not None:
                 chunk = chunk[:remaining]
@@ -208,7 +223,7 @@ class Executor:
             # ``next`` decides, not a short page: a proxy capping page_size must not end a walk.
             if not result.has_next or not result.results or remaining == 0:
                 return
-            page, skip = page + 1, 0
+            page, skip, announced = page + 1, 0, True
 
     def _keyset_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
         plan = self.plan

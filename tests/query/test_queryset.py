@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cvatorm.exceptions import BulkOperationError, FieldError, ServerError
+from cvatorm.exceptions import BulkOperationError, FieldError, ListingChangedError, ServerError
 from cvatorm.models import Job, Task, User
 from cvatorm.query import Manager, Q, QuerySet
 
@@ -520,3 +520,18 @@ def test_bulk_progress_is_checked_before_any_request() -> None:
     with pytest.raises(TypeError, match="progress must be"):
         qs.delete(progress=42)
     assert client.log == []
+
+
+def test_a_page_walk_that_loses_an_announced_page_says_so(fake: FakeClient) -> None:
+    """Ordered by name (a page-number walk), page 2 was announced by page 1's ``next``; when
+    deletions make it vanish, the walk raises rather than ending with part of the objects."""
+    walk = Task.objects.using(fake).order_by("name").iterator(chunk_size=10)
+    first_page = [next(walk) for _ in range(10)]
+    assert len(first_page) == 10
+    del fake.collection("tasks")[5:]  # 25 tasks deleted by someone else meanwhile
+    with pytest.raises(ListingChangedError, match="page 2"):
+        list(walk)
+
+
+def test_a_slice_past_the_end_is_empty_not_an_error(fake: FakeClient) -> None:
+    assert list(Task.objects.using(fake).order_by("name")[500:520]) == []

@@ -414,10 +414,17 @@ def test_organizations_memberships_invitations(url: str, as_user: object) -> Non
         headers={"X-Organization": "neworg"},
     )
     assert twice.status_code == 400
+    # ORG_INVITATION_CONFIRM="No" (CVAT's default): an existing user is in at once
+    assert invited.json()["expired"] is None
     invitee = as_user("user10")  # type: ignore[operator]
     accepted = invitee.post(f"{url}/api/invitations/{key}/accept")
-    assert accepted.status_code == 200
-    assert accepted.json() == {"organization_slug": "neworg"}
+    assert (accepted.status_code, accepted.json()) == (400, "Your invitation is already accepted.")
+    stranger = as_user("user6")  # type: ignore[operator]
+    theirs = stranger.post(f"{url}/api/invitations/{key}/accept")
+    assert (theirs.status_code, theirs.json()) == (
+        404,
+        {"detail": "No Invitation matches the given query."},
+    )
     resent = owner.post(f"{url}/api/invitations/{key}/resend", headers={"X-Organization": "neworg"})
     assert (resent.status_code, resent.json()) == (400, "This invitation is already accepted.")
     members = _get(owner, f"{url}/api/memberships", org="neworg")["results"]

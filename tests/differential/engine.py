@@ -63,6 +63,8 @@ class Step:
     wait: bool = False
     #: Pause this long (seconds) before sending.
     pause: float = 0.0
+    #: Before sending, wait until the background request captured under this name ended.
+    after: str = ""
     #: A note that says what the step checks (shown in failures and in the recording).
     note: str = ""
 
@@ -131,6 +133,8 @@ class Runner:
     def _send(self, step: Step, values: dict[str, Any], *, compared: bool = True) -> Answer:
         if step.pause:
             time.sleep(step.pause)
+        if step.after and step.after in values:
+            self.wait_for(step.user, str(values[step.after]))
         path = _fill(step.path, values)
         params = _fill(dict(step.params), values) if step.params is not None else None
         body = _fill(step.json, values) if step.json is not None else None
@@ -270,7 +274,9 @@ def scrub(value: Any, base_url: str, values: Mapping[str, Any], key: str = "") -
                 value = value.replace(captured, f"<{name}>")
         return value
     if isinstance(value, int) and not isinstance(value, bool) and (
-        key == "id" or key.endswith("_id") or key in ("task", "job", "project", "parent")
+        key == "id"
+        or key.endswith("_id")
+        or key in ("task", "job", "project", "parent", "issue", "organization")
     ):
         for name, captured in values.items():
             if captured == value and not isinstance(captured, bool):

@@ -388,7 +388,7 @@ VALIDATION = (
         Step("POST", "/api/tasks/{task}/data/", data={"image_quality": 0, "frame_filter": "step= 1"}, files=images(1), capture={"rq_id": "rq_id"}, compare="shape", note="image quality 0"),
         Step("POST", "/api/tasks/{task}/data/", data={"image_quality": 70}, files=images(1), note="more data while the first is created"),
         Step("POST", "/api/tasks/{task}/data/", json={"image_quality": 70}, note="more data, with no files"),
-    ), cleanup=(Step("GET", "/api/tasks/{task}", pause=3.0), DELETE_TASK)),
+    ), cleanup=(Step("DELETE", "/api/tasks/{task}", after="rq_id"), DELETE_TASK)),
 )
 
 
@@ -476,10 +476,7 @@ BACKGROUND = (
         Step("DELETE", "/api/tasks/{task}", compare="status",
              note="while the data is being created"),
         Step("GET", "/api/requests/{rq_id}", compare="status"),
-    ), cleanup=(
-        Step("GET", "/api/requests/{rq_id}", pause=3.0),
-        DELETE_TASK,
-    )),
+    ), cleanup=(Step("DELETE", "/api/tasks/{task}", after="rq_id"), DELETE_TASK)),
     Scenario("requests list", (
         Step("GET", "/api/requests", params={"sort": "nonsense"}, compare="status",
              note="the list holds earlier runs' requests too"),
@@ -495,6 +492,91 @@ BACKGROUND = (
 )
 
 
+# --------------------------------------------------------------------------- the other endpoints
+
+MORE = (
+    Scenario("users and tokens", (
+        Step("GET", "/api/auth/access_tokens/self", user="user1", note="not a token login"),
+        Step("PATCH", "/api/users/2", user="user1", json={"first_name": "User"}, note="self, same value"),
+        Step("PATCH", "/api/users/3", user="user1", json={"first_name": "x"}, note="someone else"),
+        Step("PATCH", "/api/users/2", user="user1", json={"username": ""}, note="blank username"),
+        Step("PATCH", "/api/users/2", user="user1", json={"email": "not an e-mail"}),
+        Step("DELETE", "/api/users/3", user="user1", note="someone else"),
+        Step("DELETE", "/api/users/100000"),
+    )),
+    Scenario("labels", (
+        Step("GET", "/api/labels", params={"task_id": 2, "sort": "id", "page_size": 1},
+             capture={"label": "results.0.id"}),
+        Step("PATCH", "/api/labels/{label}", user="worker1", json={"name": ""}),
+        Step("PATCH", "/api/labels/{label}", json={"name": ""}, note="blank name"),
+        Step("DELETE", "/api/labels/{label}", user="worker1"),
+        Step("DELETE", "/api/labels/100000"),
+    )),
+    Scenario("issues and comments", (
+        Step("POST", "/api/issues", json={"frame": 0, "position": [1.0, 2.0, 3.0, 4.0], "job": 2, "message": "differential"},
+             capture={"issue": "id"}, compare="shape"),
+        Step("GET", "/api/issues/{issue}", user="worker1", compare="shape"),
+        Step("GET", "/api/issues/{issue}", user="lonely_user"),
+        Step("PATCH", "/api/issues/{issue}", json={"resolved": True}, compare="shape"),
+        Step("PATCH", "/api/issues/{issue}", json={"resolved": "maybe"}),
+        Step("PATCH", "/api/issues/{issue}", user="dummy1", json={"resolved": False}),
+        Step("GET", "/api/comments", params={"issue_id": "{issue}"}, compare="fresh"),
+        Step("POST", "/api/comments", json={"issue": "{issue}", "message": "more"},
+             capture={"comment": "id"}, compare="shape"),
+        Step("PATCH", "/api/comments/{comment}", json={"message": "   "}, note="blank message"),
+        Step("PATCH", "/api/comments/{comment}", user="worker1", json={"message": "x"}),
+        Step("DELETE", "/api/comments/{comment}", user="lonely_user"),
+        Step("DELETE", "/api/comments/{comment}"),
+        Step("GET", "/api/comments/{comment}"),
+        Step("DELETE", "/api/issues/{issue}", user="worker1"),
+        Step("DELETE", "/api/issues/{issue}"),
+        Step("GET", "/api/comments", params={"issue_id": "{issue}"}, compare="fresh"),
+    ), cleanup=(Step("DELETE", "/api/issues/{issue}"),)),
+    Scenario("memberships and invitations", (
+        Step("GET", "/api/invitations", user="user1", params={"org": "org1", "sort": "created_date"}, compare="shape"),
+        Step("PATCH", "/api/memberships/2", user="worker1", json={"role": "owner"}, note="a worker promotes itself"),
+        Step("PATCH", "/api/memberships/1", user="user1", json={"role": "worker"}, note="the owner's membership"),
+        Step("PATCH", "/api/memberships/2", user="user1", json={"role": "nonsense"}),
+        Step("DELETE", "/api/memberships/1", user="user1", note="the owner's membership"),
+        Step("DELETE", "/api/memberships/100000"),
+        Step("POST", "/api/invitations/nonexistent/decline", user="user1"),
+        Step("POST", "/api/invitations/nonexistent/resend", user="user1"),
+        Step("PATCH", "/api/invitations/nonexistent", user="user1", json={"role": "worker"}),
+        Step("DELETE", "/api/invitations/nonexistent", user="user1"),
+        Step("POST", "/api/invitations", user="worker1", headers={"X-Organization": "org1"},
+             json={"role": "worker", "email": "user6@cvat.org"}, note="a worker invites"),
+        Step("POST", "/api/invitations", user="user1", headers={"X-Organization": "org1"},
+             json={"role": "worker", "email": "user2@cvat.org"}, note="user2 is not in org1 yet",
+             capture={"invitation": "key"}, compare="shape"),
+        Step("POST", "/api/invitations", user="user1", headers={"X-Organization": "org1"},
+             json={"role": "worker", "email": "worker1@cvat.org"}, note="already a member"),
+        Step("GET", "/api/memberships", user="user1", params={"org": "org1", "user": "user2"}, compare="fresh",
+             capture={"membership": "results.0.id"}),
+        Step("DELETE", "/api/invitations/{invitation}", user="user1"),
+        Step("GET", "/api/memberships", user="user1", params={"org": "org1", "user": "user2"}, compare="fresh"),
+    ), cleanup=(
+        Step("DELETE", "/api/invitations/{invitation}"),
+        Step("DELETE", "/api/memberships/{membership}"),
+    )),
+    Scenario("jobs, exports and imports", (
+        Step("POST", "/api/jobs", json={"type": "ground_truth", "task_id": 2}, note="no frame selection",
+             capture={"gt": "id"}),
+        Step("POST", "/api/jobs", json={"type": "annotation", "task_id": 2}, capture={"job": "id"}),
+        Step("POST", "/api/jobs", json={"type": "ground_truth", "task_id": 100000, "frame_selection_method": "random_uniform", "frame_count": 1}),
+        Step("DELETE", "/api/jobs/2", note="an annotation job"),
+        Step("PATCH", "/api/tasks/2/data/meta", json={"deleted_frames": "x"}),
+        Step("POST", "/api/jobs/2/dataset/export", params={"format": "nonsense"}),
+        Step("POST", "/api/jobs/2/dataset/export", user="dummy1", params={"format": "CVAT for images 1.1"}),
+        Step("POST", "/api/projects/100000/backup/export"),
+        Step("POST", "/api/projects/1/backup/export", user="worker1"),
+        Step("POST", "/api/tasks/backup/", json={}, compare="status", note="no file"),
+        Step("POST", "/api/projects/backup/", json={}, compare="status", note="no file"),
+        Step("POST", "/api/tasks/2/annotations/", params={"format": "nonsense"}, compare="status"),
+        Step("POST", "/api/requests/nonexistent/cancel", user="user1"),
+    ), cleanup=(Step("DELETE", "/api/jobs/{gt}"), Step("DELETE", "/api/jobs/{job}"))),
+)
+
+
 GROUPS: dict[str, tuple[Scenario, ...]] = {
     "server": SERVER,
     "lists": LISTS,
@@ -504,4 +586,5 @@ GROUPS: dict[str, tuple[Scenario, ...]] = {
     "validation": VALIDATION,
     "data": DATA,
     "background": BACKGROUND,
+    "more": MORE,
 }

@@ -253,6 +253,8 @@ def delete_invitation(ctx: Context) -> Response:
         membership = _membership_of(ctx, invitation)
         if membership is not None and not membership["is_active"]:
             store.remove("memberships", membership["id"])
+        elif membership is not None:  # the foreign key is SET_NULL
+            store.update("memberships", membership["id"], {"invitation": None})
         store.remove("invitations", invitation["key"])
     return Response.empty(204)
 

@@ -123,6 +123,57 @@ def cvat_target(request: pytest.FixtureRequest) -> CvatTarget:
     )
 
 
+#: What the suite must leave on a real server as it found it (the administrator's view).
+_SEED_RESOURCES = (
+    "users", "organizations", "memberships", "invitations", "projects", "tasks", "jobs",
+    "labels", "issues", "comments",
+)
+
+
+def _seed_ids(target: CvatTarget) -> dict[str, list[Any]]:
+    """Every object's id (invitation key) per resource, as the administrator lists them."""
+    session = requests.Session()
+    credentials = target.credentials
+    if isinstance(credentials, AccessTokenCredentials):
+        session.headers["Authorization"] = f"Bearer {credentials.token}"
+    else:
+        session.auth = (credentials.user, credentials.password)
+    found: dict[str, list[Any]] = {}
+    with session:
+        for resource in _SEED_RESOURCES:
+            answer = session.get(
+                f"{target.url.rstrip('/')}/api/{resource}", params={"page_size": "all"}, timeout=60
+            )
+            answer.raise_for_status()
+            found[resource] = sorted(
+                str(item.get("id", item.get("key"))) for item in answer.json()["results"]
+            )
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_server_left_as_found() -> Iterator[None]:
+    """Against a real server: the objects there after the session are the ones there before
+    (every test deletes what it made). A difference is an error of the session's last test."""
+    url = _real_server_url()
+    if url is None:
+        yield
+        return
+    target = _real_target(url)
+    before = _seed_ids(target)
+    yield
+    after = _seed_ids(target)
+    changed = {
+        resource: {
+            "left behind": sorted(set(after[resource]) - set(before[resource])),
+            "gone": sorted(set(before[resource]) - set(after[resource])),
+        }
+        for resource in _SEED_RESOURCES
+        if before[resource] != after[resource]
+    }
+    assert not changed, f"the suite changed the real server's objects: {changed}"
+
+
 @pytest.fixture(scope="session")
 def _own_local_cvat() -> Iterator[Any]:
     from cvatorm.testing import LocalCVAT

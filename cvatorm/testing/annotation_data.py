@@ -166,7 +166,7 @@ def _complete(kind: str, obj: Any, labels: set[int], first: int, last: int) -> d
         "id": obj.get("id"),
         "frame": frame,
         "label_id": label,
-        "group": obj.get("group") or 0,
+        "group": obj.get("group"),  # null when not sent (CVAT 2.64.1, asked)
         "source": obj.get("source") or "manual",
         "attributes": list(obj.get("attributes") or []),
     }

@@ -6,14 +6,17 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from cvatorm.testing import cascade
+from cvatorm.testing import cascade, permissions
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
+    actor,
     check_create,
     get_checked,
-    list_visible,
+    list_page,
     ok,
+    scope,
+    visible,
 )
 from cvatorm.testing.routes.projects import user_ref
 from cvatorm.testing.routing import Context, Router
@@ -55,12 +58,39 @@ def _status_for(stage: str, state: str) -> str:
     return "validation"
 
 
+def _may_view(ctx: Context, resource: str, obj: dict[str, Any] | None) -> bool:
+    if obj is None:
+        return False
+    try:
+        permissions.check(ctx.app.store, actor(ctx), "view", resource, obj, scope(ctx))
+    except HttpError:
+        return False
+    return True
+
+
+def as_seen(ctx: Context, job: dict[str, Any]) -> dict[str, Any]:
+    """``JobReadSerializer``: ``task_name`` and ``project_name`` are null for a user who may
+    see the job but not its task (project), e.g. a worker assigned to one job."""
+    store = ctx.app.store
+    shown = dict(job)
+    if not _may_view(ctx, "tasks", store.get("tasks", job["task_id"])):
+        shown["task_name"] = None
+    project_id = job.get("project_id")
+    if project_id is None or not _may_view(ctx, "projects", store.get("projects", project_id)):
+        shown["project_name"] = None
+    return shown
+
+
 def list_jobs(ctx: Context) -> Response:
-    return list_visible(ctx, "jobs")
+    scope(ctx)
+    store = ctx.app.store
+    with store.lock:
+        rows = visible(ctx, "jobs", store.rows("jobs"))
+        return list_page(ctx, "jobs", rows, transform=lambda job: as_seen(ctx, job))
 
 
 def retrieve_job(ctx: Context) -> Response:
-    return ok(get_checked(ctx, "jobs", "view"))
+    return ok(as_seen(ctx, get_checked(ctx, "jobs", "view")))
 
 
 def update_job(ctx: Context) -> Response:
@@ -84,7 +114,7 @@ def update_job(ctx: Context) -> Response:
     with store.transaction():
         store.update("jobs", job["id"], changes)
         update_task_status(store, job["task_id"])
-    return ok(store.get("jobs", job["id"]))
+    return ok(as_seen(ctx, store.get("jobs", job["id"]) or {}))
 
 
 def update_task_status(store: Store, task_id: int) -> None:

@@ -167,6 +167,10 @@ def create_invitation(ctx: Context) -> Response:
     stamp = now_iso()
     with store.transaction():
         user = store.user_by_email(clean["email"])
+        # ORG_INVITATION_CONFIRM is "No" by default: an existing user's invitation is accepted
+        # at once (membership active, never sent, so ``expired`` is null); a new (dummy) user's
+        # is sent by e-mail and waits.
+        regular = user is not None
         if user is None:
             user_id = store.next_id("users")
             username = clean["email"].split("@")[0]
@@ -201,8 +205,8 @@ def create_invitation(ctx: Context) -> Response:
             {
                 "id": store.next_id("memberships"),
                 "invitation": key,
-                "is_active": False,
-                "joined_date": None,
+                "is_active": regular,
+                "joined_date": stamp if regular else None,
                 "organization": org_id,
                 "role": clean["role"],
                 "user": store.basic_user(user["id"]),
@@ -212,7 +216,7 @@ def create_invitation(ctx: Context) -> Response:
             "invitations",
             {
                 "created_date": stamp,
-                "expired": False,
+                "expired": None if regular else False,
                 "key": key,
                 "organization": org_id,
                 "organization_info": {},
@@ -249,6 +253,8 @@ def delete_invitation(ctx: Context) -> Response:
         membership = _membership_of(ctx, invitation)
         if membership is not None and not membership["is_active"]:
             store.remove("memberships", membership["id"])
+        elif membership is not None:  # the foreign key is SET_NULL
+            store.update("memberships", membership["id"], {"invitation": None})
         store.remove("invitations", invitation["key"])
     return Response.empty(204)
 
@@ -259,6 +265,10 @@ def _own_invitation(ctx: Context) -> dict[str, Any]:
     if invitation is None:
         raise HttpError(404, {"detail": "No Invitation matches the given query."})
     if (invitation.get("user") or {}).get("id") != ctx.user["id"]:
+        try:  # get_object(): outside the user's queryset it is a 404, inside a 403
+            get_checked(ctx, "invitations", "view", key)
+        except HttpError:
+            raise HttpError(404, {"detail": "No Invitation matches the given query."}) from None
         raise HttpError(403, {"detail": "You do not have permission to perform this action."})
     return invitation
 

@@ -22,6 +22,8 @@ from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 
+_AT_LEAST = "greater than or equal to"
+_AT_MOST = "less than or equal to"
 _SORTING = ("lexicographical", "natural", "predefined", "random")
 
 
@@ -41,8 +43,10 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("image_quality") in (None, ""):
         raise HttpError(400, {"image_quality": ["This field is required."]})
     quality = tus.as_int(params.get("image_quality"), "image_quality", 70)
-    if not 0 <= quality <= 100:
-        raise HttpError(400, {"image_quality": ["Ensure this value is between 0 and 100."]})
+    if quality < 0:
+        raise HttpError(400, {"image_quality": [f"Ensure this value is {_AT_LEAST} 0."]})
+    if quality > 100:
+        raise HttpError(400, {"image_quality": [f"Ensure this value is {_AT_MOST} 100."]})
     sorting = str(params.get("sorting_method") or "lexicographical")
     if sorting not in _SORTING:
         raise HttpError(400, {"sorting_method": [f'"{sorting}" is not a valid choice.']})
@@ -56,13 +60,19 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
     order = params.get("upload_file_order") or []
     if not isinstance(order, list):
         raise HttpError(400, {"upload_file_order": ["Expected a list of items."]})
+    start_frame = tus.as_int(params.get("start_frame"), "start_frame", 0)
+    stop_frame = tus.as_int(params.get("stop_frame"), "stop_frame", -1)
+    if "start_frame" in params and "stop_frame" in params and start_frame > stop_frame:
+        raise HttpError(
+            400, {"non_field_errors": ["Stop frame must be more or equal start frame"]}
+        )
     return {
         "image_quality": quality,
         "sorting_method": sorting,
         "chunk_size": chunk_size,
         "upload_file_order": [str(name) for name in order],
-        "start_frame": tus.as_int(params.get("start_frame"), "start_frame", 0),
-        "stop_frame": tus.as_int(params.get("stop_frame"), "stop_frame", -1),
+        "start_frame": start_frame,
+        "stop_frame": stop_frame,
         "frame_filter": frame_filter,
         "server_files": list(params.get("server_files") or []),
         "remote_files": list(params.get("remote_files") or []),

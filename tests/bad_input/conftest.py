@@ -77,11 +77,12 @@ class Subjects:
         self.client = client
         self.url = url
         self.tmp = tmp
-        self.used: list[Model] = []
+        #: Every instance a case used, with its unsaved changes and key when first used.
+        self.used: list[tuple[Model, tuple[str, ...], Any]] = []
 
     def _keep(self, obj: Any) -> Any:
         assert obj is not None, "the seed data lacks an object this case needs"
-        self.used.append(obj)
+        self.used.append((obj, obj.dirty_fields, obj.pk))
         return obj
 
     @functools.cached_property
@@ -156,8 +157,10 @@ def check_case(
 
     def run(bad: Case) -> None:
         TALLY["cases"] += 1
+        defaults = [v for v in bad.call.__defaults__ or () if isinstance(v, str)]
+        mentioned = {*bad.call.__code__.co_names, *defaults}
         for name in ("task", "job", "project", "webhook"):  # fetched before the call
-            if name in bad.call.__code__.co_names:
+            if name in mentioned:
                 getattr(subjects, name)
         before = None if bad.local else _server_state()
         traffic.clear()
@@ -188,7 +191,11 @@ def check_case(
             if _server_state() != before:
                 TALLY["left_over"] += 1
                 raise AssertionError("the server's objects changed")
-        dirty = [(obj, obj.dirty_fields) for obj in subjects.used if obj.is_dirty]
+        dirty = [
+            (obj, obj.dirty_fields)
+            for obj, was_dirty, pk in subjects.used
+            if obj.dirty_fields != was_dirty or obj.pk != pk
+        ]
         if dirty:
             TALLY["half_done"] += 1
         assert not dirty, f"instances changed by a failed call: {dirty}"

@@ -21,6 +21,7 @@ from cvatorm.exceptions import (
     InvalidArgumentError,
     InvalidHostException,
 )
+
 from .conftest import Case, Subjects, case
 
 ADMIN = ("admin1", "!Q@W#E$R")
@@ -85,7 +86,8 @@ CASES = [
     case("make_client-int", lambda s: make_client(8080), InvalidArgumentError, "host"),
     case("make_client-bytes", lambda s: make_client(b"http://x"), InvalidArgumentError, "host"),
     case("make_client-ftp", lambda s: make_client("ftp://127.0.0.1"), InvalidHostException, "ftp"),
-    case("make_client-no-host", lambda s: make_client("http://"), InvalidHostException, "http://", xfail=EMPTY_HOST),
+    case("make_client-no-host", lambda s: make_client("http://"), InvalidHostException,
+         "http://", xfail=EMPTY_HOST),
     case(
         "make_client-space-in-host",
         lambda s: make_client("http://exa mple.com"),

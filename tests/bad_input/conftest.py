@@ -30,7 +30,7 @@ import pytest
 import requests.adapters
 
 from cvatorm import Job, Project, Task, Webhook
-from cvatorm.connection import Client
+from cvatorm.connection import Client, connections
 from cvatorm.exceptions import CvatOrmError
 from cvatorm.models import Model
 
@@ -149,9 +149,34 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> WireCounter:
     return counter
 
 
+@pytest.fixture(scope="module")
+def _catalogue_client(cvat_target: Any) -> Iterator[Client]:
+    """One administrator's client per module of the catalogue: a real CVAT throttles logins,
+    and hundreds of cases would each log in (per module, because LocalCVAT is reset, sessions
+    included, after each). Its schema is read before any test records traffic."""
+    client = Client(cvat_target.url, check_server_version=False)
+    client.login(cvat_target.credentials)
+    client.capabilities("/api/tasks")
+    yield client
+    client.session.hooks["response"] = []
+    with client:  # logs out
+        pass
+
+
 @pytest.fixture
-def subjects(orm_connection: Client, cvat_target: Any, tmp_path: Path) -> Subjects:
-    return Subjects(orm_connection, cvat_target.url, tmp_path)
+def subjects(
+    _catalogue_client: Client, cvat_target: Any, traffic: Any, tmp_path: Path
+) -> Iterator[Subjects]:
+    """The catalogue's client as the ``"default"`` connection (what ``Task.objects`` uses),
+    its traffic recorded by this test's ``traffic``; unregistered afterwards (not logged out,
+    the next case uses it again)."""
+    client = _catalogue_client
+    client.session.hooks["response"] = []  # only this test's recorder
+    traffic.attach(client)
+    connections.register(client, "default")
+    yield Subjects(client, cvat_target.url, tmp_path)
+    if connections.get("default") is client:
+        connections._clients.pop("default", None)  # no public way to unregister without logout
 
 
 def _server_state() -> tuple[Any, ...]:

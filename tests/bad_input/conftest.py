@@ -9,7 +9,7 @@ The runner checks, for each case:
 (c) for a problem knowable locally, nothing went on the wire: neither the fixtures' clients
     (``traffic``) nor any other ``requests`` adapter in the process sent a request;
     for a problem only the server can know, the server holds the same tasks, projects and
-    webhooks as before;
+    webhooks named ``MARK`` (as every object a case might create is) as before;
 (d) nothing is half-done: the model instances the case used carry no unsaved change.
 
 ``TALLY`` counts the outcomes the issue asks for (crashes with an unrelated exception, silently
@@ -179,11 +179,16 @@ def subjects(
         connections._clients.pop("default", None)  # no public way to unregister without logout
 
 
+#: Every object a case could leave behind is named (or aimed) with this prefix, so that the
+#: check is not disturbed by others using the same (real) server at the same time.
+MARK = "bad-input"
+
+
 def _server_state() -> tuple[Any, ...]:
     return (
-        sorted(t.id for t in Task.objects.all()),
-        sorted(p.id for p in Project.objects.all()),
-        sorted(w.id for w in Webhook.objects.all()),
+        sorted(t.id for t in Task.objects.filter(name__startswith=MARK)),
+        sorted(p.id for p in Project.objects.filter(name__startswith=MARK)),
+        sorted(w.id for w in Webhook.objects.filter(description__startswith=MARK)),
     )
 
 

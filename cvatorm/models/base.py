@@ -26,6 +26,7 @@ from cvatorm._sentinels import INHERIT
 from cvatorm.connection.client import Client, register_resource_accessor
 from cvatorm.exceptions import (
     FieldError,
+    InvalidArgumentError,
     MultipleObjectsReturned,
     NotFoundError,
     ObjectDoesNotExist,
@@ -276,6 +277,13 @@ class Model(metaclass=ModelBase):
         object is created (and is remembered for later requests). Invalid values and usernames
         that match no user raise ``ValidationError`` before the create or update is sent.
         """
+        if update_fields is not None and (
+            isinstance(update_fields, (str, bytes)) or not isinstance(update_fields, Iterable)
+        ):
+            # A lone "name" would be read as the fields "n", "a", "m", "e".
+            raise InvalidArgumentError(
+                "update_fields", update_fields, "a list of field names, or None"
+            )
         client = self._connection(using)
         if organization is not INHERIT:
             self._organization = organization
@@ -396,6 +404,8 @@ class Model(metaclass=ModelBase):
         ``self``. Keys are field names (``"assignee"``) or request names (``"assignee_id"``);
         all values are validated before anything is sent.
         """
+        if not isinstance(values, Mapping):
+            raise InvalidArgumentError("values", values, "a mapping of field names to values")
         names: list[str] = []
         before = (dict(self._values), set(self._assigned))
         try:

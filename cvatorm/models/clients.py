@@ -10,6 +10,7 @@ from __future__ import annotations
 from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.client import Client
 from cvatorm.connection.registry import connections
+from cvatorm.exceptions import InvalidArgumentError
 
 __all__ = ["Client", "OrganizationArg", "resolve_client", "resolve_organization"]
 
@@ -30,5 +31,7 @@ def resolve_client(using: str | Client | None) -> Client:
     """The client for ``using``: a client as is, an alias from ``cvatorm.connection.connections``,
     or (``None``) the ``"default"`` connection. A missing alias raises ``ConfigurationError``."""
     if using is not None and not isinstance(using, str):
+        if not callable(getattr(using, "request", None)):  # duck-typed: tests pass fakes
+            raise InvalidArgumentError("using", using, "a connection alias (str) or a Client")
         return using
     return connections[using or "default"]

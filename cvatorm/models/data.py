@@ -11,6 +11,7 @@ follow cvat-sdk's entities and repositories, so code moving from the SDK keeps w
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Context, Target
-from cvatorm.exceptions import ValidationError
+from cvatorm.exceptions import InvalidArgumentError, ValidationError
 from cvatorm.models.clients import Client, resolve_client
 from cvatorm.operations import annotations as annotation_ops
 from cvatorm.operations import backups, datasets, frames, task_data
+from cvatorm.operations._common import check_format, existing_file
 from cvatorm.operations.annotations import PatchAction
 from cvatorm.operations.frames import Quality
 from cvatorm.operations.task_data import ResourceType
@@ -46,6 +48,18 @@ __all__ = [
 M = TypeVar("M", bound="Model")
 
 
+def _check_polling(status_check_period: object, timeout: object) -> None:
+    """The polling arguments of the waiting methods, checked before any request."""
+    for name, value in (("status_check_period", status_check_period), ("timeout", timeout)):
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise InvalidArgumentError(name, value, "a finite number of seconds > 0, or None")
+
+
 def _progress(progress: object, pbar: object) -> object:
     """cvat-sdk's ``pbar`` is accepted for ``progress``."""
     return pbar if pbar is not None else progress
@@ -64,6 +78,7 @@ class _Targeted:
         model: Model = self  # type: ignore[assignment]
         if model.pk is None:
             raise ValidationError(f"{model!r} is not saved yet: save() it first")
+        _check_polling(status_check_period, timeout)
         context = Context.of(
             model._connection(),
             organization=model._request_organization(),
@@ -284,6 +299,7 @@ class RestoringManager(Manager[M]):
         status_check_period: float | None,
         timeout: float | None,
     ) -> Context:
+        _check_polling(status_check_period, timeout)
         client = resolve_client(using if using is not None else self._using)
         return Context.of(
             client,
@@ -357,8 +373,11 @@ class TaskManager(RestoringManager[M]):
             max_request_size=max_request_size,
             chunk_size=chunk_size,
         )
-        if annotation_path is not None and not Path(annotation_path).is_file():
-            raise ValidationError({"annotation_path": [f"not a file: {annotation_path}"]})
+        if annotation_path is not None:
+            existing_file(annotation_path, argument="annotation_path")
+            check_format(annotation_format, argument="annotation_format")
+        if not isinstance(keep_on_failure, bool):
+            raise InvalidArgumentError("keep_on_failure", keep_on_failure, "True or False")
         context = self._context(
             using, organization, _progress(progress, pbar), status_check_period, timeout
         )

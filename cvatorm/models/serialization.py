@@ -117,6 +117,14 @@ class LabelSpecSchema(marshmallow.Schema):
     svg = mm.String()
     sublabels = mm.List(mm.Nested(SublabelSpecSchema))
 
+    @marshmallow.validates_schema
+    def _new_label_has_name(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        # Without an id the server creates the label, and a label without a name fails there
+        # (a database error, not a 400): say so before anything is sent.
+        if "id" not in data and "name" not in data:
+            raise marshmallow.ValidationError("a new label (one without an id) needs a name.",
+                                              "name")
+
 
 def check_value(name: str, mm_field: mm.Field[Any], raw: Any) -> None:
     """Validate one wire value with its marshmallow field; raise cvatorm's ``ValidationError``."""

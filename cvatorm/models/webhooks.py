@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import fields as mm
+
 from cvatorm.connection.context import Context, Target
 from cvatorm.exceptions import ValidationError
 from cvatorm.models.base import Model
@@ -94,7 +96,7 @@ class Webhook(Model):
     project_id = IntegerField(writable="create", nullable=True, related="projects")
     organization_id = IntegerField(wire_name="organization", nullable=True)
     owner = UserField(nullable=True)
-    events = ListField(writable=True, required=True)
+    events = ListField(mm.String(), writable=True, required=True)
     created_date = DateTimeField()
     updated_date = DateTimeField()
     last_status = IntegerField(nullable=True)

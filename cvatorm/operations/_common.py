@@ -15,7 +15,7 @@ from typing import Any
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Context, Target
-from cvatorm.exceptions import ConflictError, ValidationError
+from cvatorm.exceptions import ConflictError, InvalidArgumentError, ValidationError
 from cvatorm.transfer import download, upload_file, wait_for_request
 
 __all__ = [
@@ -103,12 +103,26 @@ def download_result(
     )
 
 
-def existing_file(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a ``Path``; a ``ValidationError`` (before any request) if it is no file."""
+def existing_file(path: str | os.PathLike[str], *, argument: str = "filename") -> Path:
+    """``path`` as a ``Path``, checked before any request: ``InvalidArgumentError`` if it is
+    not a path, ``ValidationError`` if it is no file (both name ``argument``, the public
+    parameter)."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise InvalidArgumentError(argument, path, "a file path (str or PathLike)")
     source = Path(path)
     if not source.is_file():
-        raise ValidationError({"path": [f"not a file: {source}"]})
+        raise ValidationError({argument: [f"not a file: {source}"]})
     return source
+
+
+def check_format(format_name: object, *, argument: str = "format_name") -> str:
+    """A format name (``"CVAT 1.1"``...): a non-blank string, checked before any request.
+    Whether the server has it only the server knows (``/api/server/annotation/formats``)."""
+    if not isinstance(format_name, str) or not format_name.strip():
+        raise InvalidArgumentError(
+            argument, format_name, "a format name such as 'CVAT 1.1' (str)"
+        )
+    return format_name
 
 
 def upload_and_wait(

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
-from cvatorm.exceptions import ValidationError
-from cvatorm.operations._common import existing_file, upload_and_wait
+from cvatorm.exceptions import InvalidArgumentError, ValidationError
+from cvatorm.operations._common import check_format, existing_file, upload_and_wait
 
 __all__ = [
     "PatchAction",
@@ -28,9 +28,50 @@ __all__ = [
 PatchAction = Literal["create", "update", "delete"]
 _KINDS = ("tags", "shapes", "tracks")
 _ACTION = "annotations"
+#: CVAT's ``ShapeType``: what a shape's (or a track's shape's) ``type`` may be.
+SHAPE_TYPES = frozenset(
+    {"rectangle", "polygon", "polyline", "points", "ellipse", "cuboid", "mask", "skeleton"}
+)
+
+
+def _item_problem(item: object, *, shape: bool) -> str | None:
+    """What is wrong with one tag, shape or track (or a track's shape), or None. Only what
+    is certain locally: the structure, frame numbers and shape types (labels and frame
+    ranges are the server's to check)."""
+    if not isinstance(item, Mapping):
+        return f"expected a dict, not {item!r}"
+    frame = item.get("frame")
+    if frame is not None and (isinstance(frame, bool) or not isinstance(frame, int) or frame < 0):
+        return f"frame must be a non-negative integer, not {frame!r}"
+    kind = item.get("type")
+    if shape and kind is not None and kind not in SHAPE_TYPES:
+        return f"type must be one of {', '.join(sorted(SHAPE_TYPES))}, not {kind!r}"
+    nested = item.get("shapes")
+    if nested is not None:
+        if not isinstance(nested, (list, tuple)):
+            return f"shapes must be a list, not {nested!r}"
+        for index, sub in enumerate(nested):
+            problem = _item_problem(sub, shape=True)
+            if problem:
+                return f"shapes[{index}]: {problem}"
+    return None
 
 
 def _labeled_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            {"annotations": [f"expected a dict with tags, shapes, tracks, not {data!r:.80}"]}
+        )
+    for kind in _KINDS:
+        items = data.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, (list, tuple)):
+            raise ValidationError({kind: [f"expected a list, not {items!r:.80}"]})
+        for index, item in enumerate(items):
+            problem = _item_problem(item, shape=kind == "shapes")
+            if problem:
+                raise ValidationError({kind: [f"[{index}]: {problem}"]})
     unknown = sorted(set(data) - {*_KINDS, "version"})
     if unknown:
         raise ValidationError(
@@ -75,7 +116,12 @@ def remove_annotations(target: Target, *, ids: Iterable[int] | None = None) -> N
     if ids is None:
         target.request("DELETE", _ACTION)
         return
+    if isinstance(ids, (str, bytes, Mapping)) or not isinstance(ids, Iterable):
+        raise InvalidArgumentError("ids", ids, "a list of annotation ids, or None for all")
     wanted = set(ids)
+    bad = [i for i in wanted if isinstance(i, bool) or not isinstance(i, int)]
+    if bad:
+        raise InvalidArgumentError("ids", bad[0], "annotation ids (int)")
     if not wanted:
         return
     current = get_annotations(target)
@@ -93,6 +139,7 @@ def import_annotations(
     """Upload an annotation file in ``format_name`` (e.g. ``"CVAT 1.1"``) and wait until the
     server imported it; a failed import raises ``BackgroundRequestException`` with the
     server's message."""
+    check_format(format_name)
     source = existing_file(path)
     return upload_and_wait(
         target.context,

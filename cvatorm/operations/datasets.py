@@ -12,7 +12,12 @@ from pathlib import Path
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
-from cvatorm.operations._common import download_result, existing_file, upload_and_wait
+from cvatorm.operations._common import (
+    check_format,
+    download_result,
+    existing_file,
+    upload_and_wait,
+)
 from cvatorm.transfer import writable_target
 
 __all__ = ["export_dataset", "import_dataset"]
@@ -28,6 +33,7 @@ def export_dataset(
 ) -> Path:
     """Export the object in ``format_name`` (e.g. ``"CVAT for images 1.1"``) to ``path`` (a
     file, or an existing folder for the server's file name); returns the path."""
+    check_format(format_name)
     destination = writable_target(path, overwrite)
     return download_result(
         target,
@@ -43,6 +49,7 @@ def import_dataset(
     target: Target, format_name: str, path: str | os.PathLike[str]
 ) -> BackgroundRequest:
     """Import a dataset file into a project (the server creates its tasks) and wait."""
+    check_format(format_name)
     source = existing_file(path)
     return upload_and_wait(
         target.context,

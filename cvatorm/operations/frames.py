@@ -11,7 +11,7 @@ comes from the response's content type.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from typing import Any, Literal
 import requests
 
 from cvatorm.connection.context import Target
-from cvatorm.exceptions import ValidationError
+from cvatorm.exceptions import InvalidArgumentError, ValidationError
 from cvatorm.progress import reporting
 from cvatorm.transfer import atomic_file
 
@@ -55,6 +55,29 @@ def _check_number(name: str, number: object) -> int:
     if isinstance(number, bool) or not isinstance(number, int) or number < 0:
         raise ValidationError({name: [f"expected a non-negative integer, not {number!r}"]})
     return number
+
+
+def _id_list(name: str, ids: object) -> Iterable[object]:
+    """A collection of numbers; a string ("12" would be frames 1 and 2) or a lone number is
+    an ``InvalidArgumentError`` naming the argument."""
+    if isinstance(ids, (str, bytes, Mapping)) or not isinstance(ids, Iterable):
+        raise InvalidArgumentError(name, ids, "a list of frame numbers")
+    return ids
+
+
+def _check_pattern(pattern: object) -> None:
+    """``filename_pattern``, tried before any request: it formats with ``frame_id`` and
+    ``frame_ext`` only, into a plain file name (no folder, so no file lands outside
+    ``outdir``)."""
+    allowed = "a file name pattern using {frame_id} and {frame_ext}, without folders"
+    if not isinstance(pattern, str):
+        raise InvalidArgumentError("filename_pattern", pattern, allowed)
+    try:
+        name = pattern.format(frame_id=0, frame_ext=".jpg")
+    except (KeyError, IndexError, ValueError, AttributeError):
+        raise InvalidArgumentError("filename_pattern", pattern, allowed) from None
+    if not name or name in {".", ".."} or any(sep in name for sep in ("/", "\\", os.sep)):
+        raise InvalidArgumentError("filename_pattern", pattern, allowed)
 
 
 def get_frame(target: Target, number: int, *, quality: Quality = "original") -> bytes:
@@ -95,7 +118,7 @@ def get_meta(target: Target) -> dict[str, Any]:
 
 def remove_frames_by_ids(target: Target, ids: Iterable[int]) -> dict[str, Any]:
     """Mark these frames deleted (added to those already deleted); returns the new meta."""
-    numbers = {_check_number("ids", i) for i in ids}
+    numbers = {_check_number("ids", i) for i in _id_list("ids", ids)}
     current = get_meta(target)
     deleted = sorted(set(current.get("deleted_frames") or []) | numbers)
     meta: dict[str, Any] = target.request(
@@ -119,8 +142,13 @@ def download_frames(
     _check_quality(quality)
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ValidationError({"max_workers": [f"expected an integer >= 1, not {max_workers!r}"]})
-    frame_ids = [_check_number("frame_ids", i) for i in ids]
+    frame_ids = [_check_number("frame_ids", i) for i in _id_list("frame_ids", ids)]
+    _check_pattern(filename_pattern)
+    if not isinstance(outdir, (str, os.PathLike)) or not os.fspath(outdir):
+        raise InvalidArgumentError("outdir", outdir, "a folder path (str or PathLike)")
     folder = Path(outdir)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidArgumentError("outdir", str(outdir), "a folder (this is a file)")
     folder.mkdir(parents=True, exist_ok=True)
     reporter = target.context.progress
 

@@ -23,7 +23,13 @@ from marshmallow import validate as mm_validate
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
-from cvatorm.exceptions import ApiException, NotFoundError, TransportError, ValidationError
+from cvatorm.exceptions import (
+    ApiException,
+    InvalidArgumentError,
+    NotFoundError,
+    TransportError,
+    ValidationError,
+)
 from cvatorm.operations._common import rq_id_of, wait
 from cvatorm.transfer import upload_files
 from cvatorm.transfer.tus import TUS_CHUNK_SIZE
@@ -167,6 +173,11 @@ def _checked_resources(
 ) -> list[Path] | list[str]:
     if isinstance(resources, (str, bytes, os.PathLike)):
         raise ValidationError({"resources": ["expected a list of files, not a single path"]})
+    if not isinstance(resources, (Sequence, set, frozenset)):
+        raise ValidationError({"resources": [f"expected a list of files, not {resources!r}"]})
+    odd = [r for r in resources if not isinstance(r, (str, os.PathLike)) or not os.fspath(r)]
+    if odd:
+        raise ValidationError({"resources": [f"expected file names or paths, not {odd[0]!r}"]})
     if resource_type not in _RESOURCE_TYPES:
         raise ValidationError(
             {
@@ -202,6 +213,9 @@ def prepare_data(
     chunk_size: int = TUS_CHUNK_SIZE,
 ) -> PreparedData:
     """Check the resources and data parameters (``ValidationError`` before any request)."""
+    for name, size in (("max_request_size", max_request_size), ("chunk_size", chunk_size)):
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise InvalidArgumentError(name, size, "a positive number of bytes (int)")
     checked = _checked_resources(resources, resource_type)
     return PreparedData(
         checked, resource_type, _data_fields(data_params), max_request_size, chunk_size
@@ -244,6 +258,8 @@ def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = Tru
 
 def check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A task spec's labels-or-project rule, checked before the task is created."""
+    if not isinstance(spec, Mapping):
+        raise InvalidArgumentError("spec", spec, "a dict of task fields (name, labels...)")
     spec = dict(spec)
     if spec.get("project_id") is not None and spec.get("labels"):
         raise ValidationError(

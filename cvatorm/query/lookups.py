@@ -77,6 +77,22 @@ def _parse_datetime(text: str) -> dt.datetime:
     return value
 
 
+#: The spellings a boolean filter value may take, as Django's ``BooleanField.to_python``.
+_BOOLEANS = {"true": True, "t": True, "1": True, "false": False, "f": False, "0": False}
+
+
+def _boolean(value: Any) -> bool:
+    """``True``/``False`` (or ``1``/``0``, ``"true"``/``"false"``); anything else is refused
+    rather than read as truthy (``"no"`` would otherwise match ``True``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]
+    raise ValueError(f"expected True or False, got {value!r}")
+
+
 def coerce(kind: str, value: Any) -> Any:
     """A value as fields of ``kind`` compare it, the same for a field value and a lookup value.
 
@@ -99,7 +115,7 @@ def coerce(kind: str, value: Any) -> Any:
     if kind == "text":
         return value if isinstance(value, str) else str(value)
     if kind == "bool":
-        return bool(value)
+        return _boolean(value)
     if kind == "number" and isinstance(value, str):
         try:
             return int(value)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Union
 
+from cvatorm.exceptions import InvalidArgumentError
+
 __all__ = ["AND", "OR", "Leaf", "Q"]
 
 AND = "AND"
@@ -36,7 +38,11 @@ class Q:
     ) -> None:
         for arg in args:
             if not isinstance(arg, (Q, tuple)):
-                raise TypeError(f"Q() takes Q objects or (lookup, value) pairs, not {arg!r}")
+                # filter("name") or filter({"name": "x"}): keywords were meant.
+                raise InvalidArgumentError(
+                    "Q()/filter() positional argument", arg,
+                    "a Q object or a (lookup, value) pair (conditions go as keywords)",
+                )
         self.children: tuple[Child, ...] = (*args, *sorted(kwargs.items()))
         self.connector = _connector
         self.negated = _negated
@@ -49,7 +55,7 @@ class Q:
 
     def _combine(self, other: object, connector: str) -> Q:
         if not isinstance(other, Q):
-            raise TypeError(f"cannot combine Q with {type(other).__name__}")
+            raise InvalidArgumentError("the other operand", other, "a Q object")
         if not other:
             return self._copy()
         if not self:

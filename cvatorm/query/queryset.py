@@ -113,7 +113,12 @@ class QuerySet(Generic[M]):
 
     def _refuse_if_sliced(self, what: str) -> None:
         if self.is_sliced:
-            raise TypeError(f"Cannot {what} a query once a slice has been taken.")
+            # As Django (a TypeError), but a cvatorm error naming the call and the slice.
+            high = "" if self._high is None else self._high
+            raise InvalidArgumentError(
+                f"{what}()", f"queryset[{self._low}:{high}]",
+                "called before a slice is taken (a sliced query cannot be changed)",
+            )
 
     # ------------------------------------------------------------------ building
 
@@ -160,7 +165,7 @@ class QuerySet(Generic[M]):
 
     def order_by(self, *fields: str) -> QuerySet[M]:
         """Order by these fields (``-`` for descending); no field: the model's default."""
-        self._refuse_if_sliced("reorder")
+        self._refuse_if_sliced("order_by")
         for term in fields:
             if not isinstance(term, str) or not term.removeprefix("-") or term.startswith("--"):
                 raise InvalidArgumentError(
@@ -192,6 +197,9 @@ class QuerySet(Generic[M]):
 
     def using(self, alias: str | Client | None) -> QuerySet[M]:
         """Send the requests through another connection (an alias, or a client)."""
+        is_client = callable(getattr(alias, "request", None))  # duck-typed: tests pass fakes
+        if not (alias is None or isinstance(alias, str) or is_client):
+            raise InvalidArgumentError("using", alias, "a connection alias (str), a Client or None")
         clone = self._chain()
         clone._using = alias
         return clone
@@ -242,8 +250,8 @@ class QuerySet(Generic[M]):
     def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
         """Tuples of field values; ``flat=True`` with one field gives the values themselves."""
         if flat and len(fields) > 1:
-            raise TypeError(
-                "'flat' is not valid when values_list is called with more than one field."
+            raise InvalidArgumentError(
+                "flat", flat, "False when values_list() is called with more than one field"
             )
         return self._values_clone(fields, _FLAT if flat else _VALUES_LIST)
 
@@ -251,7 +259,7 @@ class QuerySet(Generic[M]):
         meta = self.model._meta
         names = fields or tuple(n for n, f in meta.fields.items() if not f.write_only)
         if mode == _FLAT and not fields:
-            raise TypeError("values_list(flat=True) needs a field name")
+            raise InvalidArgumentError("flat", True, "False when values_list() names no field")
         for name in names:
             if not isinstance(name, str):
                 raise InvalidArgumentError("values() fields", name, "field names (str)")
@@ -281,7 +289,9 @@ class QuerySet(Generic[M]):
             isinstance(k, slice)
             and ((k.start is not None and k.start < 0) or (k.stop is not None and k.stop < 0))
         ):
-            raise ValueError("Negative indexing is not supported.")
+            raise InvalidArgumentError(
+                "index", k, "a non-negative index or slice (negative indexing is not supported)"
+            )
         if self._result_cache is not None:
             return self._result_cache[k]
         if isinstance(k, slice):
@@ -389,16 +399,13 @@ class QuerySet(Generic[M]):
     def _combine(self, other: object, *, and_: bool) -> QuerySet[M]:
         if not isinstance(other, QuerySet) or other.model is not self.model:
             # Named by type, never by repr: a queryset's repr would send a request.
-            what = (
-                f"a {other.model.__name__} queryset"
-                if isinstance(other, QuerySet)
-                else type(other).__name__
-            )
+            what = f"a {other.model.__name__} queryset" if isinstance(other, QuerySet) else other
             raise InvalidArgumentError(
                 "the other operand", what, f"a {self.model.__name__} queryset"
             )
-        if self.is_sliced or other.is_sliced:
-            raise TypeError("Cannot combine queries once a slice has been taken.")
+        if other.is_sliced:
+            other._refuse_if_sliced("combine")
+        self._refuse_if_sliced("combine")
         if self._empty or other._empty:
             if and_ or (self._empty and other._empty):
                 return self.none()
@@ -460,7 +467,9 @@ class QuerySet(Generic[M]):
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidArgumentError("concurrency", concurrency, "an integer >= 1")
         if concurrency > 1 and self.is_sliced:
-            raise ValueError("iterator(concurrency=) cannot walk a slice: slices are ordered.")
+            raise InvalidArgumentError(
+                "concurrency", concurrency, "1 on a slice (a parallel walk is unordered)"
+            )
         return self._iterate(chunk_size, concurrency)
 
     def count(self) -> int:
@@ -512,6 +521,9 @@ class QuerySet(Generic[M]):
 
     def latest(self, *fields: str) -> M:
         """The last object ordered by ``fields`` (the pk by default); ``DoesNotExist`` if none."""
+        for term in fields:
+            if not isinstance(term, str):
+                raise InvalidArgumentError("latest()", term, "field names (str)")
         flipped = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields or ("pk",))
         return self._edge(flipped)
 
@@ -525,8 +537,7 @@ class QuerySet(Generic[M]):
         self, id_list: Sequence[Any] | None = None, *, field_name: str = "pk"
     ) -> dict[Any, M]:
         """``{key: object}`` for these keys (all objects when ``id_list`` is None)."""
-        if self.is_sliced:
-            raise TypeError("Cannot use 'limit' or 'offset' with in_bulk().")
+        self._refuse_if_sliced("in_bulk")
         if not isinstance(field_name, str):
             raise InvalidArgumentError("field_name", field_name, "a field name (str)")
         path = resolve_field(self.model, field_name)
@@ -551,6 +562,8 @@ class QuerySet(Generic[M]):
         field or relation names (``assignee``, ``project``) or the server's request names
         (``assignee_id``). Every value is validated before anything is sent.
         """
+        if spec is not None and not isinstance(spec, Mapping):
+            raise InvalidArgumentError("spec", spec, "a dict of field values, or None")
         values = {**(spec or {}), **kwargs}
         meta = self.model._meta
         named = {
@@ -571,6 +584,7 @@ class QuerySet(Generic[M]):
         self, defaults: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> tuple[M, bool]:
         """(object, False) if one matches ``kwargs``, else (a new one, True)."""
+        self._check_defaults(defaults)
         try:
             return self.get(**kwargs), False
         except self.model.DoesNotExist:
@@ -578,10 +592,25 @@ class QuerySet(Generic[M]):
             params.update(defaults or {})
             return self.create(**params), True
 
+    def _check_defaults(self, defaults: object) -> None:
+        """``defaults`` of ``get_or_create``/``update_or_create``, checked before the lookup's
+        request: a mapping whose names and values the model accepts."""
+        if defaults is None:
+            return
+        if not isinstance(defaults, Mapping):
+            raise InvalidArgumentError("defaults", defaults, "a dict of field values, or None")
+        meta = self.model._meta
+        self.model(**{
+            key if key in meta.fields or key in meta.relations
+            else self.model._field_for_key(key).name: value
+            for key, value in defaults.items()
+        })
+
     def update_or_create(
         self, defaults: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> tuple[M, bool]:
         """Update the one object matching ``kwargs`` with ``defaults``, or create it."""
+        self._check_defaults(defaults)
         try:
             obj = self.get(**kwargs)
         except self.model.DoesNotExist:
@@ -636,8 +665,7 @@ class QuerySet(Generic[M]):
         """DELETE every matching object (one request each): ``(count, {model: count})``.
         ``progress`` (anything ``cvatorm.progress`` accepts; silent by default) counts the
         objects."""
-        if self.is_sliced:
-            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        self._refuse_if_sliced("delete")
         reporter = resolve_progress(progress)
         client = self._client()
         succeeded: list[Any] = []

@@ -48,6 +48,7 @@ ALL_OPERATIONS: Final[frozenset[Operation]] = frozenset(
 
 _API_PREFIX: Final = "/api/"
 _SEGMENT = re.compile(r"^[A-Za-z0-9_.~-]+$")
+#: CVAT's integer keys are database ids: 1, 2, ... (no sign, no 0, no leading zeros).
 _INT_KEY = re.compile(r"^[0-9]+$")
 
 
@@ -91,7 +92,7 @@ class Resource:
       empty) and the ``client.<name>`` attribute;
     - ``path``: the segment after ``/api/`` (defaults to ``name``; ``"auth/access_tokens"``);
     - ``pk``: the wire key of the primary key (``"id"``; invitations: ``"key"``) and
-      ``pk_kind``: ``"int"`` (refused unless a non-negative integer) or ``"str"`` (quoted);
+      ``pk_kind``: ``"int"`` (refused unless a positive integer) or ``"str"`` (quoted);
     - ``operations``: which of list, retrieve, create, update, delete the server offers;
     - ``actions``: named requests (``ping``, ``annotations``, ``dataset/export``...);
     - ``filter_vars``: the server's JSON Logic variable that compares exactly what a wire path
@@ -155,18 +156,19 @@ class Resource:
     def quote_pk(self, pk: object) -> str:
         """The primary key as one path segment; ``ValidationError`` for a key of the wrong kind.
 
-        Integer keys accept ints and digit strings (not booleans); string keys (invitation
-        keys) accept URL-safe segments only.
+        Integer keys accept positive ints and their digit strings (not booleans: ids start at
+        1, so ``0`` can name nothing); string keys (invitation keys) accept URL-safe segments
+        only.
         """
         if self.pk_kind == "int":
             if isinstance(pk, bool) or not isinstance(pk, (int, str)):
                 raise ValidationError(
-                    {self.pk: [f"expected a non-negative integer id, not {pk!r}"]}
+                    {self.pk: [f"expected a positive integer id, not {pk!r}"]}
                 )
             text = str(pk)
-            if not _INT_KEY.match(text):
+            if not _INT_KEY.match(text) or int(text) == 0:  # database ids start at 1
                 raise ValidationError(
-                    {self.pk: [f"expected a non-negative integer id, not {pk!r}"]}
+                    {self.pk: [f"expected a positive integer id, not {pk!r}"]}
                 )
             return str(int(text))
         if not isinstance(pk, str) or not _SEGMENT.match(pk) or pk in {".", ".."}:

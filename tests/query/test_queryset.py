@@ -85,9 +85,9 @@ def test_index_is_one_request_and_negative_indexes_are_refused(fake: FakeClient)
     assert tasks(fake)[7].id == TASK_IDS[7]
     (params,) = fake.lists()
     assert (params["page"], params["page_size"]) == ("8", "1")
-    with pytest.raises(ValueError, match=r"Negative indexing is not supported\."):
+    with pytest.raises(ValueError, match=r"negative indexing is not supported"):
         tasks(fake)[-1]
-    with pytest.raises(ValueError, match=r"Negative indexing is not supported\."):
+    with pytest.raises(ValueError, match=r"negative indexing is not supported"):
         tasks(fake)[-3:]
     with pytest.raises(IndexError):
         tasks(fake)[100]
@@ -100,7 +100,7 @@ def test_slices_compose(fake: FakeClient) -> None:
     assert [t.id for t in tasks(fake)[5:][:3]] == TASK_IDS[5:8]
     assert list(tasks(fake)[5:8][10:]) == []
     assert [t.id for t in tasks(fake)[::10]] == TASK_IDS[::10]
-    with pytest.raises(TypeError, match=r"Cannot filter a query once a slice has been taken\."):
+    with pytest.raises(TypeError, match=r"filter\(\) must be called before a slice is taken"):
         tasks(fake)[:3].filter(id=1)
     qs = tasks(fake)
     list(qs)

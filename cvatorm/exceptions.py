@@ -51,6 +51,7 @@ __all__ = [
     "TransportError",
     "TusError",
     "UnauthorizedError",
+    "UnknownFieldError",
     "ValidationError",
 ]
 
@@ -139,6 +140,11 @@ class BackgroundRequestException(CvatOrmError):
 
 class FieldError(CvatOrmError):
     """A field or lookup name that the model does not have (raised before any request)."""
+
+
+class UnknownFieldError(FieldError, AttributeError):
+    """An attribute assigned on a model that has no such field (a typo: ``task.nmae = ...``,
+    which would otherwise never be saved). Also an ``AttributeError``, as Python expects."""
 
 
 class ValidationError(CvatOrmError, ValueError):

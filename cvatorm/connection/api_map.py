@@ -62,7 +62,7 @@ def split_server_url(url: str) -> SplitUrl:
         raise InvalidHostException(
             "the server URL must not contain user info; pass credentials to login() instead"
         )
-    if not parts.hostname or any(c.isspace() for c in rest):
+    if not parts.hostname or any(c.isspace() for c in rest) or parts.netloc.endswith(":"):
         raise InvalidHostException(f"malformed server URL {url!r}: no host name")
     if parts.query or parts.fragment or "?" in rest or "#" in rest:
         raise InvalidHostException(f"the server URL {url!r} must not have a query or fragment")

@@ -91,6 +91,10 @@ class Client:
         logger: logging.Logger | None = None,
         check_server_version: bool = True,
     ) -> None:
+        if not isinstance(url, str):
+            raise InvalidArgumentError("url", url, "a server URL (str)")
+        if logger is not None and not isinstance(logger, logging.Logger | logging.LoggerAdapter):
+            raise InvalidArgumentError("logger", logger, "a logging.Logger or None")
         self.logger = logger or _LOGGER
         self.config = config or Config()
         if not isinstance(self.config, Config):
@@ -495,9 +499,15 @@ def make_client(
         raise ConfigurationError(
             "'credentials' and 'access_token' cannot be used together; pass only one"
         )
-    if not isinstance(host, str) or not host.strip():  # reliability: typed, before any request
+    if not isinstance(host, str) or not host.strip():  # typed, before any request
         raise InvalidArgumentError("host", host, "a server URL or host name (str)")
-    url = host.strip().rstrip("/")
+    # Credentials are checked before the client exists: its construction already talks to the
+    # server (scheme detection, version check).
+    token = AccessTokenCredentials(access_token) if access_token is not None else None
+    creds = coerce_credentials(credentials) if credentials is not None else None
+    host = host.strip()
+    split_server_url(host)  # a malformed URL ("http://") fails here, before any request
+    url = host.rstrip("/")
     if port is not None:
         split = split_server_url(url)
         netloc_port = split.netloc.rsplit("]", 1)[-1]
@@ -514,10 +524,10 @@ def make_client(
         url = f"{prefix}{split.netloc}:{port}{split.path}"
     client = Client(url, config=config, logger=logger, check_server_version=check_server_version)
     try:
-        if access_token is not None:
-            client.login(AccessTokenCredentials(access_token))
-        elif credentials is not None:
-            client.login(credentials)
+        if token is not None:
+            client.login(token)
+        elif creds is not None:
+            client.login(creds)
     except BaseException:
         client.close()
         raise

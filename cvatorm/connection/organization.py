@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final, ParamSpec, TypeVar
@@ -46,13 +47,21 @@ _UNSET: Final = object()
 _counter = itertools.count()
 
 
+#: CVAT's organization slugs (``SlugField(max_length=16)``); ``""`` is the personal workspace.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,16}")
+
+
 def check_slug(slug: object) -> str | None:
-    """Return ``slug`` if it is ``None`` or a string; raise ``InvalidArgumentError`` (a
-    ``TypeError`` too) otherwise."""
-    if slug is None or isinstance(slug, str):
+    """Return ``slug`` if it is ``None``, ``""`` or a slug CVAT can hold; raise
+    ``InvalidArgumentError`` (a ``TypeError`` too) otherwise, so that nothing else (spaces, a
+    line break) ever reaches the ``X-Organization`` header."""
+    if slug is None or slug == "" or (isinstance(slug, str) and _SLUG.fullmatch(slug)):
         return slug
     raise InvalidArgumentError(
-        "organization", slug, "an organization slug (str), '' (personal workspace) or None"
+        "organization",
+        slug,
+        "an organization slug (up to 16 letters, digits, '-' or '_'), '' (personal workspace) "
+        "or None",
     )
 
 

@@ -30,6 +30,7 @@ from cvatorm.exceptions import (
     MultipleObjectsReturned,
     NotFoundError,
     ObjectDoesNotExist,
+    UnknownFieldError,
     ValidationError,
 )
 from cvatorm.models import dirty
@@ -208,7 +209,7 @@ class Model(metaclass=ModelBase):
         if not name.startswith("_") and not any(
             name in vars(klass) for klass in type(self).__mro__
         ):
-            raise AttributeError(
+            raise UnknownFieldError(
                 f"{type(self).__name__} has no field {name!r}; "
                 f"fields are: {', '.join(self._meta.fields)}"
             )

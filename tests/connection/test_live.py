@@ -173,7 +173,7 @@ def test_the_three_meanings_of_the_organization(admin_client: Client, traffic: A
 def test_unknown_and_forbidden_organizations(client_as: ClientAs) -> None:
     client = client_as("user2")  # a member of org2 only
     with pytest.raises(NotFoundError):
-        _task_count(client, "no-such-org-cvatorm")
+        _task_count(client, "no-such-org-x")
     with pytest.raises(ForbiddenError):
         _task_count(client, "org1")
     assert _task_count(client, "org2") >= 0

@@ -15,7 +15,12 @@ from typing import Any
 
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Context, Target
-from cvatorm.exceptions import ConflictError, InvalidArgumentError, ValidationError
+from cvatorm.exceptions import (
+    ConflictError,
+    InvalidArgumentError,
+    MalformedResponseError,
+    ValidationError,
+)
 from cvatorm.transfer import download, upload_file, wait_for_request
 
 __all__ = [
@@ -49,6 +54,12 @@ def start_background(
     except ConflictError as conflict:
         if isinstance(conflict.body, Mapping) and conflict.body.get("rq_id"):
             return rq_id_of(conflict.body)
+        if "rq_id" in str(conflict.body):
+            # The running request's id was in the answer, but the answer arrived damaged.
+            raise MalformedResponseError(
+                f"{method} {path}: the server answered 409 (the same request is already "
+                f"running) but its answer was damaged, so it cannot be joined: {conflict}"
+            ) from conflict
         raise
     return rq_id_of(response.json())
 

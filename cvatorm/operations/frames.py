@@ -10,7 +10,9 @@ comes from the response's content type.
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any, Literal
 import requests
 
 from cvatorm.connection.context import Target
-from cvatorm.exceptions import InvalidArgumentError, ValidationError
+from cvatorm.exceptions import InvalidArgumentError, MalformedResponseError, ValidationError
 from cvatorm.progress import reporting
 from cvatorm.transfer import atomic_file
 
@@ -91,13 +93,50 @@ def _frame(target: Target, number: int, quality: str) -> tuple[bytes, str]:
     return response.content, response.headers.get("Content-Type", "")
 
 
+#: How many times a frame or chunk that arrived damaged is asked for again (GET is safe).
+_MEDIA_ATTEMPTS = 3
+#: How the image formats CVAT serves end: a frame cut short is caught here, since a server
+#: (or a proxy) that sends no ``Content-Length`` gives the transport nothing to compare with.
+_TRAILERS = {"image/png": b"IEND\xaeB`\x82", "image/jpeg": b"\xff\xd9"}
+
+
 def _data(target: Target, kind: str, number: int, quality: str) -> requests.Response:
-    """``GET .../data?type=<kind>&number=&quality=``: one frame or one chunk."""
+    """``GET .../data?type=<kind>&number=&quality=``: one frame or one chunk, checked: media
+    (not a JSON or HTML page), and whole (a PNG or JPEG with its end, a zip that opens)."""
     _check_quality(quality)
     number = _check_number(f"{kind}_id", number)
-    return target.request(
-        "GET", "data", params={"type": kind, "number": number, "quality": quality}
+    problem = ""
+    for _ in range(_MEDIA_ATTEMPTS):
+        response = target.request(
+            "GET", "data", params={"type": kind, "number": number, "quality": quality}
+        )
+        problem = _media_problem(response)
+        if not problem:
+            return response
+    raise MalformedResponseError(
+        f"{target.describe()} {kind} {number}: {problem} ({_MEDIA_ATTEMPTS} attempts)"
     )
+
+
+def _media_problem(response: requests.Response) -> str:
+    """Why this answer is not a whole frame or chunk ("" when it is)."""
+    media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    body = response.content
+    if not body:
+        return "an empty answer"
+    if media.endswith("json") or media.startswith("text/"):
+        return f"a {media} page instead of media"
+    trailer = _TRAILERS.get(media)
+    if trailer is not None and not body.rstrip(b"\x00").endswith(trailer):
+        return f"a {media} image cut short ({len(body)} bytes)"
+    if media in ("application/zip", "application/x-zip-compressed"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                if archive.testzip() is not None:
+                    return "a zip chunk with a damaged member"
+        except zipfile.BadZipFile:
+            return f"a zip chunk that does not open ({len(body)} bytes)"
+    return ""
 
 
 def download_chunk(target: Target, number: int, *, quality: Quality = "original") -> bytes:

@@ -41,6 +41,7 @@ __all__ = [
     "ProjectDataMixin",
     "ProjectManager",
     "RestoringManager",
+    "Targeted",
     "TaskDataMixin",
     "TaskManager",
 ]
@@ -65,16 +66,18 @@ def _progress(progress: object, pbar: object) -> object:
     return pbar if pbar is not None else progress
 
 
-class _Targeted:
+class Targeted:
     """What every data mixin needs: the saved instance as an operation target."""
 
     def _target(
         self,
         *,
         progress: object = None,
+        pbar: object = None,
         status_check_period: float | None = None,
         timeout: float | None = None,
     ) -> Target:
+        """The saved instance with this call's progress (cvat-sdk's ``pbar`` too) and polling."""
         model: Model = self  # type: ignore[assignment]
         if model.pk is None:
             raise ValidationError(f"{model!r} is not saved yet: save() it first")
@@ -82,14 +85,14 @@ class _Targeted:
         context = Context.of(
             model._connection(),
             organization=model._request_organization(),
-            progress=progress,
+            progress=_progress(progress, pbar),
             status_check_period=status_check_period,
             timeout=timeout,
         )
         return context.on(model._meta.require_api(), model.pk)
 
 
-class ExportMixin(_Targeted):
+class ExportMixin(Targeted):
     """Dataset export and the preview: tasks, jobs and projects."""
 
     def export_dataset(
@@ -107,7 +110,8 @@ class ExportMixin(_Targeted):
         """Export to ``filename`` (or into a folder, with the server's name) in ``format_name``
         (``"CVAT for images 1.1"``...); waits for the server, then downloads atomically."""
         target = self._target(
-            progress=_progress(progress, pbar),
+            progress=progress,
+            pbar=pbar,
             status_check_period=status_check_period,
             timeout=timeout,
         )
@@ -120,7 +124,7 @@ class ExportMixin(_Targeted):
         return frames.get_preview(self._target())
 
 
-class BackupMixin(_Targeted):
+class BackupMixin(Targeted):
     """Backup download: tasks and projects."""
 
     def download_backup(
@@ -135,7 +139,8 @@ class BackupMixin(_Targeted):
     ) -> Path:
         """Back up to ``filename`` (or into a folder, with the server's name)."""
         target = self._target(
-            progress=_progress(progress, pbar),
+            progress=progress,
+            pbar=pbar,
             status_check_period=status_check_period,
             timeout=timeout,
         )
@@ -175,7 +180,8 @@ class AnnotatedMixin(ExportMixin):
     ) -> BackgroundRequest:
         """Import an annotation file (e.g. ``"CVAT 1.1"``) and wait for the server."""
         target = self._target(
-            progress=_progress(progress, pbar),
+            progress=progress,
+            pbar=pbar,
             status_check_period=status_check_period,
             timeout=timeout,
         )
@@ -213,7 +219,7 @@ class AnnotatedMixin(ExportMixin):
         pbar: object = None,
     ) -> list[Path]:
         """Save frames into ``outdir``, ``max_workers`` downloads at a time."""
-        target = self._target(progress=_progress(progress, pbar))
+        target = self._target(progress=progress, pbar=pbar)
         return frames.download_frames(
             target,
             frame_ids,
@@ -253,7 +259,8 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
             chunk_size=chunk_size,
         )
         target = self._target(
-            progress=_progress(progress, pbar),
+            progress=progress,
+            pbar=pbar,
             status_check_period=status_check_period,
             timeout=timeout,
         )
@@ -278,7 +285,8 @@ class ProjectDataMixin(ExportMixin, BackupMixin):
     ) -> BackgroundRequest:
         """Import a dataset file (the server creates the project's tasks) and wait."""
         target = self._target(
-            progress=_progress(progress, pbar),
+            progress=progress,
+            pbar=pbar,
             status_check_period=status_check_period,
             timeout=timeout,
         )

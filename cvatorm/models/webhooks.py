@@ -12,10 +12,10 @@ from typing import Any
 
 from marshmallow import fields as mm
 
-from cvatorm.connection.context import Context, Target
 from cvatorm.exceptions import ValidationError
 from cvatorm.models.base import Model
 from cvatorm.models.clients import Client, resolve_client
+from cvatorm.models.data import Targeted
 from cvatorm.models.fields import (
     BooleanField,
     DateTimeField,
@@ -77,7 +77,7 @@ class WebhookDelivery:
         )
 
 
-class Webhook(Model):
+class Webhook(Targeted, Model):
     """A CVAT webhook. ``type`` is ``"project"`` (give ``project_id``) or ``"organization"``
     (created in the organization of the request: ``save(organization="slug")``). ``secret`` is
     write-only: CVAT signs each delivery with it (``X-Signature-256``) and never returns it."""
@@ -121,19 +121,13 @@ class Webhook(Model):
 
     # ------------------------------------------------------------------ actions
 
-    def _webhook_target(self) -> Target:
-        if self.pk is None:
-            raise ValidationError(f"{self!r} is not saved yet: save() it first")
-        context = Context(self._connection(), self._request_organization())
-        return context.on(self._meta.require_api(), self.pk)
-
     def ping(self) -> WebhookDelivery:
         """Send a ``ping`` event to the target now; returns the delivery CVAT recorded."""
-        return WebhookDelivery.from_wire(self._webhook_target().request("POST", "ping").json())
+        return WebhookDelivery.from_wire(self._target().request("POST", "ping").json())
 
     def deliveries(self) -> Iterator[WebhookDelivery]:
         """Every delivery of this webhook, newest first, page by page as the walk goes."""
-        target = self._webhook_target()
+        target = self._target()
         response = target.request("GET", "deliveries", params={"page_size": _DELIVERY_PAGE})
         while True:
             page = response.json()
@@ -146,14 +140,14 @@ class Webhook(Model):
 
     def delivery(self, delivery_id: int) -> WebhookDelivery:
         """One delivery of this webhook by id."""
-        target = self._webhook_target()
+        target = self._target()
         path = f"{target.path('deliveries')}/{_delivery_key(delivery_id)}"
         return WebhookDelivery.from_wire(target.context.request("GET", path).json())
 
     def redeliver(self, delivery: WebhookDelivery | int) -> None:
         """Ask CVAT to send a past delivery again (a new delivery is recorded)."""
         delivery_id = delivery.id if isinstance(delivery, WebhookDelivery) else delivery
-        target = self._webhook_target()
+        target = self._target()
         path = f"{target.path('deliveries')}/{_delivery_key(delivery_id)}/redelivery"
         target.context.request("POST", path)
 

@@ -373,6 +373,28 @@ def traffic() -> Iterator[Traffic]:
     recorder.validate()
 
 
+@pytest.fixture(autouse=True)
+def _covered_operations_were_sent(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``@pytest.mark.covers(operation, call=...)`` must have sent that
+    operation through a client ``traffic`` recorded (``tests/support/coverage.py``)."""
+    from support.coverage import Covered, missing
+
+    markers = list(request.node.iter_markers("covers"))
+    if not markers:
+        yield
+        return
+    recorder: Traffic = request.getfixturevalue("traffic")
+    yield
+    covered = [Covered(m.args[0], m.kwargs.get("call", "")) for m in markers]
+    sent = [(e.method, e.path) for e in recorder._all]
+    absent = missing(covered, sent)
+    if absent:
+        pytest.fail(
+            "marked covers but never sent: " + ", ".join(c.operation for c in absent),
+            pytrace=False,
+        )
+
+
 # --------------------------------------------------------------------------- clients
 
 

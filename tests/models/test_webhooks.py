@@ -65,6 +65,7 @@ def project(orm_connection: Any) -> Iterator[Project]:
         made.delete()
 
 
+@pytest.mark.covers("GET /api/webhooks", call="Webhook.objects.filter(...)")
 def test_the_seed_webhooks_list_and_filter(orm_connection: Any) -> None:
     hooks = list(Webhook.objects.all())
     assert hooks and all(isinstance(h, Webhook) for h in hooks)
@@ -121,6 +122,7 @@ def test_create_ping_deliveries_redeliver_update_delete(
         Webhook.objects.retrieve(hook_id)
 
 
+@pytest.mark.covers("GET /api/webhooks/events", call="Webhook.available_events(type)")
 def test_available_events_by_type(orm_connection: Any) -> None:
     events = Webhook.available_events("project")
     assert "create:task" in events and "update:job" in events

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Covered:
         return self.operation.split(" ", 1)[1]
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_pattern(template: str) -> re.Pattern[str]:
     """``/api/tasks/{id}/data/`` -> a pattern matching ``/api/tasks/7/data`` (a trailing
     slash does not matter; a parameter is one path segment)."""

@@ -52,6 +52,7 @@ __all__ = [
     "TusError",
     "UnauthorizedError",
     "UnknownFieldError",
+    "UnknownFormatError",
     "ValidationError",
 ]
 
@@ -158,6 +159,30 @@ class ValidationError(CvatOrmError, ValueError):
             messages = {"non_field_errors": [messages]}
         self.messages: dict[str, Any] = dict(messages)
         super().__init__(_format_field_messages(self.messages))
+
+
+class UnknownFormatError(ValidationError):
+    """A ``format_name`` the server does not export or import (or has disabled), found before
+    anything is uploaded or started. ``suggestions`` are its closest enabled names."""
+
+    def __init__(
+        self,
+        name: str,
+        direction: str,
+        suggestions: Sequence[str] = (),
+        *,
+        disabled: bool = False,
+    ):
+        self.name = name
+        self.direction = direction
+        self.suggestions = list(suggestions)
+        if disabled:
+            message = f"the server has disabled the {direction} format {name!r}"
+        else:
+            message = f"the server has no {direction} format {name!r}"
+            if self.suggestions:
+                message += "; did you mean " + " or ".join(map(repr, self.suggestions)) + "?"
+        super().__init__({"format_name": [message]})
 
 
 class ObjectDoesNotExist(CvatOrmError):

@@ -21,6 +21,7 @@ import requests
 from packaging.version import Version
 
 from cvatorm._sentinels import INHERIT, Inherit
+from cvatorm.connection.account import AccountMixin
 from cvatorm.connection.api_map import ApiMap, split_server_url
 from cvatorm.connection.background import BackgroundRequest, wait_for_request
 from cvatorm.connection.config import Config
@@ -38,6 +39,7 @@ from cvatorm.connection.credentials import (
 from cvatorm.connection.lowlevel import LowLevelApi
 from cvatorm.connection.organization import OrganizationContext, check_slug
 from cvatorm.connection.redaction import Redactor
+from cvatorm.connection.server_info import ServerInfoMixin
 from cvatorm.connection.transport import Timeout, Transport
 from cvatorm.connection.versions import is_supported, parse_server_version, supported_range
 from cvatorm.exceptions import (
@@ -74,7 +76,7 @@ def register_resource_accessor(name: str, accessor: Callable[[Client], Any]) -> 
     _RESOURCE_ACCESSORS[name] = accessor
 
 
-class Client:
+class Client(ServerInfoMixin, AccountMixin):
     """A connection to one CVAT server.
 
     ``url`` may omit the scheme: then https is tried first and http second (with a warning, as

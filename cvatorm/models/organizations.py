@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from cvatorm.exceptions import MalformedResponseError
 from cvatorm.models.base import Model
+from cvatorm.models.data import Targeted
 from cvatorm.models.enums import Role
 from cvatorm.models.fields import (
     BooleanField,
@@ -15,7 +17,7 @@ from cvatorm.models.fields import (
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
 from cvatorm.query import Manager
-from cvatorm.wire.resource import Resource, direct, users
+from cvatorm.wire.resource import Action, Resource, direct, users
 
 __all__ = ["Invitation", "Membership", "Organization"]
 
@@ -74,11 +76,12 @@ class Membership(Model):
         )
 
 
-class Invitation(Model):
+class Invitation(Targeted, Model):
     """An invitation to an organization (``/api/invitations``), keyed by its ``key``.
 
     Created inside the organization: ``Invitation(email=..., role="worker").save(
-    organization="org1")``. ``email`` is write-only.
+    organization="org1")``. ``email`` is write-only. The invitee ``accept()``s or
+    ``decline()``s it; its owner (or the organization's staff) may ``resend()`` it.
     """
 
     objects: Manager[Invitation]
@@ -100,5 +103,33 @@ class Invitation(Model):
             pk="key",
             pk_kind="str",
             filter_vars={**users("owner"), ("created_date",): "created_date"},
+            actions={
+                "accept": Action("accept"),
+                "decline": Action("decline"),
+                "resend": Action("resend"),
+            },
         )
         ordering = ("-created_date",)
+
+    # ------------------------------------------------------------------ actions
+
+    def accept(self) -> str:
+        """Join the organization (as the invitee); returns its slug. An expired or already
+        accepted invitation is a ``BadRequestError`` with the server's reason."""
+        answer = self._target().request("POST", "accept").json()
+        slug = answer.get("organization_slug") if isinstance(answer, dict) else None
+        if not isinstance(slug, str):
+            raise MalformedResponseError(f"accepting {self!r} answered no organization_slug")
+        return slug
+
+    def decline(self) -> None:
+        """Refuse the invitation (as the invitee): the server deletes it with its pending
+        membership; this instance is left unsaved (``pk`` None)."""
+        self._target().request("POST", "decline")
+        self._raw.pop(self._meta.pk_wire_name, None)
+        self._values.pop(self._meta.pk_name, None)
+
+    def resend(self) -> None:
+        """E-mail the invitation again. An accepted one is a ``BadRequestError``; a server with
+        no e-mail backend answers ``ServerError`` ("Email backend is not configured.")."""
+        self._target().request("POST", "resend")

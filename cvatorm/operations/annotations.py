@@ -141,6 +141,7 @@ def import_annotations(
     server's message."""
     check_format(format_name)
     source = existing_file(path)
+    target.context.client.check_format(format_name, "import")
     return upload_and_wait(
         target.context,
         target.path(_ACTION),

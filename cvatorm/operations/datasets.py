@@ -35,6 +35,7 @@ def export_dataset(
     file, or an existing folder for the server's file name); returns the path."""
     check_format(format_name)
     destination = writable_target(path, overwrite)
+    target.context.client.check_format(format_name, "export")
     return download_result(
         target,
         "dataset_export",
@@ -51,6 +52,7 @@ def import_dataset(
     """Import a dataset file into a project (the server creates its tasks) and wait."""
     check_format(format_name)
     source = existing_file(path)
+    target.context.client.check_format(format_name, "import")
     return upload_and_wait(
         target.context,
         target.path("dataset_import"),

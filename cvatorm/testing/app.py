@@ -16,6 +16,7 @@ from cvatorm.testing.background import Background
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Request, Response
 from cvatorm.testing.routing import Context, Router, with_slash_resolves
+from cvatorm.testing.share import Share
 from cvatorm.testing.store import Store
 
 log = logging.getLogger("cvatorm.testing")
@@ -74,6 +75,7 @@ class App:
         self.data = data
         self.base_url = base_url
         self.store = self._seeded_store()
+        self.share = Share.default()
         self.auth = Auth(self.store)
         self.background = Background(self)
         self.router: Router = build_router()
@@ -87,6 +89,7 @@ class App:
         """Back to the seed data: new store, no sessions, no background requests."""
         self.background.reset()
         self.store = self._seeded_store()
+        self.share = Share.default()
         self.auth.reset(self.store)
 
     def handle(self, request: Request) -> Response:

@@ -10,11 +10,15 @@ from cvatorm.wire.resource import api_path, resource_named
 
 __all__ = [
     "ABOUT",
+    "ANNOTATION_FORMATS",
     "LOGIN",
     "LOGOUT",
+    "PASSWORD_CHANGE",
+    "PLUGINS",
     "REQUESTS",
     "SCHEMA",
     "SELF_USER",
+    "SHARE",
     "collection_path",
     "item_path",
     "request_path",
@@ -22,6 +26,14 @@ __all__ = [
 
 #: ``GET``: the server's name and version; the probe that tells a CVAT server.
 ABOUT: Final = api_path("server", "about")
+#: ``GET``: the formats the server imports and exports (``DatasetFormats``).
+ANNOTATION_FORMATS: Final = api_path("server", "annotation", "formats")
+#: ``GET``: which optional parts run (``{"ANALYTICS": bool, "MODELS": bool}``).
+PLUGINS: Final = api_path("server", "plugins")
+#: ``GET ?directory=&search=``: a folder of the server's share (``FileInfo`` list).
+SHARE: Final = api_path("server", "share")
+#: ``POST {old_password, new_password1, new_password2}``: the logged-in user's password.
+PASSWORD_CHANGE: Final = api_path("auth", "password", "change")
 #: ``POST {username, password}``: a session (cookie and CSRF token).
 LOGIN: Final = api_path("auth", "login")
 LOGOUT: Final = api_path("auth", "logout")

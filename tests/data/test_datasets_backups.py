@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 
-from cvatorm.exceptions import BackgroundRequestException, BadRequestError, TransportError
+from cvatorm.exceptions import (
+    BackgroundRequestException,
+    TransportError,
+    UnknownFormatError,
+)
 from cvatorm.models import Task
 
 from .conftest import RecordingProgress, image_bytes
@@ -83,10 +87,17 @@ def test_existing_file_is_refused_before_any_request(
     assert len(traffic) == 0 and target.read_bytes() == b"keep me"
 
 
-def test_unknown_export_format_is_a_bad_request(task: Task, tmp_path: Path) -> None:
-    with pytest.raises(BadRequestError):
+def test_an_unknown_export_format_is_refused_before_the_export_starts(
+    task: Task, tmp_path: Path, traffic: Any
+) -> None:
+    traffic.clear()
+    with pytest.raises(UnknownFormatError, match=r"did you mean 'CVAT for images 1\.1'"):
+        task.export_dataset("CVAT for image 1.1", tmp_path / "x")
+    with pytest.raises(UnknownFormatError):
         task.export_dataset("No Such Format 9.9", tmp_path / "x")
     assert list(tmp_path.glob("x*")) == []
+    # The server's catalogue is asked once per client; no export was started.
+    assert traffic.calls() == [("GET", "/api/server/annotation/formats")]
 
 
 @pytest.mark.local_only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cvatorm.testing.routes import (
+    account,
     annotation_routes,
     auth,
     backups_import,
@@ -25,6 +26,7 @@ from cvatorm.testing.routing import Router
 _MODULES = (
     server_info,
     auth,
+    account,
     users,
     organizations,
     projects,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cvatorm.testing import formats, seed
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
-from cvatorm.testing.routes.common import ok
+from cvatorm.testing.permissions import DENIED
+from cvatorm.testing.routes.common import actor, ok
 from cvatorm.testing.routing import Context, Router
 
 #: The server version LocalCVAT claims to be.
@@ -100,6 +101,21 @@ def annotation_formats(ctx: Context) -> Response:
     )
 
 
+def share(ctx: Context) -> Response:
+    """``ServerViewSet.share``: a folder of the share, folders first then files by name; a
+    folder outside the share or absent is "<dir> is an invalid directory" (400). The scope is
+    ``list:content``: a user's privilege at least (server.rego)."""
+    if actor(ctx).privilege not in ("admin", "user"):  # utils.has_perm(utils.USER)
+        raise HttpError(403, {"detail": DENIED})
+    directory = ctx.query.get("directory", "/")
+    if directory.startswith("/"):
+        directory = directory[1:]
+    entries = ctx.app.share.listing(directory, ctx.query.get("search", ""))
+    if entries is None:
+        return Response.json(f"{directory} is an invalid directory", 400)
+    return ok(entries)
+
+
 def plugins(ctx: Context) -> Response:
     return ok({"ANALYTICS": False, "MODELS": False})
 
@@ -109,4 +125,5 @@ def register(router: Router) -> None:
     router.add("GET", "/api/server/about", about, public=True)
     router.add("GET", "/api/schema/", schema, public=True)
     router.add("GET", "/api/server/plugins", plugins)
+    router.add("GET", "/api/server/share", share)
     router.add("GET", "/api/server/annotation/formats", annotation_formats)

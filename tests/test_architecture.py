@@ -99,7 +99,7 @@ def test_no_import_cycle_between_subpackages() -> None:
     def visit(node: str, stack: list[str]) -> None:
         for nxt in sorted(graph.get(node, ())):
             if nxt in stack:
-                cycles.append([*stack[stack.index(nxt):], nxt])
+                cycles.append([*stack[stack.index(nxt) :], nxt])
             elif len(stack) < 12:
                 visit(nxt, [*stack, nxt])
 

@@ -57,7 +57,12 @@ def test_export_dataset_example_writes_a_zip(tmp_path: Path) -> None:
 
 def test_the_pipeline_testing_example_passes_under_pytest(tmp_path: Path) -> None:
     out = run_example(
-        "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES / "test_my_pipeline.py"),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        str(EXAMPLES / "test_my_pipeline.py"),
         cwd=tmp_path,
     )
     assert "passed" in out and "failed" not in out

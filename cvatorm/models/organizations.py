@@ -89,12 +89,16 @@ class Invitation(Targeted, Model):
     key = StringField()
     created_date = DateTimeField()
     owner = UserField(nullable=True)
-    role = EnumField(Role, writable=True, required=True)
+    # CVAT 2.64 answers every PATCH of an invitation with a 500 (its serializer's save() lacks
+    # the request): fields are written on creation only, so save() never sends one.
+    role = EnumField(Role, writable="create", required=True)
     user = UserField()
     organization_id = IntegerField(wire_name="organization", related="organizations")
     expired = BooleanField(nullable=True)
     organization_info = DictField()
-    email = StringField(writable=True, write_only=True, required=True, min_length=1, email=True)
+    email = StringField(
+        writable="create", write_only=True, required=True, min_length=1, email=True
+    )
 
     organization = ForwardRelation("organizations", field="organization_id")
 

@@ -48,8 +48,6 @@ def _not_connected(client: Any) -> None:
         client.close()
 
 
-
-
 CASES = [
     # ------------------------------------------------------------------ make_client / Client
     case("make_client-None", lambda s: make_client(None), InvalidArgumentError, "host"),
@@ -58,8 +56,7 @@ CASES = [
     case("make_client-int", lambda s: make_client(8080), InvalidArgumentError, "host"),
     case("make_client-bytes", lambda s: make_client(b"http://x"), InvalidArgumentError, "host"),
     case("make_client-ftp", lambda s: make_client("ftp://127.0.0.1"), InvalidHostException, "ftp"),
-    case("make_client-no-host", lambda s: make_client("http://"), InvalidHostException,
-         "http://"),
+    case("make_client-no-host", lambda s: make_client("http://"), InvalidHostException, "http://"),
     case(
         "make_client-space-in-host",
         lambda s: make_client("http://exa mple.com"),
@@ -141,8 +138,12 @@ CASES = [
     ),
     # ------------------------------------------------------------------ Config
     *[
-        case(f"Config-{name}={value!r}", lambda s, n=name, v=value: Config(**{n: v}),
-             InvalidArgumentError, name)
+        case(
+            f"Config-{name}={value!r}",
+            lambda s, n=name, v=value: Config(**{n: v}),
+            InvalidArgumentError,
+            name,
+        )
         for name, value in [
             ("read_timeout", -1),
             ("read_timeout", 0),
@@ -178,98 +179,203 @@ CASES = [
     case("Config-replace-unknown", lambda s: Config().replace(nope=1), ConfigurationError, "nope"),
     # ------------------------------------------------------------------ credentials
     case("Password-ints", lambda s: PasswordCredentials(123, 456), InvalidArgumentError, "user"),
-    case("Password-user-None", lambda s: PasswordCredentials(None, "pw"), InvalidArgumentError,
-         "user"),
-    case("Password-user-blank", lambda s: PasswordCredentials("  ", "pw"), InvalidArgumentError,
-         "user"),
-    case("Password-empty", lambda s: PasswordCredentials("admin1", ""), InvalidArgumentError,
-         "password"),
-    case("Password-bytes", lambda s: PasswordCredentials("admin1", b"pw"), InvalidArgumentError,
-         "password"),
+    case(
+        "Password-user-None",
+        lambda s: PasswordCredentials(None, "pw"),
+        InvalidArgumentError,
+        "user",
+    ),
+    case(
+        "Password-user-blank",
+        lambda s: PasswordCredentials("  ", "pw"),
+        InvalidArgumentError,
+        "user",
+    ),
+    case(
+        "Password-empty",
+        lambda s: PasswordCredentials("admin1", ""),
+        InvalidArgumentError,
+        "password",
+    ),
+    case(
+        "Password-bytes",
+        lambda s: PasswordCredentials("admin1", b"pw"),
+        InvalidArgumentError,
+        "password",
+    ),
     case("Token-None", lambda s: AccessTokenCredentials(None), InvalidArgumentError, "token"),
     case("Token-int", lambda s: AccessTokenCredentials(123), InvalidArgumentError, "token"),
     case("Token-empty", lambda s: AccessTokenCredentials(""), InvalidArgumentError, "token"),
     case("Token-blank", lambda s: AccessTokenCredentials(" \n"), InvalidArgumentError, "token"),
-    case("Token-inner-newline", lambda s: AccessTokenCredentials("ab\ncd"), InvalidArgumentError,
-         "token"),
-    case("Token-non-ascii", lambda s: AccessTokenCredentials("tökén"), InvalidArgumentError,
-         "token"),
+    case(
+        "Token-inner-newline",
+        lambda s: AccessTokenCredentials("ab\ncd"),
+        InvalidArgumentError,
+        "token",
+    ),
+    case(
+        "Token-non-ascii", lambda s: AccessTokenCredentials("tökén"), InvalidArgumentError, "token"
+    ),
     # ------------------------------------------------------------------ connect
-    case("connect-url-int", lambda s: cvatorm.connect(5, credentials=ADMIN),
-         InvalidArgumentError, "url"),
-    case("connect-organization-int",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, organization=123, alias="bad-input"),
-         InvalidArgumentError, "organization"),
-    case("connect-organization-bad-slug",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, organization="no such org!",
-                                   alias="bad-input"),
-         InvalidArgumentError, "organization"),
-    case("connect-organization-newline",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, organization="org1\nX-Evil: 1",
-                                   alias="bad-input"),
-         InvalidArgumentError, "organization"),
-    case("connect-alias-empty", lambda s: cvatorm.connect(s.url, credentials=ADMIN, alias=""),
-         InvalidArgumentError, "alias"),
-    case("connect-alias-int", lambda s: cvatorm.connect(s.url, credentials=ADMIN, alias=5),
-         InvalidArgumentError, "alias"),
-    case("connect-unknown-option",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, read_timout=5, alias="bad-input"),
-         ConfigurationError, "read_timout"),
-    case("connect-bad-option-value",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, read_timeout=-1, alias="bad-input"),
-         InvalidArgumentError, "read_timeout"),
-    case("connect-config-str",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, config="x", alias="bad-input"),
-         ConfigurationError, "config"),
-    case("connect-credentials-and-token",
-         lambda s: cvatorm.connect(s.url, credentials=ADMIN, access_token="abc",
-                                   alias="bad-input"),
-         ConfigurationError, "access_token"),
-    case("connect-credentials-without-url",
-         lambda s: cvatorm.connect(credentials=ADMIN, alias="bad-input"),
-         ConfigurationError, "URL"),
-    case("connect-token-newline-inside",
-         lambda s: cvatorm.connect(s.url, access_token="ab\ncd", alias="bad-input"),
-         InvalidArgumentError, "token"),
+    case(
+        "connect-url-int",
+        lambda s: cvatorm.connect(5, credentials=ADMIN),
+        InvalidArgumentError,
+        "url",
+    ),
+    case(
+        "connect-organization-int",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, organization=123, alias="bad-input"),
+        InvalidArgumentError,
+        "organization",
+    ),
+    case(
+        "connect-organization-bad-slug",
+        lambda s: cvatorm.connect(
+            s.url, credentials=ADMIN, organization="no such org!", alias="bad-input"
+        ),
+        InvalidArgumentError,
+        "organization",
+    ),
+    case(
+        "connect-organization-newline",
+        lambda s: cvatorm.connect(
+            s.url, credentials=ADMIN, organization="org1\nX-Evil: 1", alias="bad-input"
+        ),
+        InvalidArgumentError,
+        "organization",
+    ),
+    case(
+        "connect-alias-empty",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, alias=""),
+        InvalidArgumentError,
+        "alias",
+    ),
+    case(
+        "connect-alias-int",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, alias=5),
+        InvalidArgumentError,
+        "alias",
+    ),
+    case(
+        "connect-unknown-option",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, read_timout=5, alias="bad-input"),
+        ConfigurationError,
+        "read_timout",
+    ),
+    case(
+        "connect-bad-option-value",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, read_timeout=-1, alias="bad-input"),
+        InvalidArgumentError,
+        "read_timeout",
+    ),
+    case(
+        "connect-config-str",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, config="x", alias="bad-input"),
+        ConfigurationError,
+        "config",
+    ),
+    case(
+        "connect-credentials-and-token",
+        lambda s: cvatorm.connect(s.url, credentials=ADMIN, access_token="abc", alias="bad-input"),
+        ConfigurationError,
+        "access_token",
+    ),
+    case(
+        "connect-credentials-without-url",
+        lambda s: cvatorm.connect(credentials=ADMIN, alias="bad-input"),
+        ConfigurationError,
+        "URL",
+    ),
+    case(
+        "connect-token-newline-inside",
+        lambda s: cvatorm.connect(s.url, access_token="ab\ncd", alias="bad-input"),
+        InvalidArgumentError,
+        "token",
+    ),
     case("env-no-url", lambda s: connect_env(s), ConfigurationError, "CVAT_URL"),
-    case("env-password-only",
-         lambda s: connect_env(s, CVAT_URL=s.url, CVAT_PASSWORD="pw"),
-         ConfigurationError, "CVAT_USERNAME"),
-    case("env-username-only",
-         lambda s: connect_env(s, CVAT_URL=s.url, CVAT_USERNAME="admin1"),
-         ConfigurationError, "CVAT_PASSWORD"),
-    case("env-token-and-username",
-         lambda s: connect_env(s, CVAT_URL=s.url, CVAT_ACCESS_TOKEN="abc",
-                               CVAT_USERNAME="admin1", CVAT_PASSWORD="pw"),
-         ConfigurationError, "CVAT_ACCESS_TOKEN"),
-    case("env-blank-token",
-         lambda s: connect_env(s, CVAT_URL=s.url, CVAT_ACCESS_TOKEN="a b"),
-         InvalidArgumentError, "token"),
+    case(
+        "env-password-only",
+        lambda s: connect_env(s, CVAT_URL=s.url, CVAT_PASSWORD="pw"),
+        ConfigurationError,
+        "CVAT_USERNAME",
+    ),
+    case(
+        "env-username-only",
+        lambda s: connect_env(s, CVAT_URL=s.url, CVAT_USERNAME="admin1"),
+        ConfigurationError,
+        "CVAT_PASSWORD",
+    ),
+    case(
+        "env-token-and-username",
+        lambda s: connect_env(
+            s, CVAT_URL=s.url, CVAT_ACCESS_TOKEN="abc", CVAT_USERNAME="admin1", CVAT_PASSWORD="pw"
+        ),
+        ConfigurationError,
+        "CVAT_ACCESS_TOKEN",
+    ),
+    case(
+        "env-blank-token",
+        lambda s: connect_env(s, CVAT_URL=s.url, CVAT_ACCESS_TOKEN="a b"),
+        InvalidArgumentError,
+        "token",
+    ),
     # ------------------------------------------------------------------ organization_context
     case("org_context-int", lambda s: _enter(s, 123), InvalidArgumentError, "organization"),
     case("org_context-list", lambda s: _enter(s, ["org1"]), InvalidArgumentError, "organization"),
-    case("org_context-bad-slug", lambda s: _enter(s, "org 1!"), InvalidArgumentError,
-         "organization"),
-    case("org_context-newline", lambda s: _enter(s, "org1\r\nX: y"), InvalidArgumentError,
-         "organization"),
+    case(
+        "org_context-bad-slug", lambda s: _enter(s, "org 1!"), InvalidArgumentError, "organization"
+    ),
+    case(
+        "org_context-newline",
+        lambda s: _enter(s, "org1\r\nX: y"),
+        InvalidArgumentError,
+        "organization",
+    ),
     # ------------------------------------------------------------------ login
-    case("login-None", lambda s: Client(s.url, check_server_version=False).login(None),
-         InvalidArgumentError, "credentials"),
-    case("login-str", lambda s: Client(s.url, check_server_version=False).login("admin1"),
-         InvalidArgumentError, "credentials"),
-    case("login-1-tuple", lambda s: Client(s.url, check_server_version=False).login(("admin1",)),
-         InvalidArgumentError, "credentials"),
-    case("login-blank-user",
-         lambda s: Client(s.url, check_server_version=False).login(("", "pw")),
-         InvalidArgumentError, "user"),
-    case("login-empty-password",
-         lambda s: Client(s.url, check_server_version=False).login(("admin1", "")),
-         InvalidArgumentError, "password"),
-    case("login-int", lambda s: Client(s.url, check_server_version=False).login(123),
-         InvalidArgumentError, "credentials"),
-    case("login-wrong-password",
-         lambda s: Client(s.url, check_server_version=False).login(("admin1", "wrong")),
-         AuthenticationError, "admin1", local=False),
+    case(
+        "login-None",
+        lambda s: Client(s.url, check_server_version=False).login(None),
+        InvalidArgumentError,
+        "credentials",
+    ),
+    case(
+        "login-str",
+        lambda s: Client(s.url, check_server_version=False).login("admin1"),
+        InvalidArgumentError,
+        "credentials",
+    ),
+    case(
+        "login-1-tuple",
+        lambda s: Client(s.url, check_server_version=False).login(("admin1",)),
+        InvalidArgumentError,
+        "credentials",
+    ),
+    case(
+        "login-blank-user",
+        lambda s: Client(s.url, check_server_version=False).login(("", "pw")),
+        InvalidArgumentError,
+        "user",
+    ),
+    case(
+        "login-empty-password",
+        lambda s: Client(s.url, check_server_version=False).login(("admin1", "")),
+        InvalidArgumentError,
+        "password",
+    ),
+    case(
+        "login-int",
+        lambda s: Client(s.url, check_server_version=False).login(123),
+        InvalidArgumentError,
+        "credentials",
+    ),
+    case(
+        "login-wrong-password",
+        lambda s: Client(s.url, check_server_version=False).login(("admin1", "wrong")),
+        AuthenticationError,
+        "admin1",
+        local=False,
+    ),
 ]
 
 

@@ -169,8 +169,9 @@ BAD_KEYS = [
 
 CASES = [
     *[
-        case(f"{m.__name__}({f}={v!r:.20})", lambda s, m=m, f=f, v=v: m(**{f: v}),
-             ValidationError, w)
+        case(
+            f"{m.__name__}({f}={v!r:.20})", lambda s, m=m, f=f, v=v: m(**{f: v}), ValidationError, w
+        )
         for m, f, v, w in CONSTRUCTOR
     ],
     *[
@@ -178,69 +179,141 @@ CASES = [
         for m, f, v, w in CONSTRUCTOR[::3]
     ],
     *[
-        case(f"saved-{subj}.{f}={v!r:.20}",
-             lambda s, subj=subj, f=f, v=v: assign(getattr(s, subj), f, v), ValidationError, w)
+        case(
+            f"saved-{subj}.{f}={v!r:.20}",
+            lambda s, subj=subj, f=f, v=v: assign(getattr(s, subj), f, v),
+            ValidationError,
+            w,
+        )
         for subj, f, v, w in SAVED
     ],
     case("Task(nmae=)", lambda s: Task(nmae="x"), FieldError, "nmae"),
     case("task.nmae=", lambda s: assign(s.new(Task()), "nmae", "x"), FieldError, "nmae"),
     case("Webhook(evnets=)", lambda s: Webhook(evnets=["create:task"]), FieldError, "evnets"),
     # save(update_fields=...)
-    case("save-update_fields-unknown", lambda s: s.task.save(update_fields=["nmae"]),
-         FieldError, "nmae"),
-    case("save-update_fields-read-only", lambda s: s.task.save(update_fields=["size"]),
-         ValidationError, "size"),
-    case("save-update_fields-str", lambda s: s.task.save(update_fields="name"),
-         InvalidArgumentError, "update_fields"),
-    case("save-update_fields-int", lambda s: s.task.save(update_fields=5),
-         InvalidArgumentError, "update_fields"),
-    case("save-update_fields-unsaved",
-         lambda s: s.new(Task(name="t", labels=[{"name": "a"}])).save(update_fields=["name"]),
-         ValidationError, "update_fields"),
+    case(
+        "save-update_fields-unknown",
+        lambda s: s.task.save(update_fields=["nmae"]),
+        FieldError,
+        "nmae",
+    ),
+    case(
+        "save-update_fields-read-only",
+        lambda s: s.task.save(update_fields=["size"]),
+        ValidationError,
+        "size",
+    ),
+    case(
+        "save-update_fields-str",
+        lambda s: s.task.save(update_fields="name"),
+        InvalidArgumentError,
+        "update_fields",
+    ),
+    case(
+        "save-update_fields-int",
+        lambda s: s.task.save(update_fields=5),
+        InvalidArgumentError,
+        "update_fields",
+    ),
+    case(
+        "save-update_fields-unsaved",
+        lambda s: s.new(Task(name="t", labels=[{"name": "a"}])).save(update_fields=["name"]),
+        ValidationError,
+        "update_fields",
+    ),
     case("save-using-int", lambda s: s.task.save(using=5), InvalidArgumentError, "using"),
-    case("save-using-unknown-alias", lambda s: s.task.save(using="nowhere"),
-         ConfigurationError, "nowhere"),
-    case("save-organization-int",
-         lambda s: s.new(Task(name="t", labels=[{"name": "a"}])).save(organization=5),
-         InvalidArgumentError, "organization"),
+    case(
+        "save-using-unknown-alias",
+        lambda s: s.task.save(using="nowhere"),
+        ConfigurationError,
+        "nowhere",
+    ),
+    case(
+        "save-organization-int",
+        lambda s: s.new(Task(name="t", labels=[{"name": "a"}])).save(organization=5),
+        InvalidArgumentError,
+        "organization",
+    ),
     case("save-unsaved-missing-required", lambda s: s.new(Task()).save(), ValidationError, "name"),
-    case("save-webhook-missing-events",
-         lambda s: s.new(Webhook(target_url="http://127.0.0.1:1/h", type="organization")).save(),
-         ValidationError, "events"),
-    case("save-read-only-model", lambda s: s.new(User(first_name="x")).save(), ValidationError,
-         "User"),
+    case(
+        "save-webhook-missing-events",
+        lambda s: s.new(Webhook(target_url="http://127.0.0.1:1/h", type="organization")).save(),
+        ValidationError,
+        "events",
+    ),
+    case(
+        "save-read-only-model",
+        lambda s: s.new(User(first_name="x")).save(),
+        ValidationError,
+        "User",
+    ),
     # update({...})
     case("update-unknown", lambda s: s.task.update({"nmae": "x"}), FieldError, "nmae"),
     case("update-blank-name", lambda s: s.task.update({"name": ""}), ValidationError, "name"),
     case("update-read-only", lambda s: s.task.update({"id": 3}), ValidationError, "id"),
     case("update-create-only", lambda s: s.task.update({"overlap": 2}), ValidationError, "overlap"),
-    case("update-second-key-bad", lambda s: s.task.update({"name": "ok", "subset": LONG}),
-         ValidationError, "subset"),
+    case(
+        "update-second-key-bad",
+        lambda s: s.task.update({"name": "ok", "subset": LONG}),
+        ValidationError,
+        "subset",
+    ),
     case("update-not-a-mapping", lambda s: s.task.update("name"), InvalidArgumentError, "values"),
-    case("update-webhook-events", lambda s: s.webhook.update({"events": "x"}), ValidationError,
-         "events"),
-    case("update-job-state", lambda s: s.job.update({"state": "finished"}), ValidationError,
-         "state"),
+    case(
+        "update-webhook-events",
+        lambda s: s.webhook.update({"events": "x"}),
+        ValidationError,
+        "events",
+    ),
+    case(
+        "update-job-state", lambda s: s.job.update({"state": "finished"}), ValidationError, "state"
+    ),
     # retrieve(pk)
     *[
-        case(f"{m.__name__}.retrieve({pk!r})", lambda s, m=m, pk=pk: m.objects.retrieve(pk),
-             ValidationError, w)
+        case(
+            f"{m.__name__}.retrieve({pk!r})",
+            lambda s, m=m, pk=pk: m.objects.retrieve(pk),
+            ValidationError,
+            w,
+        )
         for m, pk, w in BAD_KEYS
     ],
-    case("retrieve-organization-int", lambda s: Task.objects.retrieve(2, organization=5),
-         InvalidArgumentError, "organization"),
-    case("get-pk-path", lambda s: Task.objects.get(pk="../users/self"), InvalidArgumentError,
-         "../users/self"),
+    case(
+        "retrieve-organization-int",
+        lambda s: Task.objects.retrieve(2, organization=5),
+        InvalidArgumentError,
+        "organization",
+    ),
+    case(
+        "get-pk-path",
+        lambda s: Task.objects.get(pk="../users/self"),
+        InvalidArgumentError,
+        "../users/self",
+    ),
     # Only the server knows these: a typed error, and nothing left behind.
-    case("retrieve-missing", lambda s: Task.objects.retrieve(987654), Task.DoesNotExist,
-         "987654", local=False),
-    case("create-missing-project",
-         lambda s: s.new(Task(name="bad-input", project_id=987654)).save(), BadRequestError,
-         "project", local=False),
-    case("assignee-no-such-user",
-         lambda s: s.new(Task(name="bad-input", labels=[{"name": "a"}],
-                              assignee="no-such-user-xyz")).save(),
-         ValidationError, "no-such-user-xyz", local=False),
+    case(
+        "retrieve-missing",
+        lambda s: Task.objects.retrieve(987654),
+        Task.DoesNotExist,
+        "987654",
+        local=False,
+    ),
+    case(
+        "create-missing-project",
+        lambda s: s.new(Task(name="bad-input", project_id=987654)).save(),
+        BadRequestError,
+        "project",
+        local=False,
+    ),
+    case(
+        "assignee-no-such-user",
+        lambda s: s.new(
+            Task(name="bad-input", labels=[{"name": "a"}], assignee="no-such-user-xyz")
+        ).save(),
+        ValidationError,
+        "no-such-user-xyz",
+        local=False,
+    ),
 ]
 
 
@@ -252,8 +325,19 @@ def test_bad_model_input(bad: Case, check_case: Any) -> None:
 def test_catalogue_is_compact_but_wide() -> None:
     """Every model appears, and a failed assignment leaves the old value in place."""
     models = {m for m, *_ in CONSTRUCTOR}
-    assert models >= {Task, Project, Job, Webhook, Issue, Comment, Label, Membership,
-                      Invitation, User, Organization}
+    assert models >= {
+        Task,
+        Project,
+        Job,
+        Webhook,
+        Issue,
+        Comment,
+        Label,
+        Membership,
+        Invitation,
+        User,
+        Organization,
+    }
     task = Task(name="kept")
     with pytest.raises(ValidationError):
         task.name = ""

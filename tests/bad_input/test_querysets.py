@@ -60,20 +60,25 @@ FILTERS = [
 
 CASES = [
     *[
-        case(f"{m.__name__}.filter({lk}={v!r})",
-             lambda s, m=m, lk=lk, v=v: list(m.objects.filter(**{lk: v})), err, w)
+        case(
+            f"{m.__name__}.filter({lk}={v!r})",
+            lambda s, m=m, lk=lk, v=v: list(m.objects.filter(**{lk: v})),
+            err,
+            w,
+        )
         for m, lk, v, err, w in FILTERS
     ],
     case("exclude-unknown", lambda s: list(T.exclude(nmae="x")), FieldError, "nmae"),
-    case("filter-Q-unknown", lambda s: list(T.filter(Q(nmae="x") | Q(name="y"))), FieldError,
-         "nmae"),
+    case(
+        "filter-Q-unknown", lambda s: list(T.filter(Q(nmae="x") | Q(name="y"))), FieldError, "nmae"
+    ),
     case("filter-positional-str", lambda s: T.filter("name"), InvalidArgumentError, "name"),
-    case("filter-positional-dict", lambda s: T.filter({"name": "x"}), InvalidArgumentError,
-         "name"),
+    case("filter-positional-dict", lambda s: T.filter({"name": "x"}), InvalidArgumentError, "name"),
     case("get-unknown", lambda s: T.get(nmae="x"), FieldError, "nmae"),
     case("get-enum", lambda s: J.get(state="finished"), InvalidArgumentError, "finished"),
-    case("count-bad-filter", lambda s: J.filter(stage="nope").count(), InvalidArgumentError,
-         "nope"),
+    case(
+        "count-bad-filter", lambda s: J.filter(stage="nope").count(), InvalidArgumentError, "nope"
+    ),
     case("exists-bad-filter", lambda s: J.filter(state=5).exists(), InvalidArgumentError, "5"),
     # order_by
     case("order_by-int", lambda s: T.order_by(5), InvalidArgumentError, "5"),
@@ -93,35 +98,64 @@ CASES = [
     case("index-float", lambda s: T.all()[1.5], InvalidArgumentError, "1.5"),
     case("index-None", lambda s: T.all()[None], InvalidArgumentError, "None"),
     case("slice-str-bound", lambda s: T.all()["1":], InvalidArgumentError, "1"),
-    case("filter-after-slice", lambda s: T.all()[:5].filter(name="x"), InvalidArgumentError,
-         "slice"),
-    case("order_by-after-slice", lambda s: T.all()[:5].order_by("id"), InvalidArgumentError,
-         "slice"),
+    case(
+        "filter-after-slice", lambda s: T.all()[:5].filter(name="x"), InvalidArgumentError, "slice"
+    ),
+    case(
+        "order_by-after-slice", lambda s: T.all()[:5].order_by("id"), InvalidArgumentError, "slice"
+    ),
     # iterator
-    case("iterator-chunk_size-str", lambda s: next(T.iterator(chunk_size="10")),
-         InvalidArgumentError, "chunk_size"),
-    case("iterator-chunk_size-0", lambda s: next(T.iterator(chunk_size=0)),
-         InvalidArgumentError, "chunk_size"),
-    case("iterator-chunk_size-negative", lambda s: next(T.iterator(chunk_size=-5)),
-         InvalidArgumentError, "chunk_size"),
-    case("iterator-chunk_size-bool", lambda s: next(T.iterator(chunk_size=True)),
-         InvalidArgumentError, "chunk_size"),
-    case("iterator-concurrency-0", lambda s: next(T.iterator(concurrency=0)),
-         InvalidArgumentError, "concurrency"),
-    case("iterator-concurrency-str", lambda s: next(T.iterator(concurrency="2")),
-         InvalidArgumentError, "concurrency"),
+    case(
+        "iterator-chunk_size-str",
+        lambda s: next(T.iterator(chunk_size="10")),
+        InvalidArgumentError,
+        "chunk_size",
+    ),
+    case(
+        "iterator-chunk_size-0",
+        lambda s: next(T.iterator(chunk_size=0)),
+        InvalidArgumentError,
+        "chunk_size",
+    ),
+    case(
+        "iterator-chunk_size-negative",
+        lambda s: next(T.iterator(chunk_size=-5)),
+        InvalidArgumentError,
+        "chunk_size",
+    ),
+    case(
+        "iterator-chunk_size-bool",
+        lambda s: next(T.iterator(chunk_size=True)),
+        InvalidArgumentError,
+        "chunk_size",
+    ),
+    case(
+        "iterator-concurrency-0",
+        lambda s: next(T.iterator(concurrency=0)),
+        InvalidArgumentError,
+        "concurrency",
+    ),
+    case(
+        "iterator-concurrency-str",
+        lambda s: next(T.iterator(concurrency="2")),
+        InvalidArgumentError,
+        "concurrency",
+    ),
     # in_bulk
     case("in_bulk-str", lambda s: T.in_bulk("12"), InvalidArgumentError, "12"),
     case("in_bulk-int", lambda s: T.in_bulk(5), InvalidArgumentError, "5"),
     case("in_bulk-mixed", lambda s: T.in_bulk([1, "x"]), InvalidArgumentError, "x"),
-    case("in_bulk-field-unknown", lambda s: T.in_bulk([1], field_name="nmae"), FieldError,
-         "nmae"),
+    case("in_bulk-field-unknown", lambda s: T.in_bulk([1], field_name="nmae"), FieldError, "nmae"),
     # values / values_list
     case("values-unknown", lambda s: T.values("nmae"), FieldError, "nmae"),
     case("values-int", lambda s: T.values(5), InvalidArgumentError, "5"),
     case("values_list-unknown", lambda s: T.values_list("id", "nmae"), FieldError, "nmae"),
-    case("values_list-flat-two", lambda s: T.values_list("id", "name", flat=True),
-         InvalidArgumentError, "flat"),
+    case(
+        "values_list-flat-two",
+        lambda s: T.values_list("id", "name", flat=True),
+        InvalidArgumentError,
+        "flat",
+    ),
     # prefetch_related
     case("prefetch-unknown", lambda s: T.prefetch_related("nope"), FieldError, "nope"),
     case("prefetch-int", lambda s: T.prefetch_related(5), InvalidArgumentError, "5"),
@@ -130,41 +164,76 @@ CASES = [
     case("in_org-int", lambda s: T.in_org(123), InvalidArgumentError, "organization"),
     case("in_org-list", lambda s: T.in_org(["org1"]), InvalidArgumentError, "organization"),
     case("organization-int", lambda s: T.organization(5), InvalidArgumentError, "organization"),
-    case("organization-dict", lambda s: T.organization({"slug": "org1"}), InvalidArgumentError,
-         "organization"),
+    case(
+        "organization-dict",
+        lambda s: T.organization({"slug": "org1"}),
+        InvalidArgumentError,
+        "organization",
+    ),
     case("using-int", lambda s: list(T.using(5)), InvalidArgumentError, "using"),
-    case("using-unknown-alias", lambda s: list(T.using("nowhere")), ConfigurationError,
-         "nowhere"),
+    case("using-unknown-alias", lambda s: list(T.using("nowhere")), ConfigurationError, "nowhere"),
     # writing through querysets
     case("get_or_create-unknown", lambda s: T.get_or_create(nmae="x"), FieldError, "nmae"),
-    case("get_or_create-defaults-not-dict", lambda s: T.get_or_create(name="x", defaults=5),
-         InvalidArgumentError, "defaults"),
-    case("get_or_create-defaults-unknown",
-         lambda s: T.get_or_create(name="x", defaults={"nmae": 1}), FieldError, "nmae"),
-    case("update_or_create-unknown",
-         lambda s: T.update_or_create(name="x", defaults={"nmae": 1}), FieldError, "nmae"),
+    case(
+        "get_or_create-defaults-not-dict",
+        lambda s: T.get_or_create(name="x", defaults=5),
+        InvalidArgumentError,
+        "defaults",
+    ),
+    case(
+        "get_or_create-defaults-unknown",
+        lambda s: T.get_or_create(name="x", defaults={"nmae": 1}),
+        FieldError,
+        "nmae",
+    ),
+    case(
+        "update_or_create-unknown",
+        lambda s: T.update_or_create(name="x", defaults={"nmae": 1}),
+        FieldError,
+        "nmae",
+    ),
     case("update-unknown", lambda s: T.filter(id=2).update(nmae="x"), FieldError, "nmae"),
     case("update-blank-name", lambda s: T.filter(id=2).update(name=""), ValidationError, "name"),
     case("update-read-only", lambda s: T.filter(id=2).update(size=5), ValidationError, "size"),
-    case("update-create-only", lambda s: T.filter(id=2).update(overlap=3), ValidationError,
-         "overlap"),
-    case("update-job-state", lambda s: J.filter(id=2).update(state="finished"),
-         ValidationError, "state"),
-    case("update-bad-filter", lambda s: J.filter(state="finished").update(stage="validation"),
-         InvalidArgumentError, "finished"),
+    case(
+        "update-create-only", lambda s: T.filter(id=2).update(overlap=3), ValidationError, "overlap"
+    ),
+    case(
+        "update-job-state",
+        lambda s: J.filter(id=2).update(state="finished"),
+        ValidationError,
+        "state",
+    ),
+    case(
+        "update-bad-filter",
+        lambda s: J.filter(state="finished").update(stage="validation"),
+        InvalidArgumentError,
+        "finished",
+    ),
     case("create-unknown", lambda s: T.create(nmae="x"), FieldError, "nmae"),
-    case("create-blank-name", lambda s: T.create(name="", labels=[{"name": "a"}]),
-         ValidationError, "name"),
-    case("create-name-None", lambda s: T.create(name=None, labels=[{"name": "a"}]),
-         ValidationError, "name"),
+    case(
+        "create-blank-name",
+        lambda s: T.create(name="", labels=[{"name": "a"}]),
+        ValidationError,
+        "name",
+    ),
+    case(
+        "create-name-None",
+        lambda s: T.create(name=None, labels=[{"name": "a"}]),
+        ValidationError,
+        "name",
+    ),
     case("create-read-only", lambda s: T.create(name="x", id=5), ValidationError, "id"),
     case("create-spec-not-mapping", lambda s: T.create("name"), InvalidArgumentError, "spec"),
-    case("create-spec-unknown", lambda s: T.create({"name": "x", "nmae": 1}), FieldError,
-         "nmae"),
-    case("create-webhook-bad-type",
-         lambda s: Webhook.objects.create(target_url="http://127.0.0.1:1", type="team",
-                                          events=["create:task"]),
-         ValidationError, "type"),
+    case("create-spec-unknown", lambda s: T.create({"name": "x", "nmae": 1}), FieldError, "nmae"),
+    case(
+        "create-webhook-bad-type",
+        lambda s: Webhook.objects.create(
+            target_url="http://127.0.0.1:1", type="team", events=["create:task"]
+        ),
+        ValidationError,
+        "type",
+    ),
     case("create-job-no-type", lambda s: J.create(task_id=2), ValidationError, "type"),
     case("delete-bad-filter", lambda s: J.filter(state=5).delete(), InvalidArgumentError, "5"),
     # combining

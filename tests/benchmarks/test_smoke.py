@@ -23,8 +23,20 @@ pytest.importorskip("cvat_sdk")
 
 @pytest.fixture(scope="module")
 def run() -> tuple[dict[str, WorkloadResult], str]:
-    args = parse_args(["--tasks", "120", "--sdk-limit", "40", "--write-tasks", "30",
-                       "--latency-tasks", "150", "--latency", "0.002"])
+    args = parse_args(
+        [
+            "--tasks",
+            "120",
+            "--sdk-limit",
+            "40",
+            "--write-tasks",
+            "30",
+            "--latency-tasks",
+            "150",
+            "--latency",
+            "0.002",
+        ]
+    )
     results, text = execute(args)
     return {r.key: r for r in results}, text
 
@@ -44,10 +56,14 @@ def test_the_clients_agree_and_walks_are_exact(
     run: tuple[dict[str, WorkloadResult], str],
 ) -> None:
     results, _ = run
-    problems = [f"({key}) {p}" for key, r in results.items() for p in r.problems
-                # page-number walks under concurrent writes may lose or repeat objects: that
-                # is what workload 7 shows about the floor and cvat-sdk, not a harness bug
-                if not (key == "7" and not p.startswith("cvatorm"))]
+    problems = [
+        f"({key}) {p}"
+        for key, r in results.items()
+        for p in r.problems
+        # page-number walks under concurrent writes may lose or repeat objects: that
+        # is what workload 7 shows about the floor and cvat-sdk, not a harness bug
+        if not (key == "7" and not p.startswith("cvatorm"))
+    ]
     assert problems == []
 
 

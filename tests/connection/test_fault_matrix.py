@@ -255,9 +255,7 @@ def run_cell(operation: str, fault: Fault, action: Callable[[], Any]) -> Any:
 
 #: Operations that only read (GET): a same-resource redirect is followed for them. The
 #: models' operations (``test_fault_matrix_models.py``) are classed with the raw ones.
-READS = frozenset(
-    {"get", "list", "wait", "download", "retrieve", "walk", "annotations", "frame"}
-)
+READS = frozenset({"get", "list", "wait", "download", "retrieve", "walk", "annotations", "frame"})
 #: Operations whose requests are not idempotent: a fault may end them in an error.
 NOT_IDEMPOTENT = frozenset({"post", "patch", "create", "save", "export", "backup", "from_data"})
 
@@ -287,8 +285,8 @@ def check_outcome(operation: str, fault: Fault, got: Any) -> None:
             allowed = (*allowed, ConflictError)
         assert error is None or isinstance(error, allowed), f"unexpected {got!r}"
         if name.startswith(("html", "malformed", "server-malformed", "unframed")):
-            assert error is None or isinstance(error, (MalformedResponseError, *allowed[3:])), (
-                repr(got)
+            assert error is None or isinstance(error, (MalformedResponseError, *allowed[3:])), repr(
+                got
             )
     elif name == "server-500" and operation in READS | {"delete", "remove"}:
         # 500 is not retried: a server error is not a passing network trouble.

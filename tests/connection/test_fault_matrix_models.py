@@ -82,9 +82,9 @@ def test_keyset_walk(cell: Rig, fault: Fault) -> None:
             fault,
             lambda: [
                 p.id
-                for p in _through(cell, fault).projects.filter(id__in=projects).iterator(
-                    chunk_size=2
-                )
+                for p in _through(cell, fault)
+                .projects.filter(id__in=projects)
+                .iterator(chunk_size=2)
             ],
         )
         if not isinstance(got, Exception):
@@ -178,9 +178,7 @@ def test_export(cell: Rig, fault: Fault, data_task: Task, tmp_path: Path) -> Non
     task = _through(cell, fault).tasks.retrieve(data_task.id)
     target = tmp_path / "dataset.zip"
     cell.arm(fault, "POST", f"/api/tasks/{data_task.id}/dataset/export")
-    got = run_cell(
-        "export", fault, lambda: task.export_dataset("CVAT for images 1.1", target)
-    )
+    got = run_cell("export", fault, lambda: task.export_dataset("CVAT for images 1.1", target))
     if isinstance(got, Exception):
         assert not target.exists(), "a failed export leaves no file"
         return

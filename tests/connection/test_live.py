@@ -352,6 +352,10 @@ def test_a_slow_server_hits_the_read_timeout(cvat_target: Any, local_cvat: Any) 
 # --------------------------------------------------------------------------- connect()
 
 
+@pytest.mark.covers("GET /api/users/{id}", call="User.objects.get(id=...)")
+@pytest.mark.covers(
+    "GET /api/users/self", call="User.objects.current() / client.login(access token)"
+)
 def test_orm_connection_is_the_default(orm_connection: Client, traffic: Any) -> None:
     assert connections["default"] is orm_connection
     assert cvatorm.connections["default"] is orm_connection

@@ -59,6 +59,7 @@ def test_set_then_get_round_trips(task: Task) -> None:
     assert [s["frame"] for s in replaced["shapes"]] == [1] and replaced["tags"] == []
 
 
+@pytest.mark.covers("PATCH /api/tasks/{id}/annotations/", call="task.update_annotations(data)")
 def test_patch_create_update_delete(task: Task) -> None:
     car = _labels(task)["car"]
     created = task.update_annotations(
@@ -81,6 +82,7 @@ def test_patch_create_update_delete(task: Task) -> None:
     assert [(s["id"], s["points"]) for s in shapes] == [(ids[0], [5.0, 5.0, 9.0, 9.0])]
 
 
+@pytest.mark.covers("DELETE /api/tasks/{id}/annotations/", call="task.remove_annotations()")
 def test_remove_some_by_id_then_all(task: Task, traffic: Any) -> None:
     car = _labels(task)["car"]
     created = task.update_annotations(
@@ -106,6 +108,8 @@ def test_remove_some_by_id_then_all(task: Task, traffic: Any) -> None:
     assert (empty["shapes"], empty["tags"], empty["tracks"]) == ([], [], [])
 
 
+@pytest.mark.covers("GET /api/jobs/{id}/annotations/", call="job.get_annotations()")
+@pytest.mark.covers("PUT /api/jobs/{id}/annotations/", call="job.set_annotations(data)")
 def test_job_annotations_are_the_jobs_share_of_the_task(task: Task) -> None:
     car = _labels(task)["car"]
     jobs = sorted(task.jobs, key=lambda job: job.start_frame)
@@ -142,6 +146,9 @@ def _cvat_xml(images: list[tuple[int, str]], boxes: list[tuple[int, str, str]]) 
     return "\n".join(rows)
 
 
+@pytest.mark.covers(
+    "POST /api/tasks/{id}/annotations/", call="task.import_annotations(format_name, path)"
+)
 def test_import_annotations_from_cvat_xml(task: Task, tmp_path: Path) -> None:
     names = [frame["name"] for frame in task.get_frames_info()]
     xml = tmp_path / "annotations.xml"
@@ -169,3 +176,29 @@ def test_a_failed_import_raises_the_servers_message(
     polled = [e for e in traffic.exchanges if e.path.startswith("/api/requests/")][-1]
     assert caught.value.message == polled.response_json["message"]
     assert "unicorn" in caught.value.message
+
+
+@pytest.mark.covers(
+    "POST /api/jobs/{id}/annotations/", call="job.import_annotations(format_name, path)"
+)
+@pytest.mark.covers("PATCH /api/jobs/{id}/annotations/", call="job.update_annotations(data)")
+@pytest.mark.covers("DELETE /api/jobs/{id}/annotations/", call="job.remove_annotations()")
+def test_a_jobs_annotations_are_imported_patched_and_removed_alone(
+    task: Task, tmp_path: Path, traffic: Any
+) -> None:
+    car = _labels(task)["car"]
+    first, second = sorted(task.jobs, key=lambda job: job.start_frame)
+    second.set_annotations({"shapes": [_box(2, car, [1, 1, 3, 3])]})
+    names = [frame["name"] for frame in task.get_frames_info()]
+    xml = tmp_path / "job.xml"
+    xml.write_text(_cvat_xml([(0, names[0]), (1, names[1])], [(1, "car", "1 2 11 12")]))
+
+    assert first.import_annotations("CVAT 1.1", xml).status == "finished"
+    (shape,) = first.get_annotations()["shapes"]
+    assert (shape["frame"], shape["points"]) == (1, [1.0, 2.0, 11.0, 12.0])
+    first.update_annotations({"shapes": [{**shape, "points": [2.0, 2.0, 12.0, 12.0]}]})
+    assert first.get_annotations()["shapes"][0]["points"] == [2.0, 2.0, 12.0, 12.0]
+    first.remove_annotations()
+    assert first.get_annotations()["shapes"] == []
+    # the other job's annotations were not touched
+    assert [s["frame"] for s in task.get_annotations()["shapes"]] == [2]

@@ -70,12 +70,16 @@ def test_export_into_a_folder_uses_the_servers_file_name(task: Task, tmp_path: P
     assert [p.name for p in folder.iterdir()] == [path.name]
 
 
+@pytest.mark.covers(
+    "POST /api/jobs/{id}/dataset/export", call="job.export_dataset(format_name, path)"
+)
 def test_job_export_holds_the_jobs_frames(task: Task, tmp_path: Path) -> None:
     job = next(iter(task.jobs))
     path = job.export_dataset(EXPORT, tmp_path / "job.zip")
     assert "annotations.xml" in _names(path)
 
 
+@pytest.mark.covers("PUT /api/tasks/{id}/annotations/", call="task.set_annotations(data)")
 def test_existing_file_is_refused_before_any_request(
     task: Task, tmp_path: Path, traffic: Any
 ) -> None:
@@ -142,6 +146,12 @@ def test_a_download_that_keeps_breaking_leaves_nothing(
     assert fault.hits == 1 + data_client.config.max_retries
 
 
+@pytest.mark.covers(
+    "POST /api/projects/{id}/dataset/", call="project.import_dataset(format_name, path)"
+)
+@pytest.mark.covers(
+    "POST /api/projects/{id}/dataset/export", call="project.export_dataset(format_name, path)"
+)
 def test_project_dataset_import_creates_tasks_with_annotations(
     data_client: Any, task: Task, tmp_path: Path, cleanup: Any
 ) -> None:
@@ -159,6 +169,7 @@ def test_project_dataset_import_creates_tasks_with_annotations(
     assert "annotations.xml" in _names(exported)
 
 
+@pytest.mark.covers("POST /api/tasks/{id}/backup/export", call="task.download_backup(path)")
 def test_task_backup_round_trip(data_client: Any, task: Task, tmp_path: Path, cleanup: Any) -> None:
     backup = task.download_backup(tmp_path / "task.zip")
     assert "task.json" in _names(backup)
@@ -180,6 +191,7 @@ def test_project_backup_round_trip(data_client: Any, tmp_path: Path, cleanup: An
     assert sorted(label.name for label in restored.labels) == ["car", "dog"]
 
 
+@pytest.mark.covers("GET /api/tasks/{id}/annotations/", call="task.get_annotations()")
 @pytest.mark.local_only
 def test_a_backup_with_media_restores_frames_and_annotations(
     data_client: Any, tmp_path: Path, cleanup: Any
@@ -209,6 +221,7 @@ def test_a_backup_with_media_restores_frames_and_annotations(
     assert [(s["frame"], s["points"]) for s in shapes] == [(1, [1.0, 1.0, 5.0, 5.0])]
 
 
+@pytest.mark.covers("POST /api/tasks/backup/", call="Task.objects.create_from_backup(path)")
 def test_a_broken_backup_raises_the_servers_message(data_client: Any, tmp_path: Path) -> None:
     bad = tmp_path / "broken.zip"
     buffer = io.BytesIO()

@@ -50,6 +50,7 @@ def test_original_frames_are_the_uploaded_bytes(task: Task, files: list[Path]) -
         assert task.get_frame(number) == path.read_bytes()
 
 
+@pytest.mark.covers("GET /api/tasks/{id}/data/", call="task.get_frame(n) / task.download_chunk(n)")
 def test_a_frame_out_of_range_is_a_bad_request(task: Task, traffic: Any) -> None:
     with pytest.raises(BadRequestError):
         task.get_frame(99)
@@ -73,6 +74,8 @@ def test_meta_lists_every_frame(task: Task) -> None:
     ]
 
 
+@pytest.mark.covers("GET /api/jobs/{id}/data", call="job.get_frame(n) / job.download_chunk(n)")
+@pytest.mark.covers("GET /api/jobs/{id}/data/meta", call="job.get_meta()")
 def test_job_frames_and_meta_cover_the_jobs_range(task: Task) -> None:
     jobs = sorted(task.jobs, key=lambda job: job.start_frame)
     second = jobs[1]
@@ -83,6 +86,7 @@ def test_job_frames_and_meta_cover_the_jobs_range(task: Task) -> None:
     assert _size(second.get_frame(4)) == (31, 17)
 
 
+@pytest.mark.covers("GET /api/tasks/{id}/preview", call="task.get_preview()")
 def test_preview_is_an_image(task: Task) -> None:
     assert _size(task.get_preview())[0] > 0
 
@@ -144,6 +148,7 @@ def test_download_frames_failure_leaves_no_partial_files(task: Task, tmp_path: P
     assert not any(p.name.endswith(".part") for p in out.iterdir())
 
 
+@pytest.mark.covers("PATCH /api/tasks/{id}/data/meta", call="task.remove_frames_by_ids(ids)")
 def test_remove_frames_by_ids(task: Task) -> None:
     assert task.remove_frames_by_ids([1, 3])["deleted_frames"] == [
         1,
@@ -152,3 +157,24 @@ def test_remove_frames_by_ids(task: Task) -> None:
     meta = task.remove_frames_by_ids([4])
     assert meta["deleted_frames"] == [1, 3, 4]
     assert task.get_meta()["deleted_frames"] == [1, 3, 4]
+
+
+@pytest.mark.covers("PATCH /api/jobs/{id}/data/meta", call="job.remove_frames_by_ids(ids)")
+def test_a_job_removes_its_own_frames(task: Task) -> None:
+    job = min(task.jobs, key=lambda j: j.start_frame)  # frames 0-2
+    meta = job.remove_frames_by_ids([1])
+    assert meta["deleted_frames"] == [1]
+    assert task.get_meta()["deleted_frames"] == [1]
+
+
+@pytest.mark.covers("GET /api/projects/{id}/preview", call="project.get_preview()")
+def test_a_projects_preview_is_its_first_tasks(
+    data_client: Any, make_task: Callable[..., Task], files: list[Path], cleanup: Any
+) -> None:
+    project = data_client.projects.create(
+        {"name": "cvatorm preview project", "labels": [{"name": "car"}]}
+    )
+    cleanup("projects", project.id)
+    make_task(files, spec={"name": "cvatorm preview task", "project_id": project.id})
+    width, height = _size(project.get_preview())
+    assert width > 0 and height > 0

@@ -46,6 +46,9 @@ def test_task_methods(data_client: Any, task: Task, tmp_path: Path, cleanup: Any
     assert isinstance(restored, Task) and restored.name == task.name
 
 
+@pytest.mark.covers(
+    "POST /api/tasks/{id}/dataset/export", call="task.export_dataset(format_name, path)"
+)
 def test_cvat_sdk_pbar_is_the_progress_reporter(task: Task, tmp_path: Path) -> None:
     progress = RecordingProgress()
     task.export_dataset("CVAT for images 1.1", tmp_path / "ds.zip", pbar=progress)
@@ -61,6 +64,7 @@ def test_upload_data_refreshes_the_task(
     assert task.size == 3 and task.jobs.count() == 1
 
 
+@pytest.mark.covers("GET /api/jobs/{id}/preview", call="job.get_preview()")
 def test_job_and_project_methods(
     data_client: Any, task: Task, tmp_path: Path, cleanup: Any
 ) -> None:

@@ -273,10 +273,14 @@ def scrub(value: Any, base_url: str, values: Mapping[str, Any], key: str = "") -
             elif isinstance(captured, str) and len(captured) > 8:
                 value = value.replace(captured, f"<{name}>")
         return value
-    if isinstance(value, int) and not isinstance(value, bool) and (
-        key == "id"
-        or key.endswith("_id")
-        or key in ("task", "job", "project", "parent", "issue", "organization")
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and (
+            key == "id"
+            or key.endswith("_id")
+            or key in ("task", "job", "project", "parent", "issue", "organization")
+        )
     ):
         for name, captured in values.items():
             if captured == value and not isinstance(captured, bool):
@@ -300,9 +304,7 @@ def normalize(
             "next": _link(body["next"], base_url),
             "previous": _link(body["previous"], base_url),
             "ids": len(ids) if compare == "fresh" else scrub(ids, base_url, values, "id"),
-            "first": (
-                scrub(first, base_url, values) if compare == "exact" else shape(first)
-            ),
+            "first": (scrub(first, base_url, values) if compare == "exact" else shape(first)),
         }
     if compare in ("shape", "fresh"):
         return shape(body)
@@ -331,4 +333,3 @@ def iter_scenarios(groups: Mapping[str, tuple[Scenario, ...]]) -> Iterator[tuple
     for group, scenarios in groups.items():
         for scenario in scenarios:
             yield group, scenario
-

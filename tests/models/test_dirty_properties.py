@@ -54,8 +54,9 @@ def test_list_edits_are_sent_exactly_when_the_value_changed(edits: list[tuple[st
         assert issue.dirty_fields == ()
 
 
-@given(st.dictionaries(st.sampled_from(["email", "phone", "site"]), st.text(max_size=5),
-                       max_size=3))
+@given(
+    st.dictionaries(st.sampled_from(["email", "phone", "site"]), st.text(max_size=5), max_size=3)
+)
 def test_dict_replacement_in_place_is_sent_when_different(new_contact: dict[str, str]) -> None:
     data = asset_object("organizations", id=3)
     original = dict(data["contact"])

@@ -22,6 +22,10 @@ def load_example() -> ModuleType:
     return module
 
 
+@pytest.mark.covers("GET /api/jobs", call="Job.objects.filter(...)")
+@pytest.mark.covers("GET /api/schema/", call="client.capabilities(list_path)")
+@pytest.mark.covers("GET /api/tasks", call="Task.objects.filter(...)")
+@pytest.mark.covers("GET /api/users", call="User.objects.filter(...)")
 def test_dry_run_reports_without_writing(
     orm_connection: Client, traffic: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

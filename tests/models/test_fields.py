@@ -150,9 +150,12 @@ def test_valid_values_are_accepted() -> None:
     assert Invitation.email.clean("new@cvat.org") == "new@cvat.org"
     storage = {"id": 60, "location": "local", "cloud_storage_id": None}
     assert Task.target_storage.to_wire(storage) == {"location": "local", "cloud_storage_id": None}
-    label_spec = {"name": "car", "attributes": [
-        {"name": "color", "mutable": False, "input_type": "select", "values": ["red", "blue"]}
-    ]}
+    label_spec = {
+        "name": "car",
+        "attributes": [
+            {"name": "color", "mutable": False, "input_type": "select", "values": ["red", "blue"]}
+        ],
+    }
     assert Task._meta.fields["labels"].to_wire([label_spec]) == [label_spec]
 
 

@@ -75,6 +75,8 @@ def test_retrieve_wraps_the_servers_json(admin_client: Client, traffic: Any) -> 
     assert task.raw == traffic[0].response_json
 
 
+@pytest.mark.covers("POST /api/auth/login", call="client.login((user, password))")
+@pytest.mark.covers("GET /api/tasks/{id}", call="Task.objects.get(id=...)")
 def test_a_missing_object_raises_the_models_does_not_exist(admin_client: Client) -> None:
     with pytest.raises(Task.DoesNotExist):
         admin_client.tasks.retrieve(999_999)
@@ -88,6 +90,7 @@ def test_save_with_nothing_changed_sends_nothing(admin_client: Client, traffic: 
     assert len(traffic) == 0
 
 
+@pytest.mark.covers("GET /api/projects/{id}", call="Project.objects.get(id=...)")
 def test_forward_relations_fetch_once(admin_client: Client, traffic: Any) -> None:
     task = admin_client.tasks.retrieve(35)
     traffic.clear()
@@ -111,6 +114,9 @@ def test_reverse_relations_list_the_related_objects(admin_client: Client, traffi
     assert any(t.id == 35 for t in project.tasks)
 
 
+@pytest.mark.covers("GET /api/comments", call="Comment.objects.filter(...)")
+@pytest.mark.covers("GET /api/issues/{id}", call="Issue.objects.get(id=...)")
+@pytest.mark.covers("GET /api/jobs/{id}", call="Job.objects.get(id=...)")
 def test_issue_comments_and_back(admin_client: Client) -> None:
     issue = admin_client.issues.retrieve(1)
     comments = list(issue.comments)
@@ -120,6 +126,8 @@ def test_issue_comments_and_back(admin_client: Client) -> None:
     assert issue.job.id == issue.job_id
 
 
+@pytest.mark.covers("GET /api/memberships", call="Membership.objects.filter(...)")
+@pytest.mark.covers("GET /api/organizations", call="Organization.objects.filter(...)")
 def test_organization_memberships_are_listed_inside_it(admin_client: Client, traffic: Any) -> None:
     org = next(o for o in Organization.objects.using(admin_client) if o.slug == "org2")
     traffic.clear()
@@ -133,6 +141,7 @@ def test_organization_memberships_are_listed_inside_it(admin_client: Client, tra
     assert memberships[0].organization == org
 
 
+@pytest.mark.covers("GET /api/organizations/{id}", call="Organization.objects.get(id=...)")
 def test_objects_remember_their_organization(admin_client: Client, traffic: Any) -> None:
     task = admin_client.tasks.retrieve(17, organization="org2")
     assert task.organization_id is not None
@@ -142,6 +151,7 @@ def test_objects_remember_their_organization(admin_client: Client, traffic: Any)
     assert task.organization.slug == "org2"
 
 
+@pytest.mark.covers("GET /api/projects", call="Project.objects.filter(...)")
 def test_repository_list_walks_every_page(admin_client: Client) -> None:
     every = admin_client.projects.list()
     assert isinstance(every, QuerySet)
@@ -152,6 +162,7 @@ def test_repository_list_walks_every_page(admin_client: Client) -> None:
 # --------------------------------------------------------------------------- writing
 
 
+@pytest.mark.covers("GET /api/labels", call="Label.objects.filter(...)")
 def test_create_rename_refresh_delete_a_project(
     orm_connection: Client, traffic: Any, cleanup: Callable[[Any], Any]
 ) -> None:
@@ -209,6 +220,9 @@ def test_usernames_are_resolved_in_one_request(
     assert project.assignee is None
 
 
+@pytest.mark.covers("POST /api/tasks", call="Task(...).save() / Task.objects.create(...)")
+@pytest.mark.covers("PATCH /api/tasks/{id}", call="task.save()")
+@pytest.mark.covers("DELETE /api/tasks/{id}", call="task.delete()")
 def test_task_in_a_project_uses_the_projects_labels(
     orm_connection: Client, traffic: Any, cleanup: Callable[[Any], Any]
 ) -> None:
@@ -217,7 +231,9 @@ def test_task_in_a_project_uses_the_projects_labels(
     task = cleanup(Task(name=unique("orm task"), project_id=project.id, segment_size=5))
     task.save()
     assert traffic.last.json == {
-        "name": task.name, "project_id": project.id, "segment_size": 5,
+        "name": task.name,
+        "project_id": project.id,
+        "segment_size": 5,
     }
     assert task.project == project
     assert [label.name for label in task.labels] == ["tree"]
@@ -230,6 +246,11 @@ def test_task_in_a_project_uses_the_projects_labels(
     assert task.subset == "train" and task.project_id == project.id
 
 
+@pytest.mark.covers("POST /api/invitations", call="Invitation(...).save(organization=...)")
+@pytest.mark.covers("DELETE /api/invitations/{key}", call="invitation.delete()")
+@pytest.mark.covers("POST /api/organizations", call="Organization(...).save()")
+@pytest.mark.covers("PATCH /api/organizations/{id}", call="organization.save()")
+@pytest.mark.covers("DELETE /api/organizations/{id}", call="organization.delete()")
 def test_in_place_edits_of_a_dict_are_saved(
     orm_connection: Client, traffic: Any, cleanup: Callable[[Any], Any]
 ) -> None:
@@ -252,13 +273,22 @@ def test_in_place_edits_of_a_dict_are_saved(
     assert invitation.organization_id == org.id
 
 
+@pytest.mark.covers("POST /api/comments", call="Comment(...).save()")
+@pytest.mark.covers("DELETE /api/comments/{id}", call="comment.delete()")
+@pytest.mark.covers("POST /api/issues", call="Issue(...).save()")
+@pytest.mark.covers("PATCH /api/issues/{id}", call="issue.save()")
+@pytest.mark.covers("DELETE /api/issues/{id}", call="issue.delete()")
 def test_in_place_edits_of_a_list_are_saved(
     orm_connection: Client, traffic: Any, cleanup: Callable[[Any], Any]
 ) -> None:
     job = Job.objects.using(orm_connection).get(id=Issue._fetch(1, client=orm_connection).job_id)
     issue = cleanup(
-        Issue(job_id=job.id, frame=job.start_frame, position=[1.0, 2.0, 30.0, 40.0],
-              message=unique("orm issue"))
+        Issue(
+            job_id=job.id,
+            frame=job.start_frame,
+            position=[1.0, 2.0, 30.0, 40.0],
+            message=unique("orm issue"),
+        )
     )
     issue.save()
     assert traffic.last.json["message"].startswith("orm issue")
@@ -289,6 +319,9 @@ def test_cvat_sdk_style_create_update_remove(
         admin_client.projects.retrieve(project_id)
 
 
+@pytest.mark.covers("POST /api/projects", call="Project(...).save()")
+@pytest.mark.covers("PATCH /api/projects/{id}", call="project.save()")
+@pytest.mark.covers("DELETE /api/projects/{id}", call="project.delete()")
 def test_a_member_assigns_by_username_inside_the_organization(
     client_as: Callable[[str], Client], traffic: Any, cleanup: Callable[[Any], Any]
 ) -> None:

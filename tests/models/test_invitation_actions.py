@@ -51,6 +51,7 @@ def test_an_existing_users_invitation_is_accepted_at_once_and_can_be_declined(
     assert not Invitation.objects.filter(key=invitation.key).exists()
 
 
+@pytest.mark.covers("POST /api/auth/logout", call="client.logout()")
 def test_an_unsaved_invitation_has_no_actions(orm_connection: Client, traffic: Any) -> None:
     traffic.clear()
     with pytest.raises(ValidationError, match="not saved"):
@@ -58,6 +59,7 @@ def test_an_unsaved_invitation_has_no_actions(orm_connection: Client, traffic: A
     assert traffic.calls() == []
 
 
+@pytest.mark.covers("GET /api/invitations", call="Invitation.objects.filter(...)")
 @pytest.mark.local_only
 def test_a_new_users_invitation_waits_for_its_e_mail_which_a_default_server_cannot_send(
     organization: Organization, orm_connection: Client

@@ -50,6 +50,17 @@ def test_models_declare_the_operations() -> None:
         Task(name="x").objects  # noqa: B018 -- still class-only
 
 
+@pytest.mark.covers("POST /api/projects/{id}/backup/export", call="project.download_backup(path)")
+@pytest.mark.covers("POST /api/projects/backup/", call="Project.objects.create_from_backup(path)")
+@pytest.mark.covers(
+    "POST /api/tasks/{id}/data/",
+    call="Task.objects.create_from_data(spec, resources) / task.upload_data(resources)",
+)
+@pytest.mark.covers("GET /api/tasks/{id}/data/meta", call="task.get_meta()")
+@pytest.mark.covers(
+    "GET /api/requests/{id}",
+    call="the wait of every background operation (export, backup, import, create_from_data)",
+)
 def test_tasks_are_created_with_their_data(
     orm_connection: Any, made: list[Any], tmp_path: Path
 ) -> None:

@@ -30,9 +30,7 @@ def test_forward_relation_fetches_once_with_the_objects_organization(fake: FakeC
 
 
 def test_forward_relation_is_none_when_the_id_is_null(fake: FakeClient) -> None:
-    task = Task._from_wire(
-        {**asset_object("tasks", id=35), "project_id": None}, client=fake
-    )
+    task = Task._from_wire({**asset_object("tasks", id=35), "project_id": None}, client=fake)
     assert task.project is None
     assert fake.calls == []
 

@@ -76,7 +76,9 @@ def test_entity_methods(fake: FakeClient) -> None:
     assert task.name == "new name" and task.subset == "train"
     task.remove()
     assert fake.methods() == [
-        ("GET", "/api/tasks/35"), ("PATCH", "/api/tasks/35"), ("DELETE", "/api/tasks/35"),
+        ("GET", "/api/tasks/35"),
+        ("PATCH", "/api/tasks/35"),
+        ("DELETE", "/api/tasks/35"),
     ]
 
 

@@ -35,10 +35,17 @@ def echo_task(call: Call) -> dict[str, Any]:
     data = asset_object("tasks", id=35)
     for key, value in call.json.items():
         if key == "assignee_id":
-            data["assignee"] = None if value is None else {
-                "id": value, "username": f"user-{value}", "first_name": "", "last_name": "",
-                "url": f"http://cvat.fake:8080/api/users/{value}",
-            }
+            data["assignee"] = (
+                None
+                if value is None
+                else {
+                    "id": value,
+                    "username": f"user-{value}",
+                    "first_name": "",
+                    "last_name": "",
+                    "url": f"http://cvat.fake:8080/api/users/{value}",
+                }
+            )
         else:
             data[key] = value
     data["updated_date"] = "2026-01-01T00:00:00Z"
@@ -82,8 +89,9 @@ def test_in_place_list_edits_are_tracked(fake: FakeClient) -> None:
 
 
 def test_in_place_dict_edits_are_tracked(fake: FakeClient) -> None:
-    fake.on("PATCH", "/api/organizations/3", lambda c: {**asset_object("organizations", id=3),
-                                                        **c.json})
+    fake.on(
+        "PATCH", "/api/organizations/3", lambda c: {**asset_object("organizations", id=3), **c.json}
+    )
     org = Organization._from_wire(asset_object("organizations", id=3), client=fake)
     org.contact["phone"] = "+1 555"
     assert org.dirty_fields == ("contact",)
@@ -167,7 +175,8 @@ def test_usernames_are_resolved_with_one_request_at_save(fake: FakeClient) -> No
     assert lookup.organization == "org1"
     assert "user2" in lookup.params["filter"] and "user3" in lookup.params["filter"]
     assert fake.calls[1].json == {
-        "owner_id": users[1]["id"], "assignee_id": users[0]["id"],
+        "owner_id": users[1]["id"],
+        "assignee_id": users[0]["id"],
     }
 
 
@@ -222,7 +231,10 @@ def test_new_objects_are_posted_with_their_assigned_fields(fake: FakeClient) -> 
     call = fake.calls[0]
     assert (call.method, call.path, call.organization) == ("POST", "/api/tasks", "org2")
     assert call.json == {
-        "name": "new", "project_id": 18, "segment_size": 10, "labels": [{"name": "car"}],
+        "name": "new",
+        "project_id": 18,
+        "segment_size": 10,
+        "labels": [{"name": "car"}],
     }
     assert task.pk == 99 and task._client is fake and task._organization == "org2"
     assert task.dirty_fields == ()

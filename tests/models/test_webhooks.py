@@ -57,9 +57,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def project(orm_connection: Any) -> Iterator[Project]:
-    made = Project.objects.create(
-        name=f"webhooks {uuid.uuid4().hex[:8]}", labels=[{"name": "car"}]
-    )
+    made = Project.objects.create(name=f"webhooks {uuid.uuid4().hex[:8]}", labels=[{"name": "car"}])
     yield made
     with contextlib.suppress(NotFoundError):
         made.delete()
@@ -77,6 +75,16 @@ def test_the_seed_webhooks_list_and_filter(orm_connection: Any) -> None:
     assert orm_connection.webhooks.retrieve(first.id) == first
 
 
+@pytest.mark.covers("POST /api/webhooks", call="Webhook(...).save()")
+@pytest.mark.covers("PATCH /api/webhooks/{id}", call="webhook.save()")
+@pytest.mark.covers("DELETE /api/webhooks/{id}", call="webhook.delete()")
+@pytest.mark.covers("GET /api/webhooks/{id}/deliveries", call="webhook.deliveries()")
+@pytest.mark.covers("GET /api/webhooks/{id}/deliveries/{delivery_id}", call="webhook.delivery(id)")
+@pytest.mark.covers(
+    "POST /api/webhooks/{id}/deliveries/{delivery_id}/redelivery",
+    call="webhook.redeliver(delivery)",
+)
+@pytest.mark.covers("POST /api/webhooks/{id}/ping", call="webhook.ping()")
 def test_create_ping_deliveries_redeliver_update_delete(
     orm_connection: Any, project: Project, receiver: Receiver, traffic: Any
 ) -> None:
@@ -122,6 +130,7 @@ def test_create_ping_deliveries_redeliver_update_delete(
         Webhook.objects.retrieve(hook_id)
 
 
+@pytest.mark.covers("GET /api/webhooks/{id}", call="Webhook.objects.get(id=...)")
 @pytest.mark.covers("GET /api/webhooks/events", call="Webhook.available_events(type)")
 def test_available_events_by_type(orm_connection: Any) -> None:
     events = Webhook.available_events("project")

@@ -194,6 +194,7 @@ def test_capabilities_are_read_once_per_connection(
         disconnect("fresh")
 
 
+@pytest.mark.covers("GET /api/issues", call="Issue.objects.filter(...)")
 def test_job_issues_and_back(orm_connection: Any, traffic: Any) -> None:
     from cvatorm.models import Issue
 

@@ -241,9 +241,7 @@ def test_token_permissions_follow_the_rules(url: str) -> None:
     mine = requests.post(
         f"{url}/api/auth/access_tokens", json={"name": "seen by admin"}, auth=("user8", PASSWORD)
     ).json()
-    by_admin = requests.get(
-        f"{url}/api/auth/access_tokens/{mine['id']}", auth=("admin1", PASSWORD)
-    )
+    by_admin = requests.get(f"{url}/api/auth/access_tokens/{mine['id']}", auth=("admin1", PASSWORD))
     assert by_admin.status_code == 200
     admin_list = requests.get(f"{url}/api/auth/access_tokens", auth=("admin1", PASSWORD))
     assert mine["id"] not in [token["id"] for token in admin_list.json()["results"]]

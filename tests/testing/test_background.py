@@ -167,17 +167,25 @@ def test_task_backup_round_trip_keeps_frames_and_annotations(
     task = admin.post(f"{url}/api/tasks", json={"name": "trip", "labels": [{"name": "car"}]})
     task_id = task.json()["id"]
     files = {f"client_files[{i}]": (f"f{i}.png", _png(30 + i, 20)) for i in range(2)}
-    uploaded = admin.post(f"{url}/api/tasks/{task_id}/data", data={"image_quality": "70"},
-                          files=files)
+    uploaded = admin.post(
+        f"{url}/api/tasks/{task_id}/data", data={"image_quality": "70"}, files=files
+    )
     assert _wait(admin, url, uploaded.json()["rq_id"])["status"] == "finished"
     label_id = admin.get(f"{url}/api/labels", params={"task_id": task_id}).json()["results"][0]
-    shape = {"type": "rectangle", "frame": 1, "label_id": label_id["id"],
-             "points": [1.0, 2.0, 10.0, 12.0]}
-    put = admin.put(f"{url}/api/tasks/{task_id}/annotations",
-                    json={"version": 0, "tags": [], "shapes": [shape], "tracks": []})
+    shape = {
+        "type": "rectangle",
+        "frame": 1,
+        "label_id": label_id["id"],
+        "points": [1.0, 2.0, 10.0, 12.0],
+    }
+    put = admin.put(
+        f"{url}/api/tasks/{task_id}/annotations",
+        json={"version": 0, "tags": [], "shapes": [shape], "tracks": []},
+    )
     assert put.status_code == 200, put.text
-    exported = _wait(admin, url, admin.post(f"{url}/api/tasks/{task_id}/backup/export")
-                     .json()["rq_id"])
+    exported = _wait(
+        admin, url, admin.post(f"{url}/api/tasks/{task_id}/backup/export").json()["rq_id"]
+    )
     backup = admin.get(exported["result_url"]).content
     names = set(zipfile.ZipFile(io.BytesIO(backup)).namelist())
     assert {"task.json", "annotations.json", "data/f0.png", "data/f1.png"} <= names

@@ -441,9 +441,7 @@ def test_simple_filters_on_labels(store: Store) -> None:
     task2 = sorted(label["id"] for label in raw(store, "labels") if label.get("task_id") == 2)
     assert ids(store, "labels", task_id="2") == task2
     # a task in a project lists its project's labels; a job its task's
-    project1 = sorted(
-        label["id"] for label in raw(store, "labels") if label.get("project_id") == 1
-    )
+    project1 = sorted(label["id"] for label in raw(store, "labels") if label.get("project_id") == 1)
     assert project1
     assert ids(store, "labels", task_id="9") == project1
     assert ids(store, "labels", job_id="11") == project1
@@ -453,9 +451,7 @@ def test_simple_filters_on_labels(store: Store) -> None:
         for label in raw(store, "labels")
         if label.get("task_id") == 2 and label["name"] == "car"
     ]
-    skeletons = sorted(
-        label["id"] for label in raw(store, "labels") if label["type"] == "skeleton"
-    )
+    skeletons = sorted(label["id"] for label in raw(store, "labels") if label["type"] == "skeleton")
     assert ids(store, "labels", type="skeleton") == skeletons
 
 

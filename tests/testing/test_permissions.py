@@ -63,7 +63,11 @@ def visible(
 ) -> list[Any]:
     key = "key" if resource == "invitations" else "id"
     rows = visible_items(
-        store, actor(store, username), resource, store.all(resource), scope_of(store, org),
+        store,
+        actor(store, username),
+        resource,
+        store.all(resource),
+        scope_of(store, org),
         query=query,
     )
     return sorted(row[key] for row in rows)
@@ -358,8 +362,9 @@ def test_task_update_scopes_follow_the_body(store: Store) -> None:
     assert update_scopes("issues", {"resolved": True}) == ["update"]
     obj = store.get("tasks", 31)
     assert obj is not None
-    assert failure(check, store, actor(store, "user1"), "update", "tasks", obj, None,
-                   body={"foo": 1}) == (403, {"detail": "Attempted to update an unknown field"})
+    assert failure(
+        check, store, actor(store, "user1"), "update", "tasks", obj, None, body={"foo": 1}
+    ) == (403, {"detail": "Attempted to update an unknown field"})
 
 
 def test_assigning_needs_permission_to_see_the_assignee(store: Store) -> None:
@@ -378,12 +383,31 @@ def test_moving_a_task_between_workspaces(store: Store) -> None:
     assert may(store, "user1", "update", "tasks", 31, body={"organization_id": None})
     # user1 may not create in org2 (not a member)
     assert not may(store, "user1", "update", "tasks", 31, body={"organization_id": 2})
-    assert failure(check, store, actor(store, "user1"), "update", "tasks", sandbox_task, None,
-                   body={"organization_id": 999}) == (400, ["Invalid org id"])
+    assert failure(
+        check,
+        store,
+        actor(store, "user1"),
+        "update",
+        "tasks",
+        sandbox_task,
+        None,
+        body={"organization_id": 999},
+    ) == (400, ["Invalid org id"])
     # the old field name is not an updatable field any more
     unknown = (403, {"detail": "Attempted to update an unknown field"})
-    assert failure(check, store, actor(store, "user1"), "update", "tasks", sandbox_task, None,
-                   body={"organization": 1}) == unknown
+    assert (
+        failure(
+            check,
+            store,
+            actor(store, "user1"),
+            "update",
+            "tasks",
+            sandbox_task,
+            None,
+            body={"organization": 1},
+        )
+        == unknown
+    )
 
 
 def test_project_permissions(store: Store) -> None:
@@ -474,18 +498,27 @@ def test_membership_permissions(store: Store) -> None:
 
 def test_invitation_permissions(store: Store) -> None:
     invitation = next(
-        i for i in store.all("invitations")
+        i
+        for i in store.all("invitations")
         if i["owner"]["username"] == "user1" and i["user"]["username"] == "user8"
     )
     key = invitation["key"]
     assert may(store, "user1", "view", "invitations", key)
     assert may(store, "user8", "view", "invitations", key)
     assert may(store, "user1", "delete", "invitations", key)
-    assert failure(check, store, actor(store, "worker3"), "view", "invitations", invitation,
-                   None) == (404, {"detail": "No Invitation matches the given query."})
+    assert failure(
+        check, store, actor(store, "worker3"), "view", "invitations", invitation, None
+    ) == (404, {"detail": "No Invitation matches the given query."})
     # hidden in another organization's context
-    assert failure(check, store, actor(store, "user8"), "view", "invitations", invitation,
-                   scope_of(store, "org2")) == (
+    assert failure(
+        check,
+        store,
+        actor(store, "user8"),
+        "view",
+        "invitations",
+        invitation,
+        scope_of(store, "org2"),
+    ) == (
         404,
         {"detail": "No Invitation matches the given query."},
     )
@@ -512,8 +545,9 @@ def test_creating_a_task_in_a_project(store: Store) -> None:
     assert may_create(store, "user2", "tasks", {"name": "x", "project_id": 17})
     assert not may_create(store, "user3", "tasks", {"name": "x", "project_id": 17})
     assert may_create(store, "user2", "tasks", {"name": "x", "project_id": 17}, org="org2")
-    assert failure(check_create, store, actor(store, "user2"), "tasks",
-                   {"name": "x", "project_id": 999}, None) == (
+    assert failure(
+        check_create, store, actor(store, "user2"), "tasks", {"name": "x", "project_id": 999}, None
+    ) == (
         400,
         ["Project matching query does not exist."],
     )
@@ -532,18 +566,23 @@ def test_who_may_create_jobs_issues_and_comments(store: Store) -> None:
         400,
         ["task_id is not specified"],
     )
-    assert failure(check_create, store, actor(store, "user1"), "jobs", {"task_id": 999},
-                   None) == (400, ["Task matching query does not exist."])
+    assert failure(check_create, store, actor(store, "user1"), "jobs", {"task_id": 999}, None) == (
+        400,
+        ["Task matching query does not exist."],
+    )
     assert may_create(store, "worker2", "issues", {"job": 16, "frame": 0})
     assert not may_create(store, "worker3", "issues", {"job": 16, "frame": 0})
     assert may_create(store, "user8", "issues", {"job": 16, "frame": 0}, org="org2")
     assert not may_create(store, "user8", "issues", {"job": 16, "frame": 0})
-    assert failure(check_create, store, actor(store, "user1"), "issues", {"job": 999},
-                   None) == (400, ["Job matching query does not exist."])
+    assert failure(check_create, store, actor(store, "user1"), "issues", {"job": 999}, None) == (
+        400,
+        ["Job matching query does not exist."],
+    )
     assert may_create(store, "worker2", "comments", {"issue": 3, "message": "m"})
     assert not may_create(store, "worker3", "comments", {"issue": 3, "message": "m"})
-    assert failure(check_create, store, actor(store, "user1"), "comments", {"issue": 999},
-                   None) == (400, ["Issue matching query does not exist."])
+    assert failure(
+        check_create, store, actor(store, "user1"), "comments", {"issue": 999}, None
+    ) == (400, ["Issue matching query does not exist."])
 
 
 def test_who_may_create_organizations_and_invitations(store: Store) -> None:

@@ -548,9 +548,13 @@ def test_moving_tasks_and_projects_between_workspaces(url: str, as_user: object)
     assert (home.json()["organization"], home.json()["assignee"]) == (None, None)
     assert home.json()["assignee_updated_date"] is not None
     assert _get(user1, f"{url}/api/tasks/{task['id']}")["organization"] is None
-    elsewhere = as_user("user9").post(  # type: ignore[operator]
-        f"{url}/api/organizations", json={"slug": "elsewhere"}
-    ).json()
+    elsewhere = (
+        as_user("user9")
+        .post(  # type: ignore[operator]
+            f"{url}/api/organizations", json={"slug": "elsewhere"}
+        )
+        .json()
+    )
     user10 = as_user("user10")  # type: ignore[operator]
     own = user10.post(f"{url}/api/tasks", json={"name": "mine", "labels": [{"name": "a"}]}).json()
     move = {"organization_id": elsewhere["id"]}

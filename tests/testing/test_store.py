@@ -105,8 +105,10 @@ def test_refreshing_only_what_changed_equals_a_full_refresh(store: Store) -> Non
     rng = random.Random(7)
 
     def snapshot() -> dict[str, list[dict[str, object]]]:
-        return {name: sorted(store.all(name), key=lambda row: str(row.get("id")))
-                for name in ("projects", "tasks", "jobs", "issues", "comments", "invitations")}
+        return {
+            name: sorted(store.all(name), key=lambda row: str(row.get("id")))
+            for name in ("projects", "tasks", "jobs", "issues", "comments", "invitations")
+        }
 
     for step in range(120):
         projects = [p["id"] for p in store.all("projects")]

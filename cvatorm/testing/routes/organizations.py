@@ -13,6 +13,7 @@ from typing import Any
 
 from cvatorm.testing import cascade
 from cvatorm.testing.errors import HttpError
+from cvatorm.testing.listing import server_error
 from cvatorm.testing.messages import Response
 from cvatorm.testing.routes.common import (
     actor,
@@ -231,20 +232,23 @@ def create_invitation(ctx: Context) -> Response:
 
 
 def update_invitation(ctx: Context) -> Response:
+    """``InvitationViewSet.perform_update``: ``?accepted`` accepts the invitation (the old way
+    to accept); any other PATCH reaches ``InvitationWriteSerializer.save()`` without its
+    ``request`` argument, a ``TypeError``: CVAT 2.64 answers every such PATCH with Django's
+    500 page, after its validation and permission checks passed, and changes nothing."""
     body = ctx.request.json_object()
     invitation = get_checked(ctx, "invitations", "update", ctx.params["key"], body=body)
-    clean = validate(
+    validate(
         body,
         {"role": Field("str", choices=ROLES), "email": Field("email", allow_blank=False)},
         partial=True,
     )
+    if "accepted" not in ctx.query:
+        raise server_error()
+    membership = _membership_of(ctx, invitation)
     store = ctx.app.store
-    with store.transaction():
-        if "role" in clean:
-            store.update("invitations", invitation["key"], {"role": clean["role"]})
-            membership = _membership_of(ctx, invitation)
-            if membership is not None:
-                store.update("memberships", membership["id"], {"role": clean["role"]})
+    if membership is not None and not membership["is_active"]:
+        store.update("memberships", membership["id"], {"is_active": True, "joined_date": now_iso()})
     return ok(store.get("invitations", invitation["key"]))
 
 

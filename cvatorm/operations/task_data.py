@@ -309,6 +309,15 @@ _BUCKET_FORBIDDEN = re.compile(
 )
 
 
+def _flat_text(body: Any) -> str:
+    """Every message of an error body (text, a list, a dict of field messages) in one text."""
+    if isinstance(body, Mapping):
+        return " ".join(_flat_text(item) for item in body.values())
+    if isinstance(body, list):
+        return " ".join(_flat_text(item) for item in body)
+    return "" if body is None else str(body)
+
+
 def unavailable_storage(
     error: BaseException, storage_id: int | None
 ) -> CloudStorageUnavailableError | None:
@@ -318,9 +327,7 @@ def unavailable_storage(
     if isinstance(error, BackgroundRequestException):
         text = error.message
     elif isinstance(error, ApiException):
-        text = error.body if isinstance(error.body, str) else " ".join(
-            str(item) for item in (error.body if isinstance(error.body, list) else [])
-        )
+        text = _flat_text(error.body)
     else:
         return None
     for verdict, pattern in (("NOT_FOUND", _BUCKET_NOT_FOUND), ("FORBIDDEN", _BUCKET_FORBIDDEN)):

@@ -6,6 +6,7 @@ from cvatorm.testing.routes import (
     annotation_routes,
     auth,
     backups_import,
+    cloudstorages,
     datasets,
     frames,
     issues,
@@ -39,6 +40,7 @@ _MODULES = (
     datasets,
     backups_import,
     webhooks,
+    cloudstorages,
 )
 
 

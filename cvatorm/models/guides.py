@@ -97,7 +97,9 @@ class AnnotationGuide(Model):
         organization: OrganizationArg = INHERIT,
     ) -> None:
         """Create or PATCH (the markdown). A guide needs exactly one of ``task_id`` and
-        ``project_id``, and its markdown may link at most 150 assets: checked first."""
+        ``project_id``, and its markdown may link at most 150 assets: checked first. Creating
+        reads the task or project first: one that has a guide already is a
+        ``ValidationError`` (the server would fail on its one-guide constraint with a 500)."""
         if self.pk is None:
             targets = [name for name in ("task_id", "project_id") if getattr(self, name)]
             if len(targets) != 1:
@@ -119,7 +121,26 @@ class AnnotationGuide(Model):
                     ]
                 }
             )
+        if self.pk is None:
+            self._check_target_free(using)
         super().save(update_fields=update_fields, using=using, organization=organization)
+
+    def _check_target_free(self, using: str | Client | None) -> None:
+        name = "task" if self.task_id else "project"
+        relation = self._meta.relations[name]
+        target = relation.related_model._fetch(
+            getattr(self, f"{name}_id"), client=self._connection(using), organization=self._organization
+        )
+        existing = target.guide_id
+        if existing is not None:
+            raise ValidationError(
+                {
+                    f"{name}_id": [
+                        f"{name} {target.pk} has a guide already (guide {existing}): "
+                        "edit that one (a task or project has one guide)"
+                    ]
+                }
+            )
 
     @property
     def asset_ids(self) -> list[str]:

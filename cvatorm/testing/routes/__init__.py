@@ -9,6 +9,7 @@ from cvatorm.testing.routes import (
     cloudstorages,
     datasets,
     frames,
+    guides,
     issues,
     jobs,
     labels,
@@ -41,6 +42,7 @@ _MODULES = (
     backups_import,
     webhooks,
     cloudstorages,
+    guides,
 )
 
 

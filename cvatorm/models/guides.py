@@ -129,7 +129,9 @@ class AnnotationGuide(Model):
         name = "task" if self.task_id else "project"
         relation = self._meta.relations[name]
         target = relation.related_model._fetch(
-            getattr(self, f"{name}_id"), client=self._connection(using), organization=self._organization
+            getattr(self, f"{name}_id"),
+            client=self._connection(using),
+            organization=self._organization,
         )
         existing = target.guide_id
         if existing is not None:

@@ -5,7 +5,9 @@ resource pair is this file.
 A guide belongs to exactly one task or one project (``task.guide``, ``project.guide``); the
 server has no list of guides, only their ids on tasks, projects and jobs. An asset is uploaded
 to a guide and referenced from its markdown as ``![](/api/assets/<uuid>)``; when the markdown
-is saved, the server deletes the guide's assets it no longer mentions. The limits of the real
+is saved, the server deletes the guide's assets it no longer mentions: that is how an asset
+is deleted (``guide.remove_asset(asset)``), CVAT 2.64's own ``DELETE /api/assets/<uuid>``
+failing with a 500. The limits of the real
 ``AssetWriteSerializer`` (10 MB, JPEG/PNG/WebP/GIF/PDF, 150 per guide) are checked before
 anything is sent.
 """
@@ -20,7 +22,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
-from cvatorm.exceptions import InvalidArgumentError, TargetExistsError, ValidationError
+from cvatorm.exceptions import (
+    InvalidArgumentError,
+    ServerError,
+    TargetExistsError,
+    ValidationError,
+)
 from cvatorm.models.base import Model
 from cvatorm.models.clients import Client, resolve_client
 from cvatorm.models.fields import DateTimeField, IntegerField, StringField, UserField
@@ -143,6 +150,20 @@ class AnnotationGuide(Model):
                     ]
                 }
             )
+
+    def remove_asset(self, asset: Asset | str) -> None:
+        """Delete an asset of this guide the way CVAT 2.64 can: remove its links from the
+        markdown and save; the server deletes the guide's assets the markdown no longer
+        links (its ``DELETE /api/assets/<uuid>`` fails, see :meth:`Asset.delete`)."""
+        key = asset.pk if isinstance(asset, Asset) else asset
+        if not isinstance(key, str) or not key:
+            raise InvalidArgumentError("asset", asset, "an Asset or its uuid")
+        if self.pk is None:
+            raise ValidationError(f"{self!r} is not saved yet: it has no assets.")
+        link = re.escape(f"(/api/assets/{key})")
+        text = re.sub(r"!?\[[^\]]*\]" + link, "", self.markdown or "")
+        self.markdown = re.sub(link, "()", text)
+        self._update(self._connection(), ["markdown"], force=True)
 
     @property
     def asset_ids(self) -> list[str]:
@@ -273,6 +294,27 @@ class Asset(Model):
         partial.write_bytes(content)
         partial.replace(target)
         return target
+
+    def delete(self, *, using: str | Client | None = None) -> None:
+        """``DELETE /api/assets/<uuid>``. CVAT 2.64 answers it with a 500 whatever the asset
+        (its ordering filter fails before the lookup; nothing is deleted): that answer is a
+        ``ServerError`` saying to use ``guide.remove_asset(asset)``, which works."""
+        try:
+            super().delete(using=using)
+        except ServerError as error:
+            if error.status != 500:
+                raise
+            raise ServerError(
+                error.status,
+                error.reason,
+                "the server cannot delete an asset by itself (CVAT 2.64's DELETE "
+                "/api/assets/<uuid> fails before it looks the asset up; nothing was deleted): "
+                "remove it with guide.remove_asset(asset), which unlinks it from the markdown "
+                "and lets the server delete it",
+                headers=error.headers,
+                method=error.method,
+                url=error.url,
+            ) from error
 
     @classmethod
     def of_guide(cls, guide: AnnotationGuide) -> list[Asset]:

@@ -301,8 +301,12 @@ def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = Tru
 #: CVAT's words when a bucket is not there or refuses access (``validate_bucket_status`` and the
 #: cloud storage serializer): ``The resource <name> not found. It may have been deleted.``,
 #: ``... is no longer available. Access forbidden.``, ``Cannot create resource <name> with
-#: specified credentials. Access forbidden.``
-_BUCKET_NOT_FOUND = re.compile(r"The resource \S+ not found\. It may have been deleted\.")
+#: specified credentials. Access forbidden.``; and, where CVAT lists a bucket without asking
+#: for its status first (a folder of ``server_files``), botocore's unreachable endpoint.
+_BUCKET_NOT_FOUND = re.compile(
+    r"The resource \S+ not found\. It may have been deleted\."
+    r'|Could not connect to the endpoint URL: "[^"]*"'  # botocore: the provider is unreachable
+)
 _BUCKET_FORBIDDEN = re.compile(
     r"The resource \S+ is no longer available\. Access forbidden\."
     r"|Cannot (?:create|update) resource \S+ with specified credentials\. Access forbidden\."

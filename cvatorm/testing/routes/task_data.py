@@ -20,6 +20,7 @@ import fnmatch
 import random
 import re
 from typing import Any
+from urllib.parse import quote
 
 from cvatorm.testing import cloud_provider, media, tus
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
@@ -144,13 +145,22 @@ def _cloud_files(store: Store, params: dict[str, Any]) -> tus.Files:
             "rest_framework.exceptions.PermissionDenied: The resource "
             f"{bucket.name} is no longer available. Access forbidden.\n"
         )
+    requested = [str(name) for name in params["server_files"]]
+    endpoint = cloud_provider.attributes(storage).get("endpoint_url")
+    folders = [name for name in requested if name.endswith("/")]
+    manifests = [name for name in requested if name.endswith(".jsonl")]
+    if bucket.status != cloud_provider.AVAILABLE and endpoint and folders and not manifests:
+        # a folder is listed before anything asks for the bucket's status: botocore's error
+        query = f"list-type=2&max-keys=500&delimiter=%2F&prefix={quote(folders[-1], safe='')}"
+        raise BackgroundFailure(
+            "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint "
+            f'URL: "{endpoint}/{bucket.name}?{query}&encoding-type=url"'
+        )
     if bucket.status != cloud_provider.AVAILABLE:
         raise BackgroundFailure(
             "rest_framework.exceptions.NotFound: The resource "
             f"{bucket.name} not found. It may have been deleted.\n"
         )
-    requested = [str(name) for name in params["server_files"]]
-    manifests = [name for name in requested if name.endswith(".jsonl")]
     if len(manifests) > 1:
         raise BackgroundFailure("Only one manifest file can be attached to data")
     names = [name for name in requested if not name.endswith(".jsonl")]

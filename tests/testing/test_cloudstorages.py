@@ -1,0 +1,173 @@
+"""LocalCVAT's cloud storages with a reachable bucket: what the real server answers when its
+provider works, which the real test server cannot show (it reaches no provider). Creating,
+updating and deleting storages, paging through content lazily, the manifest listing, the
+permission rules, tasks from a bucket's folders and manifests, and credentials that never show.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from cvatorm import CloudStorage, Task
+from cvatorm.exceptions import CloudStorageUnavailableError, ForbiddenError
+from cvatorm.models.cloudstorages import CloudStorageStatus
+
+pytestmark = pytest.mark.local_only
+
+PASSWORD = "!Q@W#E$R"
+MINIO = "endpoint_url=http%3A%2F%2Fminio%3A9000"
+
+
+def _public(**extra: Any) -> dict[str, Any]:
+    return {
+        "provider_type": "AWS_S3_BUCKET",
+        "resource": "public",
+        "display_name": f"public {uuid.uuid4().hex[:6]}",
+        "credentials_type": "ANONYMOUS_ACCESS",
+        "specific_attributes": MINIO,
+        **extra,
+    }
+
+
+@pytest.mark.covers("POST /api/cloudstorages", call="CloudStorage.objects.create(...)")
+@pytest.mark.covers("PATCH /api/cloudstorages/{id}", call="storage.save()")
+@pytest.mark.covers("DELETE /api/cloudstorages/{id}", call="storage.delete()")
+def test_create_update_delete_with_a_reachable_bucket(
+    orm_connection: Any, traffic: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = f"secret-{uuid.uuid4().hex}"
+    storage = CloudStorage.objects.create(
+        provider_type="AWS_S3_BUCKET",
+        resource="private",
+        display_name="private bucket",
+        credentials_type="KEY_SECRET_KEY_PAIR",
+        key="AKIAPRIVATEKEY",
+        secret_key=secret,
+        specific_attributes=MINIO,
+        manifests=["sub/images_with_manifest/manifest.jsonl"],
+    )
+    try:
+        assert storage.status() is CloudStorageStatus.AVAILABLE
+        assert storage.owner.username == "admin1" and storage.organization is None
+        assert secret not in repr(storage) and secret not in str(dict(storage.raw))
+        assert secret not in caplog.text  # the request body is logged with it masked
+        (post,) = traffic.select("POST", "/api/cloudstorages")
+        assert post.json["secret_key"] == secret  # sent once, as the server needs it
+
+        storage.description = "renamed"
+        storage.manifests = []
+        storage.save()
+        fresh = CloudStorage.objects.get(id=storage.id)
+        assert (fresh.description, fresh.manifests) == ("renamed", [])
+    finally:
+        storage_id = storage.id
+        storage.delete()
+    with pytest.raises(CloudStorage.DoesNotExist):
+        CloudStorage.objects.retrieve(storage_id)
+
+
+def test_private_bucket_refuses_anonymous_access(orm_connection: Any) -> None:
+    with pytest.raises(CloudStorageUnavailableError) as caught:
+        CloudStorage.objects.create(**_public(resource="private"))
+    assert caught.value.storage_status == "FORBIDDEN"
+
+
+def test_a_manifest_that_is_not_in_the_bucket(orm_connection: Any) -> None:
+    with pytest.raises(Exception) as caught:
+        CloudStorage.objects.create(**_public(manifests=["missing/manifest.jsonl"]))
+    assert "missing/manifest.jsonl" in str(caught.value)
+    assert caught.value.field_errors == {  # type: ignore[attr-defined]
+        "manifests": [
+            "The 'missing/manifest.jsonl' file does not exist on 'public' cloud storage"
+        ]
+    }
+
+
+def test_content_pages_are_asked_for_only_as_the_walk_reaches_them(
+    orm_connection: Any, traffic: Any
+) -> None:
+    storage = CloudStorage.objects.get(id=1)
+    traffic.clear()
+    walk = storage.content("images/", page_size=1)
+    assert traffic.count("GET", "/api/cloudstorages/1/content-v2") == 0
+    first = next(walk)
+    assert first.path == "images/image_1.png"
+    assert traffic.count("GET", "/api/cloudstorages/1/content-v2") == 1
+    rest = list(walk)
+    assert [f.name for f in rest] == ["image_2.png", "image_3.png"]
+    assert traffic.count("GET", "/api/cloudstorages/1/content-v2") == 3
+
+    page = storage.content_page("images/", page_size=2)
+    assert len(page.files) == 2 and page.next_token
+    following = storage.content_page("images/", page_size=2, next_token=page.next_token)
+    assert [f.name for f in following.files] == ["image_3.png"] and following.next_token is None
+
+    manifest = "sub/images_with_manifest/manifest.jsonl"
+    listed = list(storage.content("sub/images_with_manifest/", manifest_path=manifest))
+    assert [f.name for f in listed] == ["image_case_65_1.png", "image_case_65_2.png"]
+
+
+def test_a_task_from_a_manifest_with_a_pattern(orm_connection: Any) -> None:
+    task = Task.objects.create_from_data(
+        {"name": "manifest task", "labels": [{"name": "car"}]},
+        ["images_with_manifest/manifest.jsonl"],
+        cloud_storage=1,
+        data_params={"filename_pattern": "*_2.png", "use_cache": True},
+    )
+    try:
+        names = [frame["name"] for frame in task.get_meta()["frames"]]
+        assert names == ["images_with_manifest/image_case_65_2.png"]
+    finally:
+        task.delete()
+
+
+def test_folders_and_exclusions(orm_connection: Any) -> None:
+    task = Task.objects.create_from_data(
+        {"name": "folder task", "labels": [{"name": "car"}]},
+        ["images/"],
+        cloud_storage=1,
+        data_params={"server_files_exclude": ["images/image_2.png"]},
+    )
+    try:
+        assert [f["name"] for f in task.get_meta()["frames"]] == [
+            "images/image_1.png",
+            "images/image_3.png",
+        ]
+    finally:
+        task.delete()
+
+
+def test_other_users_storages_are_hidden(client_as: Any) -> None:
+    user1 = client_as("user1")
+    assert [s.id for s in user1.cloudstorages.all()] == [1]  # the sandbox: their own
+    with pytest.raises(ForbiddenError):
+        user1.cloudstorages.retrieve(5).status()
+    with pytest.raises(CloudStorage.DoesNotExist):
+        user1.cloudstorages.retrieve(999)
+
+
+def test_the_create_view_answers_serializer_errors_as_text(url: str) -> None:
+    response = requests.post(
+        f"{url}/api/cloudstorages", json={}, auth=("admin1", PASSWORD), timeout=30
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.text.splitlines() == [
+        "provider_type: This field is required.",
+        "resource: This field is required.",
+        "display_name: This field is required.",
+        "credentials_type: This field is required.",
+    ]
+
+
+def test_a_storage_without_manifests_has_no_preview(url: str) -> None:
+    response = requests.get(
+        f"{url}/api/cloudstorages/5/preview", auth=("admin1", PASSWORD), timeout=30
+    )
+    assert (response.status_code, response.text) == (404, "Cloud storage preview not found")

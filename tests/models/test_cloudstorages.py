@@ -157,9 +157,10 @@ def test_content_of_the_public_bucket(orm_connection: Any, cvat_target: Any) -> 
         return
     top = list(storage.content())
     assert all(isinstance(entry, CloudFile) for entry in top)
-    assert [(e.name, e.type, e.path) for e in top if e.is_dir][:1] == [("images", "DIR", "images/")]
-    images = list(storage.content("images/"))
-    assert [(e.name, e.mime_type, e.path) for e in images][0] == (
+    folders = [(e.name, e.type, e.path) for e in top if e.is_dir]
+    assert folders[0] == ("images", "DIR", "images/")
+    first, *_ = storage.content("images/")
+    assert (first.name, first.mime_type, first.path) == (
         "image_1.png", "image", "images/image_1.png",
     )
     listed = list(storage.content(manifest_path="images_with_manifest/manifest.jsonl"))
@@ -203,6 +204,7 @@ def test_a_task_from_a_cloud_storage(orm_connection: Any, cvat_target: Any, traf
         assert sent.json["server_files"] == ["images/"]
         assert sent.json["cloud_storage_id"] == PUBLIC
         assert task.size == 3 and task.data_cloud_storage_id == PUBLIC
-        assert [f["name"] for f in task.get_meta()["frames"]][0] == "images/image_1.png"
+        frames = task.get_meta()["frames"]
+        assert [f["name"] for f in frames] == [f"images/image_{n}.png" for n in (1, 2, 3)]
     finally:
         task.delete()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +32,7 @@ from cvatorm.models.clients import Client, resolve_client
 from cvatorm.models.fields import DateTimeField, IntegerField, StringField, UserField
 from cvatorm.models.relations import ForwardRelation
 from cvatorm.query import Manager
+from cvatorm.wire.markdown import asset_ids, without_asset
 from cvatorm.wire.resource import Resource
 
 __all__ = [
@@ -51,11 +51,6 @@ ASSET_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "applicatio
 #: ``settings.ASSET_MAX_COUNT_PER_GUIDE``.
 ASSET_MAX_COUNT_PER_GUIDE = 150
 
-#: ``AnnotationGuide.get_asset_ids_from_markdown``: the assets a markdown text refers to.
-_ASSET_LINK = re.compile(
-    r"\(/api/assets/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    r"[0-9a-fA-F]{12})\)"
-)
 #: The media types by extension the client sends (the server trusts the part's type).
 _TYPES_BY_SUFFIX = {
     ".jpg": "image/jpeg",
@@ -65,12 +60,6 @@ _TYPES_BY_SUFFIX = {
     ".gif": "image/gif",
     ".pdf": "application/pdf",
 }
-
-
-def asset_ids(markdown: str) -> set[str]:
-    """The asset uuids a markdown text links to (``(/api/assets/<uuid>)``), as the server
-    reads them."""
-    return set(_ASSET_LINK.findall(markdown))
 
 
 class AnnotationGuide(Model):
@@ -160,9 +149,7 @@ class AnnotationGuide(Model):
             raise InvalidArgumentError("asset", asset, "an Asset or its uuid")
         if self.pk is None:
             raise ValidationError(f"{self!r} is not saved yet: it has no assets.")
-        link = re.escape(f"(/api/assets/{key})")
-        text = re.sub(r"!?\[[^\]]*\]" + link, "", self.markdown or "")
-        self.markdown = re.sub(link, "()", text)
+        self.markdown = without_asset(self.markdown or "", key)
         self._update(self._connection(), ["markdown"], force=True)
 
     @property
@@ -307,8 +294,8 @@ class Asset(Model):
             raise ServerError(
                 error.status,
                 error.reason,
-                "the server cannot delete an asset by itself (CVAT 2.64's DELETE "
-                "/api/assets/<uuid> fails before it looks the asset up; nothing was deleted): "
+                "the server cannot delete an asset by itself (CVAT 2.64's DELETE of an asset "
+                "fails before it looks the asset up; nothing was deleted): "
                 "remove it with guide.remove_asset(asset), which unlinks it from the markdown "
                 "and lets the server delete it",
                 headers=error.headers,

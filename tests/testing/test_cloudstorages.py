@@ -7,7 +7,11 @@ permission rules, tasks from a bucket's folders and manifests, and credentials t
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,3 +175,16 @@ def test_a_storage_without_manifests_has_no_preview(url: str) -> None:
         f"{url}/api/cloudstorages/5/preview", auth=("admin1", PASSWORD), timeout=30
     )
     assert (response.status_code, response.text) == (404, "Cloud storage preview not found")
+
+
+def test_the_example_runs_on_the_embedded_server(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "cloud_storages.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CVAT_")}
+    result = subprocess.run(
+        [sys.executable, str(example)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 frames from storage 1" in result.stdout
+    assert result.stdout.rstrip().endswith("Cleaned up")
+    assert list(tmp_path.iterdir()) == []  # it wrote only into its temporary folder

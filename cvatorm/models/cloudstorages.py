@@ -18,6 +18,7 @@ import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,8 +33,9 @@ from cvatorm.exceptions import (
     InvalidArgumentError,
     ValidationError,
 )
+from cvatorm.models import dirty
 from cvatorm.models.base import Model
-from cvatorm.models.clients import Client
+from cvatorm.models.clients import Client, resolve_organization
 from cvatorm.models.data import Targeted
 from cvatorm.models.fields import (
     DateTimeField,
@@ -44,6 +46,7 @@ from cvatorm.models.fields import (
     UserField,
 )
 from cvatorm.models.relations import ForwardRelation
+from cvatorm.models.serialization import validate_payload
 from cvatorm.operations.task_data import unavailable_storage
 from cvatorm.query import Manager
 from cvatorm.wire.resource import Action, Resource, direct, users
@@ -152,8 +155,9 @@ def _check_prefix(prefix: str) -> None:
 class CloudStorage(Targeted, Model):
     """A CVAT cloud storage. Create it with the provider, the bucket (``resource``), a
     ``display_name``, the ``credentials_type`` and the credentials it needs (``key`` and
-    ``secret_key``; ``account_name`` and ``session_token``; ``connection_string``; none for
-    ``ANONYMOUS_ACCESS``); ``specific_attributes`` is the server's ``region=...&prefix=...``
+    ``secret_key``; ``account_name`` and ``session_token``; ``connection_string``; the path
+    of a Google service account ``key_file``; none for ``ANONYMOUS_ACCESS``);
+    ``specific_attributes`` is the server's ``region=...&prefix=...``
     string. The server checks the bucket before it saves anything."""
 
     objects: Manager[CloudStorage]
@@ -177,6 +181,7 @@ class CloudStorage(Targeted, Model):
     session_token = StringField(writable=True, write_only=True, max_length=440)
     account_name = StringField(writable=True, write_only=True, max_length=24)
     connection_string = StringField(writable=True, write_only=True, max_length=1024)
+    key_file = StringField(writable=True, write_only=True, min_length=1)
 
     organization = ForwardRelation("organizations", field="organization_id")
 
@@ -215,10 +220,53 @@ class CloudStorage(Targeted, Model):
             value = self._read_field(self._meta.fields[name])
             if isinstance(value, str):
                 client.transport.redactor.add(value)
+        key_file = self._read_field(self._meta.fields["key_file"])
         try:
-            super().save(update_fields=update_fields, using=using, organization=organization)
+            if key_file and update_fields is None:
+                self._save_with_key_file(client, Path(key_file), organization)
+            else:
+                super().save(update_fields=update_fields, using=using, organization=organization)
         except BadRequestError as error:
             raise _refusal(error, self.pk) from error
+
+    def _save_with_key_file(
+        self, client: Client, key_file: Path, organization: OrganizationArg
+    ) -> None:
+        """A Google service account key travels as a file: the create or PATCH is the
+        multipart form the real view parses (the other fields as form fields)."""
+        if not key_file.is_file() or key_file.stat().st_size == 0:
+            raise ValidationError({"key_file": [f"not a non-empty file: {key_file}"]})
+        try:
+            secrets = json.loads(key_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            secrets = {}
+        if isinstance(secrets, Mapping):  # a service account key: its private key is secret
+            for name, value in secrets.items():
+                if "key" in str(name) and isinstance(value, str):
+                    client.transport.redactor.add(value)
+        creating = self.pk is None
+        if organization is not INHERIT:
+            self._organization = organization
+        if creating:
+            self._organization = resolve_organization(client, self._organization)
+        payload = dirty.build_payload(self, dirty.dirty_fields(self), client)
+        validate_payload(type(self), payload, creating=creating)
+        payload.pop("key_file", None)
+        form = {
+            name: value if isinstance(value, list) else str(value)
+            for name, value in payload.items()
+            if value is not None
+        }
+        api = self._meta.require_api()
+        with key_file.open("rb") as handle:
+            response = client.request(
+                "POST" if creating else "PATCH",
+                api.collection_path() if creating else api.item_path(self.pk),
+                data=form,
+                files={"key_file": (key_file.name, handle, "application/json")},
+                organization=self._request_organization(),
+            )
+        self._init_state(dict(response.json()), client=client, organization=self._organization)
 
     def _check_write(self) -> None:
         provider = self.provider_type

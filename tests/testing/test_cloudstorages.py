@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from cvatorm import CloudStorage, Task
-from cvatorm.exceptions import CloudStorageUnavailableError, ForbiddenError
+from cvatorm.exceptions import BadRequestError, CloudStorageUnavailableError, ForbiddenError
 from cvatorm.models.cloudstorages import CloudStorageStatus
 
 pytestmark = pytest.mark.local_only
@@ -188,3 +188,44 @@ def test_the_example_runs_on_the_embedded_server(tmp_path: Path) -> None:
     assert "3 frames from storage 1" in result.stdout
     assert result.stdout.rstrip().endswith("Cleaned up")
     assert list(tmp_path.iterdir()) == []  # it wrote only into its temporary folder
+
+
+def test_a_google_storage_with_a_service_account_key_file(
+    orm_connection: Any, traffic: Any, tmp_path: Path
+) -> None:
+    key = tmp_path / "service-account.json"
+    private = f"-----BEGIN PRIVATE KEY-----{uuid.uuid4().hex}-----END PRIVATE KEY-----"
+    key.write_text(
+        '{"type": "service_account", "client_email": "cvat@example.iam.gserviceaccount.com", '
+        f'"token_uri": "https://oauth2.googleapis.com/token", "private_key": "{private}"}}'
+    )
+    storage = CloudStorage.objects.create(
+        provider_type="GOOGLE_CLOUD_STORAGE",
+        resource="public",
+        display_name="gcs",
+        credentials_type="KEY_FILE_PATH",
+        key_file=str(key),
+        manifests=["images_with_manifest/manifest.jsonl"],
+    )
+    try:
+        (post,) = traffic.select("POST", "/api/cloudstorages")
+        assert post.request_headers["Content-Type"].startswith("multipart/form-data")
+        assert storage.provider_type.value == "GOOGLE_CLOUD_STORAGE"
+        assert storage.manifests == ["images_with_manifest/manifest.jsonl"]
+        assert storage.status() is CloudStorageStatus.AVAILABLE
+    finally:
+        storage.delete()
+
+    key.write_text('{"type": "authorized_user"}')
+    with pytest.raises(BadRequestError) as caught:
+        CloudStorage.objects.create(
+            provider_type="GOOGLE_CLOUD_STORAGE",
+            resource="public",
+            display_name="gcs",
+            credentials_type="KEY_FILE_PATH",
+            key_file=str(key),
+        )
+    assert caught.value.messages == [
+        "Service account info was not in the expected format, missing fields "
+        "client_email, token_uri."
+    ]

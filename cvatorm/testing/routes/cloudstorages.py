@@ -15,12 +15,14 @@ their own.
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cvatorm.testing import cloud_provider, tus
+from cvatorm.testing import cloud_provider
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.listing import server_error
 from cvatorm.testing.messages import Response
@@ -214,6 +216,23 @@ def _check_prefix(attributes: str) -> None:
         raise server_error()
 
 
+def _service_account_problem(key_file: bytes) -> str | None:
+    """What ``Client.from_service_account_json`` raises for a key file it cannot use."""
+    try:
+        info = json.loads(key_file.decode("utf-8"))
+    except ValueError as error:
+        return str(error)  # the JSONDecodeError, e.g. "Expecting value: line 1 column 1 ..."
+    if not isinstance(info, dict):
+        return "Service account info was not in the expected format."
+    missing = sorted({"client_email", "token_uri"} - set(info))
+    if missing:
+        return (
+            "Service account info was not in the expected format, missing fields "
+            f"{', '.join(missing)}."
+        )
+    return None
+
+
 def _insufficient(provider: str, credentials: Mapping[str, str]) -> bool:
     """``S3CloudStorage.__init__``: exactly one of key, secret, token is an error."""
     given = [credentials.get(n) for n in ("key", "secret_key", "session_token")]
@@ -239,10 +258,28 @@ def retrieve_storage(ctx: Context) -> Response:
 
 
 def _body(ctx: Context) -> dict[str, Any]:
-    content_type = (ctx.request.headers.get_header("content-type") or "").split(";")[0].strip()
-    if content_type == "multipart/form-data":
-        fields, _files = tus.multipart(ctx)
-        return dict(fields)
+    """The JSON body, or the multipart form (``manifests`` repeated, the ``key_file`` part's
+    bytes under ``key_file``)."""
+    header = ctx.request.headers.get_header("content-type") or ""
+    if header.split(";")[0].strip() == "multipart/form-data":
+        head = f"Content-Type: {header}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            head + ctx.request.body
+        )
+        form: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            if not isinstance(name, str):
+                continue
+            if part.get_filename() is not None:
+                form[name] = data
+            elif name == "manifests":
+                form.setdefault("manifests", []).append(data.decode("utf-8", "replace"))
+            else:
+                form[name] = data.decode("utf-8", "replace")
+        return form
     body = ctx.request.json()
     if not isinstance(body, dict):
         raise HttpError(400, {"non_field_errors": ["Invalid data. Expected a dictionary."]})
@@ -263,6 +300,12 @@ def create_storage(ctx: Context) -> Response:
     credentials = {name: str(clean.get(name) or "") for name in _CREDENTIALS}
     if _insufficient(clean["provider_type"], credentials):
         return _plain_400("Insufficient data for authentication")
+    key_file = body.get("key_file")
+    if isinstance(key_file, bytes) and clean["provider_type"] == "GOOGLE_CLOUD_STORAGE":
+        problem = _service_account_problem(key_file)
+        if problem:
+            return _plain_400(problem)
+        credentials["key_file"] = "given"
     _check_prefix(clean.get("specific_attributes", ""))
     status = cloud_provider.status_of(
         store,

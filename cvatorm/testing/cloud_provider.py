@@ -143,21 +143,27 @@ class Bucket:
 
     # -- listing: list_files_on_one_page ---------------------------------------------------
 
-    def list_page(
-        self, prefix: str, next_token: str | None, page_size: int
-    ) -> dict[str, Any]:
+    def _search_prefix(self, prefix: str) -> str | dict[str, Any]:
+        """The prefix to list with the storage's own ``prefix`` attribute applied, or the
+        whole answer when that decides it (outside the storage's prefix: nothing; above it:
+        the next folder towards it), as both listings of the real code start."""
         own = self.prefix
         if own and prefix and not (own.startswith(prefix) or prefix.startswith(own)):
             return {"content": [], "next": None}
-        search = prefix
-        if own and len(prefix) < len(own):
-            if prefix and "/" in own[len(prefix) :]:
-                layer = own[prefix.find("/") + 1 :].split("/", maxsplit=1)
-                if len(layer) == 2:
-                    return {"content": [{"name": layer[0], "type": "DIR"}], "next": None}
-                search = own
-            else:
-                search = own
+        if not own or len(prefix) >= len(own):
+            return prefix
+        if prefix and "/" in own[len(prefix) :]:
+            layer = own[prefix.find("/") + 1 :].split("/", maxsplit=1)
+            if len(layer) == 2:
+                return {"content": [{"name": layer[0], "type": "DIR"}], "next": None}
+        return own
+
+    def list_page(
+        self, prefix: str, next_token: str | None, page_size: int
+    ) -> dict[str, Any]:
+        search = self._search_prefix(prefix)
+        if not isinstance(search, str):
+            return search
         files, directories, following = self._raw_page(search, next_token, page_size)
         content = [{"name": f, "type": "REG"} for f in files]
         content += [{"name": d.strip("/"), "type": "DIR"} for d in directories]
@@ -219,18 +225,9 @@ class Bucket:
     def manifest_page(
         self, manifest_path: str, prefix: str, start: int, page_size: int
     ) -> dict[str, Any]:
-        own = self.prefix
-        if own and prefix and not (own.startswith(prefix) or prefix.startswith(own)):
-            return {"content": [], "next": None}
-        search = prefix
-        if own and len(prefix) < len(own):
-            if prefix and "/" in own[len(prefix) :]:
-                layer = own[prefix.find("/") + 1 :].split("/", maxsplit=1)
-                if len(layer) == 2:
-                    return {"content": [{"name": layer[0], "type": "DIR"}], "next": None}
-                search = own
-            else:
-                search = own
+        search = self._search_prefix(prefix)
+        if not isinstance(search, str):
+            return search
         folder = manifest_path.rpartition("/")[0]
         content = [
             f"{folder}/{name}" if folder else name for name in self.manifest_names(manifest_path)

@@ -179,22 +179,13 @@ def _cloud_files(store: Store, params: dict[str, Any]) -> tus.Files:
             ) from None
         if not names and not pattern:
             pattern = "*"
-        expanded = []
-        for name in names:
-            if name.endswith("/"):
-                expanded += [item for item in listed if item.startswith(name)]
-            else:
-                expanded.append(name)
-        names = expanded
     else:
         listed = bucket.all_files()
-        expanded = []
-        for name in names:
-            if name.endswith("/"):
-                expanded += [item for item in listed if item.startswith(name)]
-            else:
-                expanded.append(name)
-        names = expanded
+    names = [
+        item
+        for name in names
+        for item in ([i for i in listed if i.startswith(name)] if name.endswith("/") else [name])
+    ]
     exclude = params["server_files_exclude"]
     if exclude:
         names = [

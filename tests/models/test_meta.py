@@ -11,6 +11,9 @@ import pytest
 import cvatorm
 from cvatorm.exceptions import FieldError, MultipleObjectsReturned, ObjectDoesNotExist
 from cvatorm.models import (
+    AnnotationGuide,
+    Asset,
+    CloudStorage,
     Comment,
     Invitation,
     Issue,
@@ -41,6 +44,9 @@ MODELS: dict[str, type[Model]] = {
     "memberships": Membership,
     "invitations": Invitation,
     "webhooks": Webhook,
+    "cloudstorages": CloudStorage,
+    "guides": AnnotationGuide,
+    "assets": Asset,
 }
 
 
@@ -57,7 +63,7 @@ def test_registry_maps_every_resource_to_its_model() -> None:
         assert model._meta.resource == resource
         assert model._meta.model is model
     with pytest.raises(KeyError):
-        registry["cloudstorages"]
+        registry["no_such_resources"]
 
 
 def test_meta_basics() -> None:

@@ -30,7 +30,7 @@ from cvatorm.models import (
 )
 from cvatorm.models.relations import ForwardRelation, ReverseRelation
 
-from .fakes import asset, asset_object
+from .fakes import DATA, asset, asset_object
 
 MODELS: dict[str, type[Model]] = {
     "tasks": Task,
@@ -121,7 +121,9 @@ def test_from_wire_keeps_the_dict_and_converts_nothing() -> None:
     assert task._values == {"name": "task with tags"}
 
 
-@pytest.mark.parametrize("resource", sorted(MODELS))
+@pytest.mark.parametrize(
+    "resource", sorted(name for name in MODELS if (DATA / f"{name}.json").is_file())
+)
 def test_every_field_of_every_asset_object_reads(resource: str) -> None:
     model = MODELS[resource]
     for data in asset(resource):

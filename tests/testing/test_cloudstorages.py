@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from cvatorm import CloudStorage, Task
+from cvatorm import AnnotationGuide, CloudStorage, Project, Task
 from cvatorm.exceptions import BadRequestError, CloudStorageUnavailableError, ForbiddenError
 from cvatorm.models.cloudstorages import CloudStorageStatus
 
@@ -229,3 +229,24 @@ def test_a_google_storage_with_a_service_account_key_file(
         "Service account info was not in the expected format, missing fields "
         "client_email, token_uri."
     ]
+
+
+def test_the_item_url_filters_as_the_list_does(url: str) -> None:
+    auth = ("admin1", PASSWORD)
+    found = requests.get(f"{url}/api/cloudstorages/1?resource=public", auth=auth, timeout=30)
+    other = requests.get(f"{url}/api/cloudstorages/1?resource=private", auth=auth, timeout=30)
+    assert (found.status_code, other.status_code) == (200, 404)
+
+
+def test_jobs_of_a_task_made_after_its_project_got_a_guide(orm_connection: Any) -> None:
+    project = Project.objects.create(name="guided", labels=[{"name": "car"}])
+    try:
+        guide = AnnotationGuide.objects.create(project=project, markdown="rules")
+        task = Task.objects.create_from_data(
+            {"name": "in a guided project", "project_id": project.id}, ["images/"],
+            cloud_storage=1,
+        )
+        assert {job.guide_id for job in task.jobs} == {guide.id}
+        assert task.guide_id is None  # the task has no guide of its own
+    finally:
+        project.delete()

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cvatorm.testing import cloud_provider
+from cvatorm.testing import cloud_provider, listing
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.listing import server_error
 from cvatorm.testing.messages import Response
@@ -141,9 +141,13 @@ def _get(ctx: Context, action: str) -> Obj:
     raw = ctx.params["id"]
     store = ctx.app.store
     row = store.get(RESOURCE, int(raw)) if raw.isdigit() else None
+    missing = HttpError(404, {"detail": "No CloudStorage matches the given query."})
     if row is None:
-        raise HttpError(404, {"detail": "No CloudStorage matches the given query."})
+        raise missing
     scope(ctx)
+    item_url = ctx.request.path == f"/api/cloudstorages/{raw}"
+    if item_url and not listing.detail_filter(RESOURCE, row, ctx.request.query, store=store):
+        raise missing  # DRF's get_object filters as the list does, on the item URL
     if not visible(store, actor(ctx), row, action):
         raise HttpError(403, {"detail": DENIED})
     return row

@@ -252,6 +252,9 @@ def _chunk_size(requested: int, frame: media.Frame) -> int:
 def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> None:
     segment = task.get("segment_size") or size
     overlap = task.get("overlap") or 0
+    # Job.get_guide_id: the project's guide for a task in a project, else the task's
+    project = store.get("projects", task["project_id"]) if task.get("project_id") else None
+    guide_id = (project or task).get("guide_id")
     stamp = now_iso()
     start = 0
     while start < size:
@@ -270,7 +273,7 @@ def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> Non
                 "data_original_chunk_type": "imageset",
                 "dimension": "2d",
                 "frame_count": stop - start + 1,
-                "guide_id": None,
+                "guide_id": guide_id,
                 "id": job_id,
                 "issues": {},
                 "labels": {},

@@ -5,8 +5,9 @@ The real server talks to S3, Azure or GCS; LocalCVAT has no network, so it keeps
 buckets beside each :class:`~cvatorm.testing.store.Store` (keyed weakly by it: a ``reset()``
 gets fresh buckets). Their names are those of the seed storages (``public``, ``private``,
 ``importexportbucket``, ``backingcs``), served at the seed's endpoint ``http://minio:9000`` (or
-with no endpoint: the provider's default); any other endpoint is unreachable, which the real
-code reports as ``NOT_FOUND`` (the seed's ``importexportbucketwrongendpoint`` at
+with no endpoint: the provider's default; Azure containers by account name or a connection
+string without a ``BlobEndpoint``); any other endpoint is unreachable, which the real code
+reports as ``NOT_FOUND`` (the seed's ``importexportbucketwrongendpoint`` at
 ``minio:9777`` is), and so is a bucket name the provider does not have. ``private`` refuses
 anonymous access (``FORBIDDEN``), as the test deployment's bucket of that name does.
 
@@ -284,6 +285,10 @@ def status_of(
         endpoint = found.get("endpoint_url")
         if endpoint and endpoint.rstrip("/") != ENDPOINT:
             return NOT_FOUND  # EndpointConnectionError
+    if provider_type == "AZURE_CONTAINER" and "BlobEndpoint=" in (credentials or {}).get(
+        "connection_string", ""
+    ):
+        return NOT_FOUND  # only the default endpoint is served: ServiceRequestError
     if resource not in BUCKETS:
         return NOT_FOUND
     anonymous = credentials_type == "ANONYMOUS_ACCESS" or (

@@ -250,3 +250,30 @@ def test_jobs_of_a_task_made_after_its_project_got_a_guide(orm_connection: Any) 
         assert task.guide_id is None  # the task has no guide of its own
     finally:
         project.delete()
+
+
+def test_an_azure_connection_string_to_another_endpoint_is_unreachable(
+    orm_connection: Any,
+) -> None:
+    """The real server answers this (a closed loopback port) after about 90 s of retries:
+    ``resource: The resource container not found. It may have been deleted.``"""
+    account_key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr"
+    with pytest.raises(CloudStorageUnavailableError) as caught:
+        CloudStorage.objects.create(
+            provider_type="AZURE_CONTAINER",
+            resource="container",
+            display_name="azure",
+            credentials_type="CONNECTION_STRING",
+            connection_string=(
+                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+                f"AccountKey={account_key};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;"
+            ),
+        )
+    assert caught.value.storage_status == "NOT_FOUND"
+    assert account_key not in str(caught.value)
+    ok = CloudStorage.objects.create(
+        provider_type="AZURE_CONTAINER", resource="public", display_name="azure",
+        credentials_type="ACCOUNT_NAME_TOKEN_PAIR", account_name="cvat", session_token="sas",
+    )
+    assert ok.status() is CloudStorageStatus.AVAILABLE
+    ok.delete()

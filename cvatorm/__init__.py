@@ -31,6 +31,9 @@ from cvatorm.exceptions import (
     ObjectDoesNotExist,
 )
 from cvatorm.models import (
+    AnnotationGuide,
+    Asset,
+    CloudStorage,
     Comment,
     Invitation,
     Issue,
@@ -51,9 +54,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessTokenCredentials",
+    "AnnotationGuide",
     "ApiException",
+    "Asset",
     "BackgroundRequestException",
     "Client",
+    "CloudStorage",
     "Comment",
     "Config",
     "FieldError",

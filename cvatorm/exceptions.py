@@ -28,6 +28,7 @@ __all__ = [
     "BackgroundRequestException",
     "BadRequestError",
     "BulkOperationError",
+    "CloudStorageUnavailableError",
     "ConfigurationError",
     "ConflictError",
     "CvatOrmError",
@@ -137,6 +138,30 @@ class BackgroundRequestException(CvatOrmError):
         self.message = message
         self.rq_id = rq_id
         self.status = status
+
+
+class CloudStorageUnavailableError(CvatOrmError):
+    """The server could not use a cloud storage's bucket: not found (deleted, a wrong name or
+    endpoint, the provider unreachable from the server) or access forbidden.
+
+    Raised for a creation or update the server refused for that reason, and for a content
+    listing, preview, actions check or task creation that failed on it. ``storage_status`` is
+    CVAT's verdict (``"NOT_FOUND"`` or ``"FORBIDDEN"``), ``storage_id`` the storage (``None``
+    while creating one), ``message`` the server's own words; the server's answer is the
+    ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        storage_id: int | None = None,
+        storage_status: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.storage_id = storage_id
+        self.storage_status = storage_status
 
 
 class FieldError(CvatOrmError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cvatorm.models import enums
 from cvatorm.models.base import Model
+from cvatorm.models.cloudstorages import CloudStorage, CloudStorageStatus
 from cvatorm.models.enums import (
     ChunkType,
     Dimension,
@@ -24,6 +25,7 @@ from cvatorm.models.enums import (
     ValidationMode,
 )
 from cvatorm.models.fields import Field
+from cvatorm.models.guides import AnnotationGuide, Asset
 from cvatorm.models.issues import Comment, Issue
 from cvatorm.models.jobs import Job
 from cvatorm.models.labels import Label
@@ -36,7 +38,11 @@ from cvatorm.models.users import User
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
+    "AnnotationGuide",
+    "Asset",
     "ChunkType",
+    "CloudStorage",
+    "CloudStorageStatus",
     "Comment",
     "Dimension",
     "Field",

@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cvatorm._sentinels import INHERIT, OrganizationArg
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Context, Target
-from cvatorm.exceptions import InvalidArgumentError, ValidationError
+from cvatorm.exceptions import (
+    BackgroundRequestException,
+    InvalidArgumentError,
+    ValidationError,
+)
 from cvatorm.models.clients import Client, resolve_client
 from cvatorm.operations import annotations as annotation_ops
 from cvatorm.operations import backups, datasets, frames, task_data
@@ -59,6 +63,42 @@ def _check_polling(status_check_period: object, timeout: object) -> None:
             or value <= 0
         ):
             raise InvalidArgumentError(name, value, "a finite number of seconds > 0, or None")
+
+
+def _cloud_form(
+    cloud_storage: object,
+    resource_type: ResourceType,
+    data_params: Mapping[str, Any] | None,
+) -> tuple[ResourceType, Mapping[str, Any] | None, int | None]:
+    """``cloud_storage=`` (a ``CloudStorage`` or its id): the resources are keys in its bucket,
+    sent as the real ``DataSerializer``'s ``server_files`` with ``cloud_storage_id``."""
+    if cloud_storage is None:
+        return resource_type, data_params, None
+    from_model = getattr(cloud_storage, "pk", cloud_storage)
+    if isinstance(from_model, bool) or not isinstance(from_model, int) or from_model < 1:
+        raise InvalidArgumentError(
+            "cloud_storage", cloud_storage, "a saved CloudStorage or its id (int >= 1)"
+        )
+    if resource_type == "remote":
+        raise ValidationError(
+            {"resource_type": ["files of a cloud storage are keys in its bucket, not URLs"]}
+        )
+    if data_params is not None and not isinstance(data_params, Mapping):
+        raise ValidationError({"data_params": [f"expected a dict, not {data_params!r}"]})
+    given = (data_params or {}).get("cloud_storage_id")
+    if given is not None and given != from_model:
+        raise ValidationError(
+            {"cloud_storage_id": [f"{given!r} contradicts cloud_storage={from_model}"]}
+        )
+    return "share", {**(data_params or {}), "cloud_storage_id": from_model}, from_model
+
+
+def _raise_unavailable(error: BaseException, storage_id: int | None) -> None:
+    """A failure on a bucket the server cannot use, as ``CloudStorageUnavailableError``."""
+    if storage_id is not None:
+        unavailable = task_data.unavailable_storage(error, storage_id)
+        if unavailable is not None:
+            raise unavailable from error
 
 
 def _progress(progress: object, pbar: object) -> object:
@@ -239,6 +279,7 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
         *,
         resource_type: ResourceType = "local",
         data_params: Mapping[str, Any] | None = None,
+        cloud_storage: object = None,
         progress: object = None,
         wait_for_completion: bool = True,
         status_check_period: float | None = None,
@@ -250,7 +291,12 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
         """Attach files and (by default) wait until the server made frames and jobs; then the
         task is refreshed (``size``, ``jobs``). Files are checked before any request.
         Files up to ``max_request_size`` travel grouped in multipart requests, bigger ones by
-        TUS in ``chunk_size`` pieces (docs/task-data.md)."""
+        TUS in ``chunk_size`` pieces (docs/task-data.md). With ``cloud_storage`` (a
+        ``CloudStorage`` or its id) the resources are keys in its bucket
+        (docs/cloud-storages.md)."""
+        resource_type, data_params, storage_id = _cloud_form(
+            cloud_storage, resource_type, data_params
+        )
         prepared = task_data.prepare_data(
             resources,
             resource_type=resource_type,
@@ -264,7 +310,11 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
             status_check_period=status_check_period,
             timeout=timeout,
         )
-        task_data.send_data(target, prepared, wait_until_done=wait_for_completion)
+        try:
+            task_data.send_data(target, prepared, wait_until_done=wait_for_completion)
+        except BackgroundRequestException as error:
+            _raise_unavailable(error, storage_id)
+            raise
         if wait_for_completion:
             model: Model = self  # type: ignore[assignment]
             model.refresh()
@@ -352,6 +402,7 @@ class TaskManager(RestoringManager[M]):
         *,
         resource_type: ResourceType = "local",
         data_params: Mapping[str, Any] | None = None,
+        cloud_storage: object = None,
         annotation_path: str | os.PathLike[str] | None = None,
         annotation_format: str = "CVAT 1.1",
         progress: object = None,
@@ -370,10 +421,15 @@ class TaskManager(RestoringManager[M]):
 
         Everything knowable locally is checked first (docs/task-data.md). When the upload or
         the server's processing fails, the task is deleted again (unless
-        ``keep_on_failure=True``) and the original error is raised.
+        ``keep_on_failure=True``) and the original error is raised. With ``cloud_storage``
+        (a ``CloudStorage`` or its id) the resources are keys in its bucket; a bucket the
+        server cannot use is a ``CloudStorageUnavailableError`` (docs/cloud-storages.md).
         """
         model = self._model()
         checked_spec = task_data.check_spec(spec)
+        resource_type, data_params, storage_id = _cloud_form(
+            cloud_storage, resource_type, data_params
+        )
         prepared = task_data.prepare_data(
             resources,
             resource_type=resource_type,
@@ -397,9 +453,10 @@ class TaskManager(RestoringManager[M]):
             task_data.send_data(target, prepared)
             if annotation_path is not None:
                 annotation_ops.import_annotations(target, annotation_format, annotation_path)
-        except BaseException:
+        except BaseException as error:
             if not keep_on_failure:
                 task_data.delete_quietly(target)
+            _raise_unavailable(error, storage_id)
             raise
         task.refresh()
         return task

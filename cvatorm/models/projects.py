@@ -49,6 +49,7 @@ class Project(ProjectDataMixin, Model):
     assignee_updated_date = DateTimeField(nullable=True)
 
     organization = ForwardRelation("organizations", field="organization_id")
+    guide = ForwardRelation("guides", field="guide_id")
     tasks = ReverseRelation("tasks", remote_field="project_id")
     labels = ReverseRelation(
         "labels", remote_field="project_id", write_field=LabelSpecsField(writable=True)

@@ -71,6 +71,7 @@ class Task(TaskDataMixin, Model):
 
     project = ForwardRelation("projects", field="project_id")
     organization = ForwardRelation("organizations", field="organization_id")
+    guide = ForwardRelation("guides", field="guide_id")
     jobs = ReverseRelation("jobs", remote_field="task_id")
     labels = LabelsRelation(task_field="id", write_field=LabelSpecsField(writable=True))
 

@@ -6,11 +6,18 @@ resources, a missing file, two files with the same name, labels together with a 
 unknown data parameters), so bad input never leaves an empty task behind; it then sends the
 data with :func:`send_data` and, if the upload or the server's processing fails, removes the
 task with :func:`delete_quietly` and raises the original error.
+
+Files of a cloud storage travel as the real ``DataSerializer``'s cloud form: ``server_files``
+(keys in the bucket; a key ending in ``/`` is a directory, a ``.jsonl`` one a manifest) with
+``cloud_storage_id``. The server reads the bucket while it makes the task, so a bucket it
+cannot reach fails the background request; :func:`unavailable_storage` turns CVAT's words for
+that into :class:`~cvatorm.exceptions.CloudStorageUnavailableError`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +32,8 @@ from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
 from cvatorm.exceptions import (
     ApiException,
+    BackgroundRequestException,
+    CloudStorageUnavailableError,
     InvalidArgumentError,
     NotFoundError,
     TransportError,
@@ -44,6 +53,7 @@ __all__ = [
     "delete_quietly",
     "prepare_data",
     "send_data",
+    "unavailable_storage",
 ]
 
 ResourceType = Literal["local", "share", "remote"]
@@ -217,9 +227,41 @@ def prepare_data(
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise InvalidArgumentError(name, size, "a positive number of bytes (int)")
     checked = _checked_resources(resources, resource_type)
-    return PreparedData(
-        checked, resource_type, _data_fields(data_params), max_request_size, chunk_size
-    )
+    fields = _data_fields(data_params)
+    _check_cloud_form(checked, resource_type, fields)
+    return PreparedData(checked, resource_type, fields, max_request_size, chunk_size)
+
+
+def _check_cloud_form(
+    resources: list[Path] | list[str], resource_type: str, fields: Mapping[str, Any]
+) -> None:
+    """What the real ``DataSerializer.validate`` refuses about ``server_files``, and what it
+    would accept and then fail on: a cloud storage's files are named, never uploaded."""
+    if fields.get("cloud_storage_id") is not None and resource_type != "share":
+        raise ValidationError(
+            {
+                "cloud_storage_id": [
+                    "files of a cloud storage are named by their keys in the bucket "
+                    f"(server_files), not sent as {resource_type!r} files"
+                ]
+            }
+        )
+    pattern = fields.get("filename_pattern")
+    if pattern and fields.get("server_files_exclude"):
+        raise ValidationError(
+            {"data_params": ["filename_pattern and server_files_exclude cannot be used together"]}
+        )
+    if pattern and resource_type == "share":
+        named = [str(item) for item in resources if not str(item).endswith(".jsonl")]
+        if named:
+            raise ValidationError(
+                {
+                    "data_params": [
+                        "filename_pattern selects files of a manifest: give only the "
+                        f"manifest (a .jsonl key), not {named[0]!r}"
+                    ]
+                }
+            )
 
 
 def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = True) -> (
@@ -254,6 +296,51 @@ def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = Tru
     if not wait_until_done:
         return rq_id
     return wait(context, rq_id, desc=f"Creating {target.describe()}")
+
+
+#: CVAT's words when a bucket is not there or refuses access (``validate_bucket_status`` and the
+#: cloud storage serializer): ``The resource <name> not found. It may have been deleted.``,
+#: ``... is no longer available. Access forbidden.``, ``Cannot create resource <name> with
+#: specified credentials. Access forbidden.``; and, where CVAT lists a bucket without asking
+#: for its status first (a folder of ``server_files``), botocore's unreachable endpoint.
+_BUCKET_NOT_FOUND = re.compile(
+    r"The resource \S+ not found\. It may have been deleted\."
+    r'|Could not connect to the endpoint URL: "[^"]*"'  # botocore: the provider is unreachable
+)
+_BUCKET_FORBIDDEN = re.compile(
+    r"The resource \S+ is no longer available\. Access forbidden\."
+    r"|Cannot (?:create|update) resource \S+ with specified credentials\. Access forbidden\."
+)
+
+
+def _flat_text(body: Any) -> str:
+    """Every message of an error body (text, a list, a dict of field messages) in one text."""
+    if isinstance(body, Mapping):
+        return " ".join(_flat_text(item) for item in body.values())
+    if isinstance(body, list):
+        return " ".join(_flat_text(item) for item in body)
+    return "" if body is None else str(body)
+
+
+def unavailable_storage(
+    error: BaseException, storage_id: int | None
+) -> CloudStorageUnavailableError | None:
+    """The :class:`CloudStorageUnavailableError` an error of the server means, or None: an
+    ``ApiException`` or a failed background request whose message is CVAT's verdict that the
+    bucket is not found or forbidden (the caller raises it ``from error``)."""
+    if isinstance(error, BackgroundRequestException):
+        text = error.message
+    elif isinstance(error, ApiException):
+        text = _flat_text(error.body)
+    else:
+        return None
+    for verdict, pattern in (("NOT_FOUND", _BUCKET_NOT_FOUND), ("FORBIDDEN", _BUCKET_FORBIDDEN)):
+        found = pattern.search(text)
+        if found:
+            return CloudStorageUnavailableError(
+                found.group(0), storage_id=storage_id, storage_status=verdict
+            )
+    return None
 
 
 def check_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

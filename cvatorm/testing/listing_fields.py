@@ -580,11 +580,49 @@ _webhooks = ListSpec(
     ),
 )
 
+#: ``CloudStorageViewSet``: the search fields plus ``id``; ``name`` is the ``display_name``.
+_CLOUD_FIELDS = (
+    "provider_type", "name", "resource", "credentials_type", "owner", "description", "id",
+)
+
+_cloudstorages = ListSpec(
+    resource="cloudstorages",
+    filter_fields=_CLOUD_FIELDS,
+    simple_filters=("provider_type", "name", "resource", "credentials_type", "owner"),
+    search_fields=_CLOUD_FIELDS[:-1],
+    ordering_fields=_CLOUD_FIELDS,
+    ordering=("-id",),
+    lookup_fields={"owner": "owner__username", "name": "display_name"},
+    fields={
+        "provider_type": _str(
+            _key("provider_type"), "choice",
+            ("AWS_S3_BUCKET", "AZURE_CONTAINER", "GOOGLE_CLOUD_STORAGE"),
+        ),
+        "name": _str(_key("display_name")),
+        "resource": _str(_key("resource")),
+        "credentials_type": _str(
+            _key("credentials_type"), "choice",
+            (
+                "KEY_SECRET_KEY_PAIR", "ACCOUNT_NAME_TOKEN_PAIR", "KEY_FILE_PATH",
+                "ANONYMOUS_ACCESS", "CONNECTION_STRING",
+            ),
+        ),
+        "owner": _str(_username("owner")),
+        "description": _str(_key("description")),
+        "id": _int(_key("id")),
+    },
+    columns=_columns(
+        "id", "created_date", "updated_date", "provider_type", "resource", "display_name",
+        "credentials", "credentials_type", "specific_attributes", "description",
+        owner=_nested_id("owner"), organization=_key("organization"),
+    ),
+)
+
 #: The list endpoints the test server serves, by wire name.
 RESOURCES: dict[str, ListSpec] = {
     spec.resource: spec
     for spec in (
         _users, _organizations, _memberships, _invitations, _projects, _tasks, _jobs, _labels,
-        _issues, _comments, _access_tokens, _webhooks,
+        _issues, _comments, _access_tokens, _webhooks, _cloudstorages,
     )
 }

@@ -34,6 +34,7 @@ RESOURCES: tuple[str, ...] = (
     "access_tokens",
     "webhooks",
     "webhook_deliveries",
+    "cloudstorages",
 )
 
 Obj = dict[str, Any]

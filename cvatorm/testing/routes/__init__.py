@@ -7,8 +7,10 @@ from cvatorm.testing.routes import (
     annotation_routes,
     auth,
     backups_import,
+    cloudstorages,
     datasets,
     frames,
+    guides,
     issues,
     jobs,
     labels,
@@ -41,6 +43,8 @@ _MODULES = (
     datasets,
     backups_import,
     webhooks,
+    cloudstorages,
+    guides,
 )
 
 

@@ -5,19 +5,30 @@ is :mod:`cvatorm.testing.tus`; this module is what happens at the end: the ``Dat
 parameters are validated, and a background request (``action=create&target=task``) turns the
 uploaded files into frames and the task's jobs, as the real server's ``task.create_thread``.
 Frames are ordered by ``upload_file_order`` when given, else by ``sorting_method``.
+
+With ``cloud_storage_id``, ``server_files`` name keys of that storage's bucket (LocalCVAT's
+in-process provider, :mod:`cvatorm.testing.cloud_provider`): directories (``dir/``) are
+expanded, a ``.jsonl`` key is the manifest whose images are used (all of them, or those
+``filename_pattern`` matches), ``server_files_exclude`` removes files and folders, as the real
+``_filter_cloud_storage_files``; a bucket the server cannot use fails the request with the
+real ``NotFound``/``PermissionDenied`` message.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import random
 import re
 from typing import Any
+from urllib.parse import quote
 
-from cvatorm.testing import media, tus
+from cvatorm.testing import cloud_provider, media, tus
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
-from cvatorm.testing.routes.common import get_checked
+from cvatorm.testing.permissions import DENIED
+from cvatorm.testing.routes import cloudstorages
+from cvatorm.testing.routes.common import actor, get_checked
 from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
@@ -76,7 +87,128 @@ def _validated(params: dict[str, Any]) -> dict[str, Any]:
         "frame_filter": frame_filter,
         "server_files": list(params.get("server_files") or []),
         "remote_files": list(params.get("remote_files") or []),
+        "cloud_storage_id": _cloud_storage_id(params.get("cloud_storage_id")),
+        "filename_pattern": params.get("filename_pattern") or None,
+        "server_files_exclude": list(params.get("server_files_exclude") or []),
     }
+
+
+def _cloud_storage_id(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return tus.as_int(value, "cloud_storage_id", 0)
+
+
+def _check_cloud_form(ctx: Context, params: dict[str, Any]) -> None:
+    """``DataSerializer.validate`` on ``filename_pattern``, and the ``view`` permission on the
+    cloud storage ``TaskPermission`` adds for a body naming one (400 if it does not exist)."""
+    pattern = params["filename_pattern"]
+    files = params["server_files"]
+    if pattern and [name for name in files if not str(name).endswith(".jsonl")]:
+        raise HttpError(
+            400,
+            {
+                "non_field_errors": [
+                    "The filename_pattern can only be used with specified manifest or "
+                    "without server_files"
+                ]
+            },
+        )
+    if pattern and params["server_files_exclude"]:
+        raise HttpError(
+            400,
+            {
+                "non_field_errors": [
+                    "The filename_pattern and server_files_exclude cannot be used together"
+                ]
+            },
+        )
+    storage_id = params["cloud_storage_id"]
+    if not storage_id:
+        return
+    storage = ctx.app.store.get("cloudstorages", storage_id)
+    if storage is None:
+        raise HttpError(400, ["CloudStorage matching query does not exist."])
+    if not cloudstorages.visible(ctx.app.store, actor(ctx), storage, "view"):
+        raise HttpError(403, {"detail": DENIED})
+
+
+def _cloud_files(store: Store, params: dict[str, Any]) -> tus.Files:
+    """The media files of a cloud task, read from the bucket (``_filter_cloud_storage_files``
+    and the download of each file)."""
+    storage = store.get("cloudstorages", params["cloud_storage_id"])
+    if storage is None:
+        raise BackgroundFailure("CloudStorage matching query does not exist.")
+    bucket = cloud_provider.bucket_of(store, storage)
+    if bucket.status == cloud_provider.FORBIDDEN:
+        raise BackgroundFailure(
+            "rest_framework.exceptions.PermissionDenied: The resource "
+            f"{bucket.name} is no longer available. Access forbidden.\n"
+        )
+    requested = [str(name) for name in params["server_files"]]
+    endpoint = cloud_provider.attributes(storage).get("endpoint_url")
+    folders = [name for name in requested if name.endswith("/")]
+    manifests = [name for name in requested if name.endswith(".jsonl")]
+    if bucket.status != cloud_provider.AVAILABLE and endpoint and folders and not manifests:
+        # a folder is listed before anything asks for the bucket's status: botocore's error
+        query = f"list-type=2&max-keys=500&delimiter=%2F&prefix={quote(folders[-1], safe='')}"
+        raise BackgroundFailure(
+            "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint "
+            f'URL: "{endpoint}/{bucket.name}?{query}&encoding-type=url"'
+        )
+    if bucket.status != cloud_provider.AVAILABLE:
+        raise BackgroundFailure(
+            "rest_framework.exceptions.NotFound: The resource "
+            f"{bucket.name} not found. It may have been deleted.\n"
+        )
+    if len(manifests) > 1:
+        raise BackgroundFailure("Only one manifest file can be attached to data")
+    names = [name for name in requested if not name.endswith(".jsonl")]
+    pattern = params["filename_pattern"]
+    if manifests:
+        folder = manifests[0].rpartition("/")[0]
+        try:
+            listed = [
+                f"{folder}/{name}" if folder else name
+                for name in bucket.manifest_names(manifests[0])
+            ]
+        except KeyError:
+            raise BackgroundFailure(
+                "rest_framework.exceptions.NotFound: The file "
+                f"'{manifests[0]}' not found on the cloud storage '{bucket.name}'\n"
+            ) from None
+        if not names and not pattern:
+            pattern = "*"
+    else:
+        listed = bucket.all_files()
+    names = [
+        item
+        for name in names
+        for item in ([i for i in listed if i.startswith(name)] if name.endswith("/") else [name])
+    ]
+    exclude = params["server_files_exclude"]
+    if exclude:
+        names = [
+            name
+            for name in names
+            if name not in exclude
+            and not any(name.startswith(folder) for folder in exclude if folder.endswith("/"))
+        ]
+    if pattern:
+        candidates = listed if manifests else bucket.all_files()
+        names += candidates if pattern == "*" else fnmatch.filter(candidates, pattern)
+    if bucket.prefix:
+        names = [name for name in names if name.startswith(bucket.prefix)]
+    files: tus.Files = []
+    for name in names:
+        data = bucket.files.get(name)
+        if data is None:
+            raise BackgroundFailure(
+                "rest_framework.exceptions.NotFound: The file "
+                f"'{name}' not found on the cloud storage '{bucket.name}'\n"
+            )
+        files.append((name, data))
+    return files
 
 
 def _natural_key(name: str) -> list[Any]:
@@ -120,6 +252,9 @@ def _chunk_size(requested: int, frame: media.Frame) -> int:
 def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> None:
     segment = task.get("segment_size") or size
     overlap = task.get("overlap") or 0
+    # Job.get_guide_id: the project's guide for a task in a project, else the task's
+    project = store.get("projects", task["project_id"]) if task.get("project_id") else None
+    guide_id = (project or task).get("guide_id")
     stamp = now_iso()
     start = 0
     while start < size:
@@ -138,7 +273,7 @@ def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> Non
                 "data_original_chunk_type": "imageset",
                 "dimension": "2d",
                 "frame_count": stop - start + 1,
-                "guide_id": None,
+                "guide_id": guide_id,
                 "id": job_id,
                 "issues": {},
                 "labels": {},
@@ -179,6 +314,7 @@ def attach_frames(
     chunk_size: int,
     quality: int,
     frame_filter: str = "",
+    cloud_storage_id: int | None = None,
 ) -> None:
     """Give a task its frames and jobs (the end of task creation; also used by backups)."""
     task = store.get("tasks", task_id)
@@ -202,7 +338,7 @@ def attach_frames(
                 "data_chunk_size": chunk,
                 "data_compressed_chunk_type": "imageset",
                 "data_original_chunk_type": "imageset",
-                "data_cloud_storage_id": None,
+                "data_cloud_storage_id": cloud_storage_id,
                 "image_quality": quality,
                 "segment_size": task.get("segment_size") or len(frames),
                 "overlap": task.get("overlap") or 0,
@@ -213,7 +349,10 @@ def attach_frames(
 
 def _creation_work(store: Store, task_id: int, files: tus.Files, params: dict[str, Any]) -> Any:
     def work(request: BackgroundRequest) -> Outcome:
-        if params["server_files"]:
+        if params["cloud_storage_id"]:
+            with store.lock:
+                files[:] = _cloud_files(store, params)
+        elif params["server_files"]:
             raise BackgroundFailure("LocalCVAT has no shared storage: upload local files")
         if params["remote_files"]:
             raise BackgroundFailure("LocalCVAT does not download remote files")
@@ -235,6 +374,7 @@ def _creation_work(store: Store, task_id: int, files: tus.Files, params: dict[st
             chunk_size=params["chunk_size"],
             quality=params["image_quality"],
             frame_filter=params["frame_filter"],
+            cloud_storage_id=params["cloud_storage_id"],
         )
         return Outcome()
 
@@ -260,6 +400,7 @@ def create_data(ctx: Context) -> Response:
 def _finish(ctx: Context, files: tus.Files) -> Response:
     task = get_checked(ctx, "tasks", "upload:data")
     params = _validated(data_params(ctx))
+    _check_cloud_form(ctx, params)
     rq_id = render_rq_id(queue="import", action="create", target="task", id=task["id"])
     if creation_in_progress(ctx, task["id"]):
         raise HttpError(400, "Adding more data is not supported")

@@ -268,16 +268,15 @@ def test_invitations_are_keyed_by_key(fake: FakeClient) -> None:
     invitation = asset_object("invitations", role="maintainer")
     key = invitation["key"]
     fake.on("POST", "/api/invitations", invitation)
-    fake.on("PATCH", f"/api/invitations/{key}", {**invitation, "role": "worker"})
     new = Invitation(email="someone@cvat.org", role="maintainer")
     new.save(using=fake, organization="org1")
     assert fake.calls[0].json == {"role": "maintainer", "email": "someone@cvat.org"}
     assert new.pk == key
-    new.role = "worker"
+    # CVAT 2.64 answers every PATCH of an invitation with a 500: its fields are create-only.
+    with pytest.raises(ValidationError, match="only be set when creating"):
+        new.role = "worker"
     new.save()
-    assert fake.calls[1].path == f"/api/invitations/{key}"
-    assert fake.calls[1].json == {"role": "worker"}
-    assert fake.calls[1].organization == "org1"
+    assert len(fake.calls) == 1
 
 
 def test_comment_create_sends_issue_and_message(fake: FakeClient) -> None:

@@ -310,6 +310,7 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
             status_check_period=status_check_period,
             timeout=timeout,
         )
+        task_data.check_share_files(target.context.client, prepared)
         try:
             task_data.send_data(target, prepared, wait_until_done=wait_for_completion)
         except BackgroundRequestException as error:
@@ -445,6 +446,9 @@ class TaskManager(RestoringManager[M]):
         context = self._context(
             using, organization, _progress(progress, pbar), status_check_period, timeout
         )
+        task_data.check_share_files(context.client, prepared)
+        if annotation_path is not None:
+            context.client.check_format(annotation_format, "import")
         task = self.db_manager(context.client, context.organization).create(checked_spec)
         target = context.with_organization(task._request_organization()).on(
             model._meta.require_api(), task.pk

@@ -28,6 +28,7 @@ from marshmallow import Schema
 from marshmallow import fields as mm
 from marshmallow import validate as mm_validate
 
+from cvatorm.connection import Client
 from cvatorm.connection.background import BackgroundRequest
 from cvatorm.connection.context import Target
 from cvatorm.exceptions import (
@@ -49,6 +50,7 @@ __all__ = [
     "DATA_PARAMS",
     "PreparedData",
     "ResourceType",
+    "check_share_files",
     "check_spec",
     "delete_quietly",
     "prepare_data",
@@ -262,6 +264,22 @@ def _check_cloud_form(
                     ]
                 }
             )
+
+
+def check_share_files(client: Client, data: PreparedData) -> None:
+    """The share files ``data`` names exist in the server's share (one listing per folder),
+    else ``ValidationError`` before the task is created: the real server would create it,
+    then fail in the background with a ``FileNotFoundError``. Cloud storage keys are not
+    share paths and are left to the bucket."""
+    if data.resource_type != "share" or data.fields.get("cloud_storage_id") is not None:
+        return
+    names = [str(item) for item in data.resources]
+    found = client.share_entries(names)
+    missing = [name for name in names if found.get(name) is None]
+    if missing:
+        raise ValidationError(
+            {"resources": [f"not in the server's share: {', '.join(map(repr, missing))}"]}
+        )
 
 
 def send_data(target: Target, data: PreparedData, *, wait_until_done: bool = True) -> (

@@ -379,20 +379,12 @@ def test_plan_upload_groups_in_order_up_to_the_limit(tmp_path: Path) -> None:
     assert plan_upload([], 100).groups == ()
 
 
-@pytest.mark.parametrize(
-    ("resource_type", "key", "resource"),
-    [
-        ("share", "server_files", "cvatorm-missing-folder/image.png"),
-        ("remote", "remote_files", "http://127.0.0.1:9/cvatorm-missing.png"),
-    ],
-)
-def test_share_and_remote_resources_are_sent_by_reference(
-    data_client: Any, traffic: Any, resource_type: str, key: str, resource: str
-) -> None:
+def test_remote_resources_are_sent_by_reference(data_client: Any, traffic: Any) -> None:
+    resource = "http://127.0.0.1:9/cvatorm-missing.png"
     with pytest.raises((BackgroundRequestException, BadRequestError)):
-        data_client.tasks.create_from_data(SPEC, [resource], resource_type=resource_type)
+        data_client.tasks.create_from_data(SPEC, [resource], resource_type="remote")
     sent = [e for e in traffic.exchanges if e.method == "POST" and e.path.endswith("/data/")]
-    assert len(sent) == 1 and sent[0].json[key] == [resource]
+    assert len(sent) == 1 and sent[0].json["remote_files"] == [resource]
     assert sent[0].json["image_quality"] == 70
     created = traffic.select("POST", "/api/tasks")[0].response_json["id"]
     with pytest.raises(NotFoundError):
@@ -459,3 +451,33 @@ def test_the_creation_request_is_listed_with_its_filters(
     ).json()
     assert [item["id"] for item in listed["results"]] == [rq_id]
     assert listed["results"][0]["status"] == "finished"
+
+
+@pytest.mark.covers("GET /api/server/share", call="create_from_data(..., resource_type='share')")
+def test_a_task_is_made_from_files_of_the_servers_share(
+    data_client: Any, cleanup: Any, traffic: Any
+) -> None:
+    files = [e.path for e in data_client.share("images") if not e.is_dir][:2]
+    task = data_client.tasks.create_from_data(
+        {"name": "cvatorm from the share", "labels": [{"name": "car"}]},
+        files,
+        resource_type="share",
+    )
+    cleanup("tasks", task.id)
+    sent = [e for e in traffic.exchanges if e.method == "POST" and e.path.endswith("/data/")]
+    assert sent[0].json["server_files"] == files  # by reference: nothing uploaded
+    assert task.size == 2
+    assert [frame["name"] for frame in task.get_frames_info()] == files
+
+
+def test_a_share_file_that_is_not_there_is_refused_before_the_task_is_made(
+    data_client: Any, traffic: Any
+) -> None:
+    traffic.clear()
+    with pytest.raises(ValidationError, match="not in the server's share: 'images/nope.png'"):
+        data_client.tasks.create_from_data(
+            {"name": "cvatorm never made", "labels": [{"name": "car"}]},
+            ["images/nope.png"],
+            resource_type="share",
+        )
+    assert {method for method, _ in traffic.calls()} == {"GET"}  # listings only

@@ -31,6 +31,7 @@ from cvatorm.testing.routes import cloudstorages
 from cvatorm.testing.routes.common import actor, get_checked
 from cvatorm.testing.routes.requests import render_rq_id
 from cvatorm.testing.routing import Context, Router
+from cvatorm.testing.share import Share
 from cvatorm.testing.store import Store, now_iso
 
 _AT_LEAST = "greater than or equal to"
@@ -347,13 +348,41 @@ def attach_frames(
         )
 
 
-def _creation_work(store: Store, task_id: int, files: tus.Files, params: dict[str, Any]) -> Any:
+#: Where the real server mounts its share (``settings.SHARE_ROOT`` in CVAT's images).
+SHARE_ROOT = "/home/django/share"
+
+
+def _share_files(share: Share, params: dict[str, Any]) -> tus.Files:
+    """``_copy_data_from_share_point``: each named file, each named folder's files, less
+    ``server_files_exclude``; a name the share lacks fails as the real copy does."""
+    exclude = params["server_files_exclude"]
+    files: tus.Files = []
+    for name in [str(item) for item in params["server_files"]]:
+        found = share.files_under(name)
+        if not found:
+            raise BackgroundFailure(
+                "FileNotFoundError: [Errno 2] No such file or directory: "
+                f"'{SHARE_ROOT}/{name.strip('/')}'\n"
+            )
+        for path in found:
+            excluded = path in exclude or any(
+                path.startswith(folder) for folder in exclude if folder.endswith("/")
+            )
+            data = share.read(path)
+            if not excluded and data is not None:
+                files.append((path, data))
+    return files
+
+
+def _creation_work(
+    store: Store, share: Share, task_id: int, files: tus.Files, params: dict[str, Any]
+) -> Any:
     def work(request: BackgroundRequest) -> Outcome:
         if params["cloud_storage_id"]:
             with store.lock:
                 files[:] = _cloud_files(store, params)
         elif params["server_files"]:
-            raise BackgroundFailure("LocalCVAT has no shared storage: upload local files")
+            files[:] = _share_files(share, params)
         if params["remote_files"]:
             raise BackgroundFailure("LocalCVAT does not download remote files")
         if not files:
@@ -413,7 +442,7 @@ def _finish(ctx: Context, files: tus.Files) -> Response:
         "format": None,
         "function_id": None,
     }
-    work = _creation_work(ctx.app.store, task["id"], files, params)
+    work = _creation_work(ctx.app.store, ctx.app.share, task["id"], files, params)
     ctx.app.background.submit(rq_id, operation, ctx.user, work)
     return tus.rq_response(rq_id)
 

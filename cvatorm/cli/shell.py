@@ -16,6 +16,7 @@ from typing import Any
 
 import cvatorm
 from cvatorm.cli.connection import Connected
+from cvatorm.wire.endpoints import SELF_USER
 
 __all__ = ["banner", "namespace", "run"]
 
@@ -46,7 +47,8 @@ def run(connected: Connected, *, command: str | None, plain: bool) -> None:
     if command is not None:
         exec(compile(command, "<cvatorm shell -c>", "exec"), names)
         return
-    text = banner(connected, connected.client.user)
+    me = connected.client.request("GET", SELF_USER, organization=None).json()
+    text = banner(connected, str(me.get("username")))
     ipython = None if plain else _ipython()
     if ipython is not None:
         print(text)

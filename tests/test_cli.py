@@ -13,15 +13,17 @@ import socket
 import subprocess
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import CvatTarget
 
 from cvatorm.cli import EXIT_CODES, main
 from cvatorm.cli import check as check_module
 from cvatorm.cli import shell as shell_module
 from cvatorm.connection import AccessTokenCredentials
+
+if TYPE_CHECKING:  # the root conftest's class; its module name is ambiguous at run time
+    from conftest import CvatTarget
 
 _SERVER_VARIABLES = ("CVAT_URL", "CVAT_USERNAME", "CVAT_PASSWORD", "CVAT_ACCESS_TOKEN", "CVAT_ORG")
 

@@ -15,15 +15,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import CvatTarget
 
 from cvatorm.connection import AccessTokenCredentials, Client, make_client
 from cvatorm.exceptions import NotFoundError
 from cvatorm.pytest_plugin import CreatedObjects
 
 pytest_plugins = ["pytester"]
+
+if TYPE_CHECKING:  # the root conftest's class; its module name is ambiguous at run time
+    from conftest import CvatTarget
 
 _SERVER_VARIABLES = ("CVAT_URL", "CVAT_USERNAME", "CVAT_PASSWORD", "CVAT_ACCESS_TOKEN", "CVAT_ORG")
 

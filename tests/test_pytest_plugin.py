@@ -286,3 +286,26 @@ def test_the_plugin_is_installed_for_a_user_run_in_a_subprocess(tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
 
+
+
+def test_the_test_server_half_stays_independent_of_the_client() -> None:
+    """``cvatorm.testing`` (the server and its fixtures) imports nothing else of cvatorm, so the
+    client half of the plugin lives above the models, in ``cvatorm.pytest_plugin``."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "cvatorm" / "testing"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            found += [
+                f"{path.name}: {name}"
+                for name in names
+                if (name == "cvatorm" or name.startswith("cvatorm."))
+                and not name.startswith("cvatorm.testing")
+            ]
+    assert found == []

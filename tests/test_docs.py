@@ -20,7 +20,12 @@ CHECKED = [
     DOCS / "guide" / "README.md",
     DOCS / "guide" / "testing.md",
     DOCS / "guide" / "command-line.md",
-    DOCS / "guide" / "authentication.md",
+    *(DOCS / "guide" / f"{name}.md" for name in (
+        "authentication", "organizations", "task-data", "annotations", "datasets-and-backups",
+        "frames",
+    )),
+    DOCS / "reference" / "logging.md",
+    DOCS / "internals" / "architecture.md",
     DOCS / "reference" / "local-cvat.md",
     DOCS / "reference" / "versions.md",
     DOCS / "reference" / "repositories.md",

@@ -47,17 +47,18 @@ def main() -> None:
         with Client(url, config=config) as client:  # logs out and closes at the end
             print("Server:", client.api_map.host, "version", client.get_server_version())
             client.login(credentials)  # a (user, password) tuple works too
-            me = client.request("GET", "/api/users/self").json()
-            print("Logged in as", me["username"], "| credentials:", client.has_credentials())
+            print("Logged in as", client.user, "| credentials:", client.has_credentials())
             print("repr shows no secret:", client)
 
-            # 2. A personal access token (only a password session may create one).
+            # 2. A personal access token (only a password session may create one), sent with
+            #    the client's own request(): the connection layer, below the models.
             if isinstance(credentials, PasswordCredentials):
                 token = client.request(
                     "POST", "/api/auth/access_tokens", json={"name": "cvatorm example"}
                 ).json()
                 try:
                     with make_client(url, access_token=token["value"]) as token_client:
+                        # client.user names password logins only: ask the server who we are.
                         who = token_client.request("GET", "/api/users/self").json()
                         print("Token authenticates as", who["username"], "(read-only token)")
                 finally:

@@ -1,10 +1,12 @@
 """Export a task's dataset (annotations, optionally images) to a zip, failing loudly.
 
-    python examples/export_dataset.py TASK_ID [OUTPUT] [--images] [--format NAME]
+    python examples/export_dataset.py [TASK_ID] [--output DIR_OR_FILE] [--images] [--format NAME]
 
 Runs against ``CVAT_URL`` (with ``CVAT_USERNAME``/``CVAT_PASSWORD`` or ``CVAT_ACCESS_TOKEN``),
 or, with no ``CVAT_URL``, against the embedded test server. With no ``TASK_ID`` it makes a
-small annotated task, exports that and deletes the task again.
+small annotated task, exports that and deletes the task again. The zip goes to ``--output`` (a
+folder: the server's file name; or a file name), else into a new temporary folder, whose path
+is printed: the example never writes into the current directory.
 
 What the official SDK users struggle with, handled here: the export runs on the server's
 workers, and if it fails you get ``BackgroundRequestException`` with the server's own message
@@ -43,7 +45,13 @@ def demo_task(folder: Path) -> Task:
 
 def run(task: Task, output: Path, images: bool, format_name: str) -> None:
     try:
-        path = task.export_dataset(format_name, output, include_images=images, progress=True)
+        path = task.export_dataset(
+            format_name,
+            output,
+            include_images=images,
+            progress=True,  # tqdm bars when tqdm is installed, silent otherwise
+            status_check_period=1.0,  # ask the server every second (default: 5 s)
+        )
     except BackgroundRequestException as error:
         raise SystemExit(f"The server could not export task {task.id}: {error.message}") from None
     print(f"Wrote {path} ({path.stat().st_size} bytes)")
@@ -52,11 +60,11 @@ def run(task: Task, output: Path, images: bool, format_name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("task_id", nargs="?", type=int)
-    parser.add_argument("output", nargs="?", default=".")
+    parser.add_argument("--output", help="a folder or a .zip path (default: a new temp folder)")
     parser.add_argument("--images", action="store_true", help="include the images")
     parser.add_argument("--format", default="CVAT for images 1.1")
     args = parser.parse_args()
-    output = Path(args.output)
+    output = Path(args.output) if args.output else Path(tempfile.mkdtemp(prefix="cvatorm-export-"))
 
     # CVAT_URL & co., or an embedded LocalCVAT seeded with CVAT's test data.
     with cvatorm.connect_or_embedded():

@@ -1,4 +1,4 @@
-"""Organizations: what ``None``, ``""`` and a slug mean, and per-thread contexts.
+"""Organizations with the models: ``in_org()``, what ``None``, ``""`` and a slug mean, threads.
 
 Runs against the CVAT server named by ``CVAT_URL`` (with ``CVAT_USERNAME``/``CVAT_PASSWORD`` or
 ``CVAT_ACCESS_TOKEN``), or, with no ``CVAT_URL``, against an embedded LocalCVAT as ``admin1``.
@@ -12,55 +12,44 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import cvatorm
-from cvatorm import Client
-
-
-def count_tasks(client: Client) -> int:
-    """How many tasks the current organization context shows (one small request)."""
-    count: int = client.request("GET", "/api/tasks", params={"page_size": 1}).json()["count"]
-    return count
+from cvatorm import Organization, Project, Task
 
 
 def main() -> None:
     with cvatorm.connect_or_embedded() as client:  # CVAT_URL & co. (and CVAT_ORG), or LocalCVAT
         if not os.environ.get("CVAT_URL"):
             print(f"No CVAT_URL set: started the embedded test server at {client.api_map.host}")
-        slugs = [
-            org["slug"]
-            for org in client.request(
-                "GET", "/api/organizations", params={"page_size": "all"}, organization=None
-            ).json()["results"]
-        ]
+        # Organizations are listed without a context: every one I can see.
+        slugs = [org.slug for org in Organization.objects.order_by("-id")]
         print("Organizations I can see:", slugs)
 
-        # None (the default): no X-Organization header, everything visible to me.
-        print("Tasks, no organization context:", count_tasks(client))
+        # No context (the default): everything visible to me, whatever the organization.
+        print("Tasks, no organization context:", Task.objects.count())
 
-        # "": the personal workspace only.
-        with client.organization_context(""):
-            print("Tasks in my personal workspace:", count_tasks(client))
+        # in_org(""): the personal workspace only.
+        print("Tasks in my personal workspace:", Task.objects.in_org("").count())
 
-        # A slug: that organization only; new objects are created in it.
+        # in_org(slug): that organization only (X-Organization on every request).
         for slug in slugs:
-            with client.organization_context(slug):
-                print(f"Tasks in {slug}:", count_tasks(client))
+            print(f"Tasks in {slug}:", Task.objects.in_org(slug).count())
 
         if slugs:
-            with client.organization_context(slugs[0]):
-                project = client.request(
-                    "POST", "/api/projects", json={"name": "cvatorm organizations example"}
-                ).json()
-            print(f"Created project {project['id']} in organization {project['organization']}")
-            client.request("DELETE", f"/api/projects/{project['id']}", organization=None)
+            # Objects remember where they were read or made: save(), delete() and their
+            # relations send the same organization.
+            project = Project.objects.in_org(slugs[0]).create(
+                name="cvatorm organizations example", labels=[{"name": "car"}]
+            )
+            print(f"Created {project!r} in organization {project.organization.slug}")
+            project.delete()
 
-        # Each thread (and asyncio task) has its own context: workers sharing one client
-        # never see each other's organization.
-        def in_org(slug: str) -> tuple[str, int]:
+        # The client's context (client.organization_context(slug)) is per thread (and asyncio
+        # task): workers sharing one connection never see each other's organization.
+        def count_in(slug: str) -> tuple[str, int]:
             with client.organization_context(slug):
-                return slug, count_tasks(client)
+                return slug, Task.objects.count()
 
         with ThreadPoolExecutor(max_workers=max(1, len(slugs))) as pool:
-            for slug, count in pool.map(in_org, slugs):
+            for slug, count in pool.map(count_in, slugs):
                 print(f"  worker thread in {slug}: {count} tasks")
         print("Main thread context is still:", repr(client.organization_slug))
 

@@ -22,10 +22,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cvatorm"
 
 #: The documented order, bottom first: a layer may import only the layers before it.
 #: Modules directly in ``cvatorm/`` (``exceptions``, ``progress``, ``_sentinels``) are leaves,
-#: except ``__init__`` and ``embedded``, which sit on top.
+#: except those on top: ``__init__``, ``embedded``, the pytest plugin and the command line
+#: (``__main__`` and ``cli/``), which use the models and may start the test server.
 LAYERS = ("wire", "connection", "transfer", "operations", "query", "models")
 LEAVES = ("exceptions", "progress", "_sentinels", "_version")
-TOP = ("__init__", "embedded", "__main__")
+TOP = ("__init__", "embedded", "pytest_plugin", "__main__", "cli")
 
 
 def _unit(path: Path) -> str:

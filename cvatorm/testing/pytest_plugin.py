@@ -1,8 +1,10 @@
-"""The ``cvatorm`` pytest plugin: a ``cvat_server`` fixture for testing code that talks to CVAT.
+"""The LocalCVAT half of cvatorm's pytest plugin: ``cvat_server`` and ``cvat_server_session``.
 
-Registered as the ``pytest11`` entry point ``cvatorm``, so it is active wherever cvatorm is
-installed. One :class:`LocalCVAT` is started per test session (lazily, on first use) and reset to
-its seed data before every test that uses ``cvat_server``::
+The ``cvatorm`` plugin (``cvatorm.pytest_plugin``, the ``pytest11`` entry point, active wherever
+cvatorm is installed) re-exports these fixtures and adds ``cvat_client``, a connected cvatorm
+client. This module imports nothing of cvatorm outside ``cvatorm.testing``: the test server
+stays an independent judge of the client. One :class:`LocalCVAT` is started per test session
+(lazily, on first use) and reset to its seed data before every test that uses ``cvat_server``::
 
     def test_pipeline(cvat_server):
         run_my_pipeline(cvat_server.url, "admin1", "!Q@W#E$R")
@@ -10,6 +12,7 @@ its seed data before every test that uses ``cvat_server``::
 
 Options: ``--cvat-latency=SECONDS`` adds a delay to every request; ``--cvat-data=PATH`` seeds
 from a folder of JSON files instead of the bundled assets (``empty`` for just ``admin1``).
+``cvat_server`` is always a LocalCVAT, whatever ``CVAT_URL`` says (docs/guide/testing.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``docs/api-coverage.md``: every operation of the bundled CVAT schema, the high-level call that
+"""``docs/reference/api-coverage.md``: every operation of the bundled CVAT schema, the high-level call that
 performs it and the test that exercised it, generated from the tests' ``covers`` markers.
 
 A marker is checked when its test runs (``tests/conftest.py``: the test's traffic must hold the
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "cvatorm" / "testing" / "data" / "schema.json"
-PAGE = ROOT / "docs" / "api-coverage.md"
+PAGE = ROOT / "docs" / "reference" / "api-coverage.md"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 #: Operations no high-level call performs, and why. At most ten.

@@ -27,10 +27,12 @@ from cvatorm.models.fields import Field
 from cvatorm.models.issues import Comment, Issue
 from cvatorm.models.jobs import Job
 from cvatorm.models.labels import Label
+from cvatorm.models.lambdas import FunctionKind, LambdaFunction, LambdaRequest
 from cvatorm.models.organizations import Invitation, Membership, Organization
 from cvatorm.models.projects import Project
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
+from cvatorm.models.requests import Request, RequestStatus
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
@@ -42,6 +44,7 @@ __all__ = [
     "Field",
     "ForwardRelation",
     "FrameSelectionMethod",
+    "FunctionKind",
     "Invitation",
     "Issue",
     "Job",
@@ -52,11 +55,15 @@ __all__ = [
     "Label",
     "LabelType",
     "LabelsRelation",
+    "LambdaFunction",
+    "LambdaRequest",
     "Membership",
     "Model",
     "Organization",
     "Project",
     "Relation",
+    "Request",
+    "RequestStatus",
     "ReverseRelation",
     "Role",
     "StorageLocation",

@@ -8,6 +8,7 @@ model's manager is also ``client.<resource>``, with cvat-sdk's names (``client.t
 from __future__ import annotations
 
 from cvatorm.models import enums
+from cvatorm.models.access_tokens import AccessToken
 from cvatorm.models.base import Model
 from cvatorm.models.enums import (
     ChunkType,
@@ -23,6 +24,7 @@ from cvatorm.models.enums import (
     TaskMode,
     ValidationMode,
 )
+from cvatorm.models.events import Events
 from cvatorm.models.fields import Field
 from cvatorm.models.issues import Comment, Issue
 from cvatorm.models.jobs import Job
@@ -38,9 +40,11 @@ from cvatorm.models.users import User
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
+    "AccessToken",
     "ChunkType",
     "Comment",
     "Dimension",
+    "Events",
     "Field",
     "ForwardRelation",
     "FrameSelectionMethod",

@@ -289,6 +289,16 @@ def _expired(token: dict[str, Any]) -> bool:
     return bool(expiry) and str(expiry) < now_iso()
 
 
+#: ``get_random_string``'s alphabet (Django): letters and digits.
+_KEY_CHARS = string.ascii_letters + string.digits
+
+
 def new_token_secret() -> str:
-    """A personal access token's secret, shown once in the create response."""
-    return secrets.token_urlsafe(40)
+    """A personal access token's secret, shown once in the create response: as
+    ``rest_framework_api_key``'s ``KeyGenerator`` makes it, an 8-character prefix, a dot and a
+    32-character secret, letters and digits."""
+
+    def random(length: int) -> str:
+        return "".join(secrets.choice(_KEY_CHARS) for _ in range(length))
+
+    return f"{random(8)}.{random(32)}"

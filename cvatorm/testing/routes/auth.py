@@ -62,8 +62,15 @@ def logout(ctx: Context) -> Response:
 # -- personal access tokens -------------------------------------------------------------------
 
 
+#: ``AccessTokenReadSerializer.Meta.fields``, in its order (``value`` only on create).
+_TOKEN_KEYS = (
+    "id", "name", "created_date", "updated_date", "expiry_date", "last_used_date", "read_only",
+    "owner",
+)
+
+
 def _token_wire(token: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in token.items() if key != "value"}
+    return {key: token.get(key) for key in _TOKEN_KEYS}
 
 
 def _not_by_token(ctx: Context) -> None:

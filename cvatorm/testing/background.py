@@ -190,6 +190,16 @@ class Background:
             del self._requests[rq_id]
             return True
 
+    def remove(self, rq_id: str) -> bool:
+        """Delete a request in any state (RQ's ``job.delete()``: a started one stops being
+        reported and its result is dropped); False when there is none."""
+        with self._lock:
+            request = self._requests.pop(rq_id, None)
+            if request is None:
+                return False
+            request.cancelled = True
+            return True
+
     def reset(self) -> None:
         with self._lock:
             for request in self._requests.values():
@@ -257,6 +267,8 @@ class Background:
                 request.expiry_date = _later(RESULT_TTL)
             return
         with self._lock:
+            if request.cancelled:  # removed while it ran: nothing is reported
+                return
             request.outcome = outcome
             request.status = "finished"
             request.progress = 1.0

@@ -11,6 +11,7 @@ from cvatorm.testing.routes import (
     issues,
     jobs,
     labels,
+    lambdas,
     organizations,
     projects,
     requests,
@@ -39,6 +40,7 @@ _MODULES = (
     datasets,
     backups_import,
     webhooks,
+    lambdas,
 )
 
 

@@ -7,6 +7,7 @@ from cvatorm.testing.routes import (
     auth,
     backups_import,
     datasets,
+    events,
     frames,
     issues,
     jobs,
@@ -41,6 +42,7 @@ _MODULES = (
     backups_import,
     webhooks,
     lambdas,
+    events,
 )
 
 

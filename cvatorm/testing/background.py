@@ -251,7 +251,7 @@ class Background:
         stop = threading.Event()
         stop.wait(self.duration / 2)
         with self._lock:
-            request.progress = 0.5
+            request.progress = _progress_shown(request, 0.5)
         stop.wait(self.duration / 2)
         failure = self._injected_failure(request)
         try:
@@ -271,9 +271,21 @@ class Background:
                 return
             request.outcome = outcome
             request.status = "finished"
-            request.progress = 1.0
+            request.progress = _progress_shown(request, 1.0)
             request.finished_date = now_iso()
             request.expiry_date = _later(RESULT_TTL)
+
+
+def _progress_shown(request: BackgroundRequest, fraction: float) -> float:
+    """The ``progress`` CVAT 2.64 reports for a request ``fraction`` done (asked): task
+    creation and imports record a fraction (``task_progress``/``progress``), auto-annotation a
+    percentage (``LambdaRQMeta.progress``), exports nothing (0.0 even when finished)."""
+    kind = str(request.operation.get("type", ""))
+    if kind.startswith(("create:", "import:")):
+        return fraction
+    if kind.startswith("autoannotate:"):
+        return float(int(fraction * 100))
+    return 0.0
 
 
 def _later(seconds: int) -> str:

@@ -102,7 +102,7 @@ def _call_dict(request: BackgroundRequest) -> dict[str, Any]:
         "id": request.id,
         "function": function,
         "status": request.status,
-        "progress": int(request.progress * 100),
+        "progress": int(request.progress),  # a percentage (LambdaRQMeta.progress)
         "enqueued": request.created_date,
         "started": request.started_date,
         "ended": request.finished_date,

@@ -32,7 +32,11 @@ RESULT_TTL = 86400
 def _wire_operation(operation: dict[str, Any]) -> dict[str, Any]:
     """The ``operation`` as CVAT 2.64.1 shows it (asked): ``lightweight`` is null for every
     operation, ``function_id`` appears for auto-annotation only."""
-    shown = {key: value for key, value in operation.items() if key != "function_id"}
+    shown = {
+        key: value
+        for key, value in operation.items()
+        if key != "function_id" and not key.startswith("_")  # "_x": the route's own notes
+    }
     if operation.get("function_id") is not None:
         shown["function_id"] = operation["function_id"]
     shown["lightweight"] = None
@@ -278,13 +282,12 @@ class Background:
 
 def _progress_shown(request: BackgroundRequest, fraction: float) -> float:
     """The ``progress`` CVAT 2.64 reports for a request ``fraction`` done (asked): task
-    creation and imports record a fraction (``task_progress``/``progress``), auto-annotation a
-    percentage (``LambdaRQMeta.progress``), exports nothing (0.0 even when finished)."""
+    creation, imports and auto-annotation record a fraction (``task_progress``/``progress``;
+    ``/api/lambda/requests`` shows auto-annotation's as a percentage), exports nothing (0.0
+    even when finished)."""
     kind = str(request.operation.get("type", ""))
-    if kind.startswith(("create:", "import:")):
+    if kind.startswith(("create:", "import:", "autoannotate:")):
         return fraction
-    if kind.startswith("autoannotate:"):
-        return float(int(fraction * 100))
     return 0.0
 
 

@@ -93,7 +93,7 @@ def _call_dict(request: BackgroundRequest) -> dict[str, Any]:
     operation = request.operation
     function: dict[str, Any] = {
         "id": operation.get("function_id"),
-        "threshold": operation.get("threshold"),
+        "threshold": operation.get("_threshold"),
         "task": operation.get("task_id"),
     }
     if operation.get("job_id"):
@@ -102,7 +102,7 @@ def _call_dict(request: BackgroundRequest) -> dict[str, Any]:
         "id": request.id,
         "function": function,
         "status": request.status,
-        "progress": int(request.progress),  # a percentage (LambdaRQMeta.progress)
+        "progress": int(request.progress * 100),  # a percentage (LambdaRQMeta.progress)
         "enqueued": request.created_date,
         "started": request.started_date,
         "ended": request.finished_date,
@@ -254,7 +254,7 @@ def create_request(ctx: Context) -> Response:
         "job_id": job_id,
         "format": None,
         "function_id": function["id"],
-        "threshold": clean.get("threshold"),
+        "_threshold": clean.get("threshold"),
     }
     work = _work(store, task["id"], job_id, bool(clean.get("cleanup")), clean.get("mapping"))
     request = ctx.app.background.submit(rq_id, operation, ctx.user, work)

@@ -95,6 +95,9 @@ class BackgroundRequest:
             # None for an export to a cloud storage: nothing to download from the server
             data["result_url"] = self.result_url if exported else None
             data["result_id"] = self.outcome.result_id if self.outcome is not None else None
+        elif self.status == "failed":
+            # CVAT 2.64.1 (asked): a failed request has both, null
+            data["result_url"] = data["result_id"] = None
         return data
 
     @property

@@ -88,3 +88,21 @@ def test_bad_input_is_refused_before_any_request(
     with pytest.raises(InvalidArgumentError):
         events.export(tmp_path / "e.csv", timeout=-1)
     assert traffic.exchanges == []
+
+
+@pytest.mark.local_only
+def test_only_a_missing_analytics_store_is_analytics_unavailable(
+    local_cvat: Any, orm_connection: Any, tmp_path: Path
+) -> None:
+    local_cvat.background.fail_next(
+        message="clickhouse_connect.driver.exceptions.OperationalError: Error "
+        "HTTPConnectionPool(host='localhost', port=8123): connection refused",
+        operation="export:events",
+    )
+    with pytest.raises(AnalyticsUnavailableError):
+        orm_connection.events.export(tmp_path / "a.csv", status_check_period=0.02)
+    local_cvat.background.fail_next(message="disk full", operation="export:events")
+    with pytest.raises(BackgroundRequestException) as other:
+        orm_connection.events.export(tmp_path / "b.csv", status_check_period=0.02)
+    assert not isinstance(other.value, AnalyticsUnavailableError)
+    assert other.value.message == "disk full"

@@ -153,3 +153,23 @@ def test_bad_input_is_refused_before_any_request(orm_connection: Any, traffic: A
     with pytest.raises(ValidationError):
         LambdaFunction.objects.retrieve("a/b")
     assert traffic.exchanges == []
+
+
+@pytest.mark.local_only
+def test_a_503_of_the_real_kind_is_the_typed_error_on_localcvat(
+    local_cvat: Any, orm_connection: Any
+) -> None:
+    reason = (
+        "HTTPConnectionPool(host='nuclio', port=8070): Max retries exceeded with url: "
+        "/api/functions (Caused by NameResolutionError)"
+    )
+    fault = local_cvat.faults.add(
+        method="GET", path="/api/lambda/functions", status=503, body=reason, times=None
+    )
+    try:
+        with pytest.raises(LambdaUnavailableError) as listing:
+            list(LambdaFunction.objects.all())
+    finally:
+        fault.remaining = 0
+    assert listing.value.detail == reason
+    assert fault.hits == 1 + orm_connection.config.max_retries  # GET is retried on a 503

@@ -18,6 +18,7 @@ import pytest
 
 from cvatorm import Project
 from cvatorm.exceptions import (
+    BackgroundRequestException,
     BadRequestError,
     InvalidArgumentError,
     NotFoundError,
@@ -148,3 +149,33 @@ def test_the_derived_keys_come_from_the_operation() -> None:
         client=None,
     )
     assert (created.action, created.target, created.subresource) == ("create", "task", None)
+
+
+@pytest.mark.local_only
+def test_a_queued_request_is_cancelled_and_gone(local_cvat: Any, backed_up: Project) -> None:
+    local_cvat.background.pause()
+    try:
+        backed_up._target().request("POST", "backup_export")
+        queued = Request.objects.get(project_id=backed_up.id, status="queued")
+        assert queued.is_active
+        queued.cancel()
+        with pytest.raises(Request.DoesNotExist):
+            Request.objects.retrieve(queued.id)
+    finally:
+        local_cvat.background.resume()
+
+
+@pytest.mark.local_only
+def test_waiting_for_a_failing_request_raises_its_message(
+    local_cvat: Any, backed_up: Project
+) -> None:
+    local_cvat.background.fail_next(message="disk full", operation="export:backup")
+    local_cvat.background.pause()
+    try:
+        backed_up._target().request("POST", "backup_export")
+        queued = Request.objects.get(project_id=backed_up.id, status="queued")
+    finally:
+        local_cvat.background.resume()
+    with pytest.raises(BackgroundRequestException) as failed:
+        queued.wait(status_check_period=0.02, timeout=30)
+    assert failed.value.message == "disk full" and failed.value.rq_id == queued.id

@@ -31,15 +31,19 @@ from cvatorm.exceptions import (
     ObjectDoesNotExist,
 )
 from cvatorm.models import (
+    AccessToken,
     Comment,
     Invitation,
     Issue,
     Job,
     Label,
+    LambdaFunction,
+    LambdaRequest,
     Membership,
     Model,
     Organization,
     Project,
+    Request,
     Task,
     User,
     Webhook,
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
     from cvatorm.embedded import connect_or_embedded
 
 __all__ = [
+    "AccessToken",
     "AccessTokenCredentials",
     "ApiException",
     "BackgroundRequestException",
@@ -63,6 +68,8 @@ __all__ = [
     "Issue",
     "Job",
     "Label",
+    "LambdaFunction",
+    "LambdaRequest",
     "Membership",
     "Model",
     "MultipleObjectsReturned",
@@ -72,6 +79,7 @@ __all__ = [
     "Project",
     "Q",
     "QuerySet",
+    "Request",
     "Task",
     "User",
     "Webhook",

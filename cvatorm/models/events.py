@@ -34,8 +34,8 @@ from cvatorm.exceptions import (
 )
 from cvatorm.models.clients import resolve_client
 from cvatorm.models.data import _check_polling
-from cvatorm.operations._common import run_background
-from cvatorm.transfer import download, writable_target
+from cvatorm.operations._common import download_result
+from cvatorm.transfer import writable_target
 from cvatorm.wire.resource import Action, Resource
 
 __all__ = ["CLIENT_SCOPES", "Events"]
@@ -200,8 +200,13 @@ class Events:
             timeout=timeout,
         )
         try:
-            request = run_background(
-                context, "POST", _API.action_path("export"), params=params, desc="Events export"
+            return download_result(
+                context.on(_API, None),
+                "export",
+                target,
+                params=params,
+                overwrite=overwrite,
+                desc="Events export",
             )
         except BackgroundRequestException as failure:
             if any(marker in failure.message.lower() for marker in _ANALYTICS_MARKERS):
@@ -211,16 +216,5 @@ class Events:
                     status=failure.status,
                 ) from failure
             raise
-        if request.result_url is None:
-            raise ValueError(f"the finished request {request.id} has no result_url to download")
-        return download(
-            context.client,
-            request.result_url,
-            target,
-            organization=None,
-            progress=context.progress,
-            overwrite=overwrite,
-        )
-
 
 register_resource_accessor("events", Events)

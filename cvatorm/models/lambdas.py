@@ -37,9 +37,9 @@ from cvatorm.models.fields import (
     ListField,
     StringField,
 )
-from cvatorm.models.requests import RequestResource
+from cvatorm.models.requests import ExecutorQuerySet, RequestResource
 from cvatorm.operations._common import wait as wait_for_background
-from cvatorm.query import Manager, QuerySet
+from cvatorm.query import Manager
 from cvatorm.query.executor import Executor
 from cvatorm.wire.listing import PageResult
 from cvatorm.wire.resource import Resource
@@ -90,18 +90,10 @@ class _WholeListExecutor(Executor):
             yield chunk
 
 
-class LambdaQuerySet(QuerySet[M]):
+class LambdaQuerySet(ExecutorQuerySet[M]):
     """Every condition is checked on the listed objects (the server filters nothing)."""
 
-    def _executor(self, page_size: int | None = None) -> Executor:
-        client = self._client()
-        return _WholeListExecutor(
-            self._plan(client),
-            client,
-            self._request_organization(client),
-            page_size=page_size or self.default_page_size,
-            max_page_size=self.max_page_size,
-        )
+    executor_class = _WholeListExecutor
 
 
 class LambdaManager(Manager[M]):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from cvatorm.exceptions import ValidationError
@@ -54,7 +54,14 @@ if TYPE_CHECKING:
     from cvatorm.connection.client import Client
     from cvatorm.wire.listing import ListRequest
 
-__all__ = ["Request", "RequestQuerySet", "RequestResource", "RequestStatus", "derive_keys"]
+__all__ = [
+    "ExecutorQuerySet",
+    "Request",
+    "RequestQuerySet",
+    "RequestResource",
+    "RequestStatus",
+    "derive_keys",
+]
 
 M = TypeVar("M", bound=Model)
 
@@ -129,6 +136,23 @@ def _mixed_directions(ordering: tuple[str, ...] | None) -> bool:
     return len({term.startswith("-") for term in ordering or ()}) > 1
 
 
+class ExecutorQuerySet(QuerySet[M]):
+    """A queryset whose walks go through ``executor_class`` (an ``Executor`` adapted to one
+    list's answers)."""
+
+    executor_class: ClassVar[type[Executor]] = Executor
+
+    def _executor(self, page_size: int | None = None) -> Executor:
+        client = self._client()
+        return self.executor_class(
+            self._plan(client),
+            client,
+            self._request_organization(client),
+            page_size=page_size or self.default_page_size,
+            max_page_size=self.max_page_size,
+        )
+
+
 class _RequestExecutor(Executor):
     """Pages of requests with their derived keys, before local filters and sorts read them."""
 
@@ -139,7 +163,7 @@ class _RequestExecutor(Executor):
         return page
 
 
-class RequestQuerySet(QuerySet[M]):
+class RequestQuerySet(ExecutorQuerySet[M]):
     """A queryset of background requests, planned around the real server's list.
 
     CVAT 2.64's JSON Logic for requests (``NonModelJsonLogicFilter``) fails with a 500 on any
@@ -149,6 +173,8 @@ class RequestQuerySet(QuerySet[M]):
     and every condition is also checked on the listed requests; a sort mixing directions is
     done locally.
     """
+
+    executor_class = _RequestExecutor
 
     def _plan(self, client: Client) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
@@ -175,16 +201,6 @@ class RequestQuerySet(QuerySet[M]):
             narrowing=self._narrowing,
         )
         return replace(plan, params=(*plan.params, *params.items()))
-
-    def _executor(self, page_size: int | None = None) -> Executor:
-        client = self._client()
-        return _RequestExecutor(
-            self._plan(client),
-            client,
-            self._request_organization(client),
-            page_size=page_size or self.default_page_size,
-            max_page_size=self.max_page_size,
-        )
 
 
 class RequestManager(Manager[M]):

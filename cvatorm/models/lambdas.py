@@ -103,7 +103,8 @@ class LambdaManager(Manager[M]):
 
 
 class _Serverless(Model):
-    """Retrieving through :func:`serverless` (a 503 is ``LambdaUnavailableError``)."""
+    """Retrieving and refreshing through :func:`serverless` (a 503 is
+    ``LambdaUnavailableError``)."""
 
     @classmethod
     def _fetch(
@@ -111,6 +112,10 @@ class _Serverless(Model):
     ) -> M:
         with serverless():
             return super()._fetch(pk, client=client, organization=organization)
+
+    def refresh(self, *, using: str | Client | None = None) -> None:
+        with serverless():
+            super().refresh(using=using)
 
 
 def _positive_id(name: str, value: object) -> int:

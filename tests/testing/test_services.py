@@ -215,3 +215,21 @@ def test_a_token_secret_looks_like_the_real_ones(url: str, as_user: Callable[[st
     )
     assert bearer.json()["id"] == created["id"] and "value" not in bearer.json()
     assert user.delete(f"{url}/api/auth/access_tokens/{created['id']}").status_code == 204
+
+
+def test_a_user_has_at_most_fifty_usable_tokens(
+    url: str, as_user: Callable[[str], requests.Session]
+) -> None:
+    user = as_user("user3")
+    have = user.get(f"{url}/api/auth/access_tokens").json()["count"]
+    made = [
+        user.post(f"{url}/api/auth/access_tokens", json={"name": f"t{i}"}).json()["id"]
+        for i in range(50 - have)
+    ]
+    refused = user.post(f"{url}/api/auth/access_tokens", json={"name": "one too many"})
+    assert refused.status_code == 400
+    assert refused.json() == [
+        "You have reached the maximum allowed number of Personal Access Tokens for a user"
+    ]
+    for token_id in made:
+        user.delete(f"{url}/api/auth/access_tokens/{token_id}")

@@ -31,6 +31,7 @@ from cvatorm.exceptions import (
     ObjectDoesNotExist,
 )
 from cvatorm.models import (
+    AccessToken,
     AnnotationGuide,
     Asset,
     CloudStorage,
@@ -39,10 +40,13 @@ from cvatorm.models import (
     Issue,
     Job,
     Label,
+    LambdaFunction,
+    LambdaRequest,
     Membership,
     Model,
     Organization,
     Project,
+    Request,
     Task,
     User,
     Webhook,
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
     from cvatorm.embedded import connect_or_embedded
 
 __all__ = [
+    "AccessToken",
     "AccessTokenCredentials",
     "AnnotationGuide",
     "ApiException",
@@ -69,6 +74,8 @@ __all__ = [
     "Issue",
     "Job",
     "Label",
+    "LambdaFunction",
+    "LambdaRequest",
     "Membership",
     "Model",
     "MultipleObjectsReturned",
@@ -78,6 +85,7 @@ __all__ = [
     "Project",
     "Q",
     "QuerySet",
+    "Request",
     "Task",
     "User",
     "Webhook",

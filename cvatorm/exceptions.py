@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "AnalyticsUnavailableError",
     "ApiException",
     "AuthenticationError",
     "BackgroundRequestException",
@@ -38,6 +39,7 @@ __all__ = [
     "IncompatibleVersionException",
     "InvalidArgumentError",
     "InvalidHostException",
+    "LambdaUnavailableError",
     "ListingChangedError",
     "MalformedResponseError",
     "MethodNotAllowedError",
@@ -47,6 +49,7 @@ __all__ = [
     "OperationTimeoutError",
     "RedirectError",
     "ServerError",
+    "ServiceUnavailableError",
     "TargetExistsError",
     "TooManyRequestsError",
     "TransportError",
@@ -162,6 +165,11 @@ class CloudStorageUnavailableError(CvatOrmError):
         self.message = message
         self.storage_id = storage_id
         self.storage_status = storage_status
+
+
+class AnalyticsUnavailableError(BackgroundRequestException):
+    """An events export failed because the server's analytics store (ClickHouse) is not
+    reachable: the background request's ``message`` is the server's own explanation."""
 
 
 class FieldError(CvatOrmError):
@@ -337,6 +345,40 @@ class TooManyRequestsError(ApiException):
 
 class ServerError(ApiException):
     """5xx: the server failed."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503: a service the server needs is not there (its serverless functions, its Redis).
+
+    ``detail`` is the server's own explanation (its body, as text)."""
+
+    @property
+    def detail(self) -> str:
+        return _format_body(self.body)
+
+    @classmethod
+    def from_error(cls, error: ApiException) -> ServiceUnavailableError:
+        """This class with the status, body, headers, method and URL of ``error``."""
+        return cls(
+            error.status,
+            error.reason,
+            error.body,
+            headers=error.headers,
+            method=error.method,
+            url=error.url,
+        )
+
+
+class LambdaUnavailableError(ServiceUnavailableError):
+    """The server has no serverless backend (nuclio) to list or run functions: CVAT answers
+    ``/api/lambda/functions`` with a 503 naming the gateway it could not reach (``detail``)."""
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method and self.url else ""
+        return (
+            f"the server's serverless functions (nuclio) are unavailable{where}: "
+            f"{self.detail or self.status}"
+        )
 
 
 class AuthenticationError(ApiException):

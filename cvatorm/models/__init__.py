@@ -8,6 +8,7 @@ model's manager is also ``client.<resource>``, with cvat-sdk's names (``client.t
 from __future__ import annotations
 
 from cvatorm.models import enums
+from cvatorm.models.access_tokens import AccessToken
 from cvatorm.models.base import Model
 from cvatorm.models.cloudstorages import CloudStorage, CloudStorageStatus
 from cvatorm.models.enums import (
@@ -24,20 +25,24 @@ from cvatorm.models.enums import (
     TaskMode,
     ValidationMode,
 )
+from cvatorm.models.events import Events
 from cvatorm.models.fields import Field
 from cvatorm.models.guides import AnnotationGuide, Asset
 from cvatorm.models.issues import Comment, Issue
 from cvatorm.models.jobs import Job
 from cvatorm.models.labels import Label
+from cvatorm.models.lambdas import FunctionKind, LambdaFunction, LambdaRequest
 from cvatorm.models.organizations import Invitation, Membership, Organization
 from cvatorm.models.projects import Project
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
+from cvatorm.models.requests import Request, RequestStatus
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
+    "AccessToken",
     "AnnotationGuide",
     "Asset",
     "ChunkType",
@@ -45,9 +50,11 @@ __all__ = [
     "CloudStorageStatus",
     "Comment",
     "Dimension",
+    "Events",
     "Field",
     "ForwardRelation",
     "FrameSelectionMethod",
+    "FunctionKind",
     "Invitation",
     "Issue",
     "Job",
@@ -58,11 +65,15 @@ __all__ = [
     "Label",
     "LabelType",
     "LabelsRelation",
+    "LambdaFunction",
+    "LambdaRequest",
     "Membership",
     "Model",
     "Organization",
     "Project",
     "Relation",
+    "Request",
+    "RequestStatus",
     "ReverseRelation",
     "Role",
     "StorageLocation",

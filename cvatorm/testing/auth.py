@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import email.utils
 import secrets
 import string
@@ -151,10 +152,11 @@ class Auth:
         request.token = self._touch(token)
 
     def _touch(self, token: dict[str, Any]) -> dict[str, Any]:
-        """``update_last_use``: at most once a day (the real throttle), without updated_date."""
+        """``update_last_use``: at most every ``LAST_USE_UPDATE_INTERVAL`` (the real
+        throttle), without updated_date."""
         stamp = now_iso()
         last = token.get("last_used_date")
-        if last is None or str(last)[:10] < stamp[:10]:
+        if last is None or _older_than(str(last), LAST_USE_UPDATE_INTERVAL):
             with self.store.lock:
                 if self.store.get("access_tokens", token["id"]) is not None:
                     return self.store.update(
@@ -284,11 +286,34 @@ def enforce_csrf(request: Request) -> None:
         raise _csrf_failed(f"CSRF token from {source} incorrect.")
 
 
+#: ``ACCESS_TOKEN_LAST_USE_UPDATE_MIN_INTERVAL`` (CVAT's default: two hours), seconds.
+LAST_USE_UPDATE_INTERVAL = 2 * 60 * 60
+
+
+def _older_than(stamp: str, seconds: int) -> bool:
+    try:
+        when = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    age = datetime.datetime.now(datetime.timezone.utc) - when
+    return age.total_seconds() >= seconds
+
+
 def _expired(token: dict[str, Any]) -> bool:
     expiry = token.get("expiry_date")
     return bool(expiry) and str(expiry) < now_iso()
 
 
+#: ``get_random_string``'s alphabet (Django): letters and digits.
+_KEY_CHARS = string.ascii_letters + string.digits
+
+
 def new_token_secret() -> str:
-    """A personal access token's secret, shown once in the create response."""
-    return secrets.token_urlsafe(40)
+    """A personal access token's secret, shown once in the create response: as
+    ``rest_framework_api_key``'s ``KeyGenerator`` makes it, an 8-character prefix, a dot and a
+    32-character secret, letters and digits."""
+
+    def random(length: int) -> str:
+        return "".join(secrets.choice(_KEY_CHARS) for _ in range(length))
+
+    return f"{random(8)}.{random(32)}"

@@ -32,7 +32,11 @@ RESULT_TTL = 86400
 def _wire_operation(operation: dict[str, Any]) -> dict[str, Any]:
     """The ``operation`` as CVAT 2.64.1 shows it (asked): ``lightweight`` is null for every
     operation, ``function_id`` appears for auto-annotation only."""
-    shown = {key: value for key, value in operation.items() if key != "function_id"}
+    shown = {
+        key: value
+        for key, value in operation.items()
+        if key != "function_id" and not key.startswith("_")  # "_x": the route's own notes
+    }
     if operation.get("function_id") is not None:
         shown["function_id"] = operation["function_id"]
     shown["lightweight"] = None
@@ -91,6 +95,9 @@ class BackgroundRequest:
             # None for an export to a cloud storage: nothing to download from the server
             data["result_url"] = self.result_url if exported else None
             data["result_id"] = self.outcome.result_id if self.outcome is not None else None
+        elif self.status == "failed":
+            # CVAT 2.64.1 (asked): a failed request has both, null
+            data["result_url"] = data["result_id"] = None
         return data
 
     @property
@@ -190,6 +197,16 @@ class Background:
             del self._requests[rq_id]
             return True
 
+    def remove(self, rq_id: str) -> bool:
+        """Delete a request in any state (RQ's ``job.delete()``: a started one stops being
+        reported and its result is dropped); False when there is none."""
+        with self._lock:
+            request = self._requests.pop(rq_id, None)
+            if request is None:
+                return False
+            request.cancelled = True
+            return True
+
     def reset(self) -> None:
         with self._lock:
             for request in self._requests.values():
@@ -241,7 +258,7 @@ class Background:
         stop = threading.Event()
         stop.wait(self.duration / 2)
         with self._lock:
-            request.progress = 0.5
+            request.progress = _progress_shown(request, 0.5)
         stop.wait(self.duration / 2)
         failure = self._injected_failure(request)
         try:
@@ -257,11 +274,24 @@ class Background:
                 request.expiry_date = _later(RESULT_TTL)
             return
         with self._lock:
+            if request.cancelled:  # removed while it ran: nothing is reported
+                return
             request.outcome = outcome
             request.status = "finished"
-            request.progress = 1.0
+            request.progress = _progress_shown(request, 1.0)
             request.finished_date = now_iso()
             request.expiry_date = _later(RESULT_TTL)
+
+
+def _progress_shown(request: BackgroundRequest, fraction: float) -> float:
+    """The ``progress`` CVAT 2.64 reports for a request ``fraction`` done (asked): task
+    creation, imports and auto-annotation record a fraction (``task_progress``/``progress``;
+    ``/api/lambda/requests`` shows auto-annotation's as a percentage), exports nothing (0.0
+    even when finished)."""
+    kind = str(request.operation.get("type", ""))
+    if kind.startswith(("create:", "import:", "autoannotate:")):
+        return fraction
+    return 0.0
 
 
 def _later(seconds: int) -> str:

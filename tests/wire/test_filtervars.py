@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cvatorm  # noqa: F401 -- the models declare the descriptors
+from cvatorm.models.requests import derive_keys
 from cvatorm.wire.capabilities import bundled_capabilities
 from cvatorm.wire.filtervars import denormalized_key, filter_var
 from cvatorm.wire.resource import resources
@@ -26,10 +27,33 @@ def test_every_variable_is_declared_or_sortable(resource: str) -> None:
         assert var in caps.filter_fields | caps.ordering_fields, (resource, path, var)
 
 
+#: A request as CVAT 2.64.1 lists it (asked); the model derives its filter variables from
+#: ``operation`` before anything reads them (``cvatorm.models.requests.derive_keys``).
+_REQUEST = {
+    "status": "finished", "message": "", "id": "action=export&target=task&target_id=7&user_id=1"
+    "&format=CVAT_for_images_1~1&subresource=annotations",
+    "operation": {"type": "export:annotations", "target": "task", "project_id": None,
+                  "task_id": 7, "job_id": None, "format": "CVAT for images 1.1",
+                  "lightweight": None},
+    "progress": 0.0, "created_date": "2026-12-04T20:12:52.775346Z", "started_date": None,
+    "finished_date": None, "expiry_date": None, "owner": {"id": 1, "username": "admin1"},
+    "result_url": None, "result_id": None,
+}  # fmt: skip
+
+
+def _listed(resource: str) -> list[dict[str, object]]:
+    """Objects of ``resource`` as the server lists them (the seed data, or a captured one)."""
+    if resource == "requests":
+        return [derive_keys(dict(_REQUEST))]
+    body = json.loads((DATA / f"{resource}.json").read_text(encoding="utf-8"))
+    if resource == "access_tokens":  # stored per user
+        return [token for tokens in body["user"].values() for token in tokens]
+    return list(body["results"])
+
+
 @pytest.mark.parametrize("resource", sorted(FILTER_VARS))
 def test_first_steps_are_keys_of_the_listed_json(resource: str) -> None:
-    body = json.loads((DATA / f"{resource}.json").read_text(encoding="utf-8"))
-    keys = set().union(*(obj.keys() for obj in body["results"]))
+    keys = set().union(*(obj.keys() for obj in _listed(resource)))
     for path in FILTER_VARS[resource]:
         assert path[0] in keys, (resource, path)
 

@@ -9,11 +9,13 @@ from cvatorm.testing.routes import (
     backups_import,
     cloudstorages,
     datasets,
+    events,
     frames,
     guides,
     issues,
     jobs,
     labels,
+    lambdas,
     organizations,
     projects,
     requests,
@@ -45,6 +47,8 @@ _MODULES = (
     webhooks,
     cloudstorages,
     guides,
+    lambdas,
+    events,
 )
 
 

@@ -14,6 +14,9 @@ from cvatorm.testing.validation import Field, general_error, list_error, validat
 
 BAD_LOGIN = "Unable to log in with provided credentials."
 
+#: ``MAX_ACCESS_TOKENS_PER_USER`` (CVAT's default): usable tokens a user may have.
+MAX_TOKENS_PER_USER = 50
+
 TOKEN_FIELDS = {
     "name": Field("str", required=True, allow_blank=False, max_length=50),
     "expiry_date": Field("datetime", allow_null=True),
@@ -62,8 +65,15 @@ def logout(ctx: Context) -> Response:
 # -- personal access tokens -------------------------------------------------------------------
 
 
+#: ``AccessTokenReadSerializer.Meta.fields``, in its order (``value`` only on create).
+_TOKEN_KEYS = (
+    "id", "name", "created_date", "updated_date", "expiry_date", "last_used_date", "read_only",
+    "owner",
+)
+
+
 def _token_wire(token: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in token.items() if key != "value"}
+    return {key: token.get(key) for key in _TOKEN_KEYS}
 
 
 def _not_by_token(ctx: Context) -> None:
@@ -116,6 +126,16 @@ def create_token(ctx: Context) -> Response:
     clean = validate(ctx.request.json_object(), TOKEN_FIELDS)
     stamp = now_iso()
     store = ctx.app.store
+    usable = [
+        token
+        for token in store.all("access_tokens")
+        if (token.get("owner") or {}).get("id") == ctx.user["id"]
+        and not auth_module._expired(token)
+    ]
+    if len(usable) >= MAX_TOKENS_PER_USER:
+        raise list_error(
+            "You have reached the maximum allowed number of Personal Access Tokens for a user"
+        )
     secret = auth_module.new_token_secret()
     with store.transaction():
         token_id = store.next_id("access_tokens")

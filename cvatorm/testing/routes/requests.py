@@ -7,11 +7,9 @@ moves through the background queue; when finished, its ``result_url``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from cvatorm.testing import exports, listing, request_filter
 from cvatorm.testing.background import BackgroundRequest
@@ -41,22 +39,44 @@ def _mine(ctx: Context, request: BackgroundRequest) -> bool:
     return request.owner["id"] == ctx.user["id"] or _is_admin(ctx.user)
 
 
+#: ``RequestId.ENCODE_MAPPING``: what a value may not hold in an id, and its stand-in.
+_ENCODE = ((".", "~"), (" ", "_"))
+
+#: The order ``RequestId.to_dict()`` renders the fields in (attrs declaration order: the base
+#: class's, then the export and import subclasses' extras).
+_ORDER = ("action", "target", "target_id", "id", "user_id", "format", "subresource")
+
+
 def render_rq_id(**fields: object) -> str:
-    """A request id as the real ``RequestId.render()`` makes it: ``key=value`` pairs joined with
-    ``&`` (queue, action, target, id, then the extras), base64-encoded."""
-    text = "&".join(f"{key}={value}" for key, value in fields.items())
-    return base64.b64encode(text.encode()).decode()
+    """A request id as CVAT 2.64's ``RequestId.render()`` makes it (asked):
+    ``action=export&target=task&target_id=7&user_id=1&format=CVAT_for_images_1~1&
+    subresource=annotations``. An integer ``id`` is the object's (``target_id``), another one
+    (a UUID) the operation's; ``queue`` and ``lightweight`` are not part of the id; empty values
+    are left out; ``.`` and spaces in values are encoded."""
+    values: dict[str, object] = {}
+    for key, value in fields.items():
+        if key in ("queue", "lightweight") or value in (None, "", False):
+            continue
+        if key == "id" and isinstance(value, int):
+            key = "target_id"
+        values[key] = value
+    ordered = [k for k in _ORDER if k in values] + [k for k in values if k not in _ORDER]
+    parts = []
+    for key in ordered:
+        text = str(values[key])
+        for plain, stand_in in _ENCODE:
+            text = text.replace(plain, stand_in)
+        parts.append(f"{key}={text}")
+    return "&".join(parts)
 
 
 def _parsed(rq_id: str) -> dict[str, str]:
-    """The fields of a request id (see :func:`render_rq_id`); {} for a foreign id."""
-    try:
-        text = base64.b64decode(rq_id, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return {}
+    """The fields of a request id (see :func:`render_rq_id`), decoded as ``RequestId.parse``
+    decodes them; {} for a foreign id."""
     parts: dict[str, str] = {}
-    for item in text.split("&"):
-        key, _, value = item.partition("=")
+    for key, value in parse_qsl(rq_id, keep_blank_values=True):
+        for plain, stand_in in _ENCODE:
+            value = value.replace(stand_in, plain)
         parts[key] = value
     return parts
 

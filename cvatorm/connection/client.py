@@ -41,6 +41,7 @@ from cvatorm.connection.organization import OrganizationContext, check_slug
 from cvatorm.connection.redaction import Redactor
 from cvatorm.connection.server_info import ServerInfoMixin
 from cvatorm.connection.transport import Timeout, Transport
+from cvatorm.connection.usernames import UsernameCache
 from cvatorm.connection.versions import is_supported, parse_server_version, supported_range
 from cvatorm.exceptions import (
     ApiException,
@@ -105,6 +106,7 @@ class Client(ServerInfoMixin, AccountMixin):
         self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
         self._org = OrganizationContext()
         self._capabilities = CapabilityCache()
+        self._usernames = UsernameCache()
         self._user: str | None = None
         self._token_key: str | None = None
         try:
@@ -132,6 +134,12 @@ class Client(ServerInfoMixin, AccountMixin):
     def server_id(self) -> str:
         """``scheme://host[:port]`` (plus a path prefix, if any), normalized."""
         return self.api_map.server_id
+
+    @property
+    def usernames(self) -> UsernameCache:
+        """Which user each username names, as this client's saves resolved them (a small TTL
+        cache: ``job.assignee = "alice"`` asks the server once, not once per save)."""
+        return self._usernames
 
     @property
     def user(self) -> str | None:
@@ -316,6 +324,7 @@ class Client(ServerInfoMixin, AccountMixin):
         self.logger.info("Logged out of %s", self.api_map.host)
 
     def _clear_credentials(self) -> None:
+        self._usernames.clear()  # another user may see other users
         self.session.auth = None
         self.session.cookies.clear()
         self._user = None

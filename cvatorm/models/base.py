@@ -308,12 +308,13 @@ class Model(metaclass=ModelBase):
             )
         payload = dirty.build_payload(self, names, client)
         validate_payload(type(self), payload, creating=True)
-        response = client.request(
-            "POST",
-            meta.require_api().collection_path(),
-            json=payload,
-            organization=self._request_organization(),
-        )
+        with dirty.forgetting_refused_users(self, names, client):
+            response = client.request(
+                "POST",
+                meta.require_api().collection_path(),
+                json=payload,
+                organization=self._request_organization(),
+            )
         self._init_state(dict(response.json()), client=client, organization=self._organization)
 
     def _update(
@@ -341,12 +342,13 @@ class Model(metaclass=ModelBase):
             raise ValidationError(f"{meta.model_name} objects cannot be changed through the API.")
         payload = dirty.build_payload(self, names, client)
         validate_payload(type(self), payload, creating=False)
-        response = client.request(
-            "PATCH",
-            meta.require_api().item_path(self.pk),
-            json=payload,
-            organization=self._request_organization(),
-        )
+        with dirty.forgetting_refused_users(self, names, client):
+            response = client.request(
+                "PATCH",
+                meta.require_api().item_path(self.pk),
+                json=payload,
+                organization=self._request_organization(),
+            )
         still_dirty = set(dirty.dirty_fields(self)) - set(names)
         self._client = client
         self._merge(response.json(), saved=names, keep=still_dirty)

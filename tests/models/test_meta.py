@@ -86,7 +86,9 @@ def test_relation_metadata_for_the_query_layer() -> None:
     project = Task._meta.relations["project"]
     assert isinstance(project, ForwardRelation)
     assert (project.kind, project.local_field, project.related_model) == (
-        "forward", "project_id", Project,
+        "forward",
+        "project_id",
+        Project,
     )
     assert project.remote_field == "id"
     job = Issue._meta.relations["job"]
@@ -94,7 +96,10 @@ def test_relation_metadata_for_the_query_layer() -> None:
     jobs = Task._meta.relations["jobs"]
     assert isinstance(jobs, ReverseRelation)
     assert (jobs.kind, jobs.remote_field, jobs.related_model, jobs.local_field) == (
-        "reverse", "task_id", Job, "id",
+        "reverse",
+        "task_id",
+        Job,
+        "id",
     )
     assert Task.jobs is jobs
     assert Issue._meta.relations["comments"].remote_field == "issue_id"  # type: ignore[attr-defined]
@@ -112,7 +117,9 @@ def test_from_wire_keeps_the_dict_and_converts_nothing() -> None:
     assert task._raw is data
     assert task._values == {}
     assert task.name == "task with tags"
-    assert task._values == {"name": "task with tags"}
+    assert task._values == {}  # a plain field is read from the raw data: nothing to keep
+    assert task.created_date.year >= 2020
+    assert list(task._values) == ["created_date"]  # a converted one is kept
 
 
 @pytest.mark.parametrize("resource", sorted(MODELS))
@@ -172,6 +179,7 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
     from cvatorm.wire.resource import Resource
 
     with pytest.raises(TypeError, match="resorce"):
+
         class Typo(Model):
             id = IntegerField()
 
@@ -179,6 +187,7 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
                 resorce = "typos"
 
     with pytest.raises(ConfigurationError, match="tasks"):
+
         class SecondTask(Model):
             id = IntegerField()
 

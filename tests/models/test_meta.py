@@ -86,9 +86,7 @@ def test_relation_metadata_for_the_query_layer() -> None:
     project = Task._meta.relations["project"]
     assert isinstance(project, ForwardRelation)
     assert (project.kind, project.local_field, project.related_model) == (
-        "forward",
-        "project_id",
-        Project,
+        "forward", "project_id", Project,
     )
     assert project.remote_field == "id"
     job = Issue._meta.relations["job"]
@@ -96,10 +94,7 @@ def test_relation_metadata_for_the_query_layer() -> None:
     jobs = Task._meta.relations["jobs"]
     assert isinstance(jobs, ReverseRelation)
     assert (jobs.kind, jobs.remote_field, jobs.related_model, jobs.local_field) == (
-        "reverse",
-        "task_id",
-        Job,
-        "id",
+        "reverse", "task_id", Job, "id",
     )
     assert Task.jobs is jobs
     assert Issue._meta.relations["comments"].remote_field == "issue_id"  # type: ignore[attr-defined]
@@ -179,7 +174,6 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
     from cvatorm.wire.resource import Resource
 
     with pytest.raises(TypeError, match="resorce"):
-
         class Typo(Model):
             id = IntegerField()
 
@@ -187,7 +181,6 @@ def test_meta_options_are_checked_and_resources_unique() -> None:
                 resorce = "typos"
 
     with pytest.raises(ConfigurationError, match="tasks"):
-
         class SecondTask(Model):
             id = IntegerField()
 

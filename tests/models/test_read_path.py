@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import threading
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given
@@ -137,3 +138,12 @@ def test_threads_reading_a_new_object_share_one_state() -> None:
     for thread in threads:
         thread.join()
     assert len(set(seen)) == 1
+
+
+def test_a_listed_page_keeps_the_servers_dicts() -> None:
+    from cvatorm.wire.listing import parse_page
+
+    body = {"count": 2, "next": None, "previous": None, "results": [{"id": 1}, {"id": 2}]}
+    page = parse_page(body)
+    assert all(a is b for a, b in zip(page.results, body["results"], strict=True))
+    assert parse_page({"count": 1, "results": [MappingProxyType({"id": 3})]}).results == [{"id": 3}]

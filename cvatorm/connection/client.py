@@ -24,6 +24,7 @@ from cvatorm._sentinels import INHERIT, Inherit
 from cvatorm.connection.account import AccountMixin
 from cvatorm.connection.api_map import ApiMap, split_server_url
 from cvatorm.connection.background import BackgroundRequest, wait_for_request
+from cvatorm.connection.capability_store import STORE, CapabilityEntry, DiskCache
 from cvatorm.connection.config import Config
 from cvatorm.connection.credentials import (
     CSRF_COOKIE,
@@ -41,6 +42,7 @@ from cvatorm.connection.organization import OrganizationContext, check_slug
 from cvatorm.connection.redaction import Redactor
 from cvatorm.connection.server_info import ServerInfoMixin
 from cvatorm.connection.transport import Timeout, Transport
+from cvatorm.connection.usernames import UsernameCache
 from cvatorm.connection.versions import is_supported, parse_server_version, supported_range
 from cvatorm.exceptions import (
     ApiException,
@@ -53,7 +55,12 @@ from cvatorm.exceptions import (
     TransportError,
     UnauthorizedError,
 )
-from cvatorm.wire.capabilities import CapabilityCache, ResourceCapabilities
+from cvatorm.progress import reporting, resolve_progress
+from cvatorm.wire.capabilities import (
+    ResourceCapabilities,
+    bundled_capabilities,
+    read_schema_capabilities,
+)
 from cvatorm.wire.endpoints import ABOUT, LOGIN, LOGOUT, SELF_USER, request_path
 
 __all__ = ["Client", "make_client", "register_resource_accessor"]
@@ -104,7 +111,11 @@ class Client(ServerInfoMixin, AccountMixin):
         self._redactor = Redactor()
         self._transport = Transport(self.config, logger=self.logger, redactor=self._redactor)
         self._org = OrganizationContext()
-        self._capabilities = CapabilityCache()
+        self._capability_entry: CapabilityEntry | None = None
+        #: The ``version`` of ``/api/server/about`` once asked (None: not asked, or no answer).
+        self._server_version: str | None = None
+        self._version_asked = False
+        self._usernames = UsernameCache()
         self._user: str | None = None
         self._token_key: str | None = None
         try:
@@ -132,6 +143,12 @@ class Client(ServerInfoMixin, AccountMixin):
     def server_id(self) -> str:
         """``scheme://host[:port]`` (plus a path prefix, if any), normalized."""
         return self.api_map.server_id
+
+    @property
+    def usernames(self) -> UsernameCache:
+        """Which user each username names, as this client's saves resolved them (a small TTL
+        cache: ``job.assignee = "alice"`` asks the server once, not once per save)."""
+        return self._usernames
 
     @property
     def user(self) -> str | None:
@@ -316,6 +333,7 @@ class Client(ServerInfoMixin, AccountMixin):
         self.logger.info("Logged out of %s", self.api_map.host)
 
     def _clear_credentials(self) -> None:
+        self._usernames.clear()  # another user may see other users
         self.session.auth = None
         self.session.cookies.clear()
         self._user = None
@@ -378,7 +396,11 @@ class Client(ServerInfoMixin, AccountMixin):
         about = _json_or_none(response)
         if not isinstance(about, Mapping):
             raise InvalidHostException(f"{self.api_map.host} does not answer like a CVAT server")
-        return parse_server_version(about.get("version"))
+        self._version_asked = True
+        version = parse_server_version(about.get("version"))
+        # Remembered for the capabilities (bundled and cached per server version).
+        self._server_version = str(about["version"])
+        return version
 
     def check_server_version(self, fail_if_unsupported: bool | None = None) -> None:
         """Warn about (or, with ``fail_if_unsupported``, refuse) an unsupported server.
@@ -421,28 +443,42 @@ class Client(ServerInfoMixin, AccountMixin):
         status_check_period: float | None = None,
         log_prefix: str | None = None,
         timeout: float | None = None,
+        progress: object = None,
     ) -> tuple[BackgroundRequest, requests.Response]:
         """Poll ``/api/requests/<rq_id>`` until it finishes; return ``(request, response)``.
 
-        Raises ``BackgroundRequestException`` (with the server's message) if it fails and
-        ``OperationTimeoutError`` if ``timeout`` seconds pass first.
+        Polls quickly at first and backs off to ``status_check_period`` (default
+        ``Config.status_check_period``), so a request that takes the server 0.1 s returns about
+        0.1 s later. ``progress`` (a reporter, ``True`` for tqdm, a cvat-sdk reporter) receives
+        the server's ``progress`` as a percentage. Raises ``BackgroundRequestException`` (with
+        the server's message) if it fails and ``OperationTimeoutError`` if ``timeout`` seconds
+        (default ``Config.background_timeout``) pass first.
         """
+        reporter = resolve_progress(progress)
 
         def fetch(request_id: str) -> requests.Response:
             return self.request("GET", request_path(request_id))
 
-        return wait_for_request(
-            fetch,
-            rq_id,
-            status_check_period=(
-                self.config.status_check_period
-                if status_check_period is None
-                else status_check_period
-            ),
-            timeout=self.config.background_timeout if timeout is None else timeout,
-            log_prefix=log_prefix,
-            logger=self.logger,
-        )
+        def report(request: BackgroundRequest) -> None:
+            if request.progress is not None:
+                reporter.update(round(request.progress * 100, 1))
+
+        with reporting(reporter, 100, desc=log_prefix or "Waiting for the server", unit="%"):
+            found = wait_for_request(
+                fetch,
+                rq_id,
+                status_check_period=(
+                    self.config.status_check_period
+                    if status_check_period is None
+                    else status_check_period
+                ),
+                timeout=self.config.background_timeout if timeout is None else timeout,
+                log_prefix=log_prefix,
+                logger=self.logger,
+                on_poll=report,
+            )
+            reporter.update(100)
+        return found
 
     # ------------------------------------------------------------------ low-level API
 
@@ -457,11 +493,45 @@ class Client(ServerInfoMixin, AccountMixin):
     def capabilities(self, list_path: str) -> ResourceCapabilities:
         """What the list at ``list_path`` (``/api/tasks``) can filter, sort and search on.
 
-        Read from the server's schema the first time any query needs it, then kept by this
-        client (no lock is held while the schema is fetched); the table bundled from schema
-        2.64 answers when the schema is unusable.
+        Found without downloading the schema when possible (docs/capabilities-cache.md): the
+        table bundled for the server's version (2.64.x), else one this process or an earlier
+        one (``Config.cache_dir``) read from the same server and version, else the server's
+        schema, read once per server and version per process. The bundled 2.64 table answers a
+        list the schema does not describe, or a schema that cannot be used.
         """
-        return self._capabilities.lookup(self, list_path)
+        entry = self._capability_entry
+        if entry is None:
+            entry = self._capability_entry = self._find_capabilities(complete=False)
+        found = entry.table.get(list_path)
+        if found is None and not entry.complete:
+            # The bundled table does not know this list: the server's schema may.
+            entry = self._capability_entry = self._find_capabilities(complete=True)
+            found = entry.table.get(list_path)
+        return found if found is not None else bundled_capabilities(list_path)
+
+    @property
+    def capability_source(self) -> str | None:
+        """Where this client's capabilities came from: ``"bundled"``, ``"disk"``, ``"schema"``,
+        ``"unusable schema"``, or None before the first query needed them."""
+        entry = self._capability_entry
+        return entry.source if entry is not None else None
+
+    def _find_capabilities(self, *, complete: bool) -> CapabilityEntry:
+        if not self._version_asked:
+            # Not checked at construction (check_server_version=False): one small request
+            # rather than the schema, which a bundled or cached table makes unnecessary.
+            try:
+                self.get_server_version()
+            except (ApiException, IncompatibleVersionException, InvalidHostException) as exc:
+                self._version_asked = True
+                self.logger.debug("server version unknown (%s): reading its schema", exc)
+        return STORE.get(
+            self.server_id,
+            self._server_version,
+            read_schema=lambda: read_schema_capabilities(self),
+            disk=DiskCache(self.config.cache_dir),
+            complete=complete,
+        )
 
     # ------------------------------------------------------------------ resources
 

@@ -36,6 +36,14 @@ def default_cache_dir() -> Path:
 class Config:
     """How a :class:`~cvatorm.connection.Client` behaves.
 
+    ``cache_dir`` keeps, between processes, the capabilities of servers whose version cvatorm
+    does not bundle (one small JSON file per server and version under ``capabilities/``; see
+    docs/capabilities-cache.md). It is created when first needed; a directory that cannot be
+    written is ignored.
+
+    ``status_check_period`` is the longest pause between two polls of a background request:
+    waits start at 0.05 s and back off to it (:mod:`cvatorm.connection.background`).
+
     ``verify_ssl``: ``None`` keeps requests' default (verify, honouring ``REQUESTS_CA_BUNDLE``),
     ``False`` disables verification, ``True`` forces it; a path to a CA bundle is also accepted.
     An explicit value wins over ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``.

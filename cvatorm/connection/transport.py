@@ -32,6 +32,7 @@ sets (a rotated CSRF token, a new session id) are learned as they arrive.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import logging
 import time
@@ -84,6 +85,52 @@ _MAY_HAVE_APPLIED = "the server may have applied it: check before sending it aga
 _MAYBE_APPLIED_STATUSES = frozenset({500, 502, 504})
 
 
+class ShownUrl:
+    """A request's URL as it is safe to show (query included, secrets masked), formatted the
+    first time a log line or an error message needs it: building it costs a prepared request
+    and two scrubbing passes, which a request that logs nothing and succeeds must not pay."""
+
+    __slots__ = ("_params", "_redactor", "_text", "_url")
+
+    def __init__(self, url: str, params: Any, redactor: Redactor) -> None:
+        self._url = url
+        self._params = params
+        self._redactor = redactor
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            url = self._url
+            if self._params:
+                with contextlib.suppress(requests.exceptions.RequestException):
+                    url = requests.Request("GET", url, params=self._params).prepare().url or url
+            text = self._text = self._redactor.scrub(redact_url(url))
+        return text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
+class _Where:
+    """``"<METHOD> <shown url>"``, formatted only when printed."""
+
+    __slots__ = ("method", "url")
+
+    def __init__(self, method: str, url: ShownUrl) -> None:
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 class CheckedResponse(requests.Response):
     """The ``requests.Response`` the transport returns.
 
@@ -97,10 +144,12 @@ class CheckedResponse(requests.Response):
     _cvatorm_parsed: Any
     _cvatorm_has_parsed: bool
     _cvatorm_watch: Watch | None
-    _cvatorm_where: str
+    _cvatorm_where: object
 
     @classmethod
-    def adopt(cls, response: requests.Response, where: str) -> CheckedResponse:
+    def adopt(cls, response: requests.Response, where: object) -> CheckedResponse:
+        """``response`` as a ``CheckedResponse``; ``where`` (``"GET <url>"``, formatted only
+        when an error message needs it) names the request in those messages."""
         response.__class__ = cls
         checked: CheckedResponse = response  # type: ignore[assignment]
         checked._cvatorm_has_parsed = False
@@ -290,7 +339,7 @@ class Transport:
     def _give_up(
         self,
         method: str,
-        shown_url: str,
+        shown_url: ShownUrl,
         attempt: int,
         error: Exception,
         check_status: bool,
@@ -300,7 +349,7 @@ class Transport:
         if isinstance(error, ApiException):
             raw = getattr(error, "_cvatorm_response", None)
             if not check_status and raw is not None:
-                return CheckedResponse.adopt(raw, f"{method} {shown_url}")
+                return CheckedResponse.adopt(raw, _Where(method, shown_url))
             raise error
         if isinstance(error, MalformedResponseError) or not isinstance(error, TransportError):
             raise error
@@ -313,7 +362,7 @@ class Transport:
         self,
         method: str,
         url: str,
-        shown_url: str,
+        shown_url: ShownUrl,
         attempt: int,
         deadline: float | None,
         limit: float | None,
@@ -401,7 +450,7 @@ class Transport:
                     hops += 1
                     continue
                 break
-            checked = CheckedResponse.adopt(response, f"{method} {shown_url}")
+            checked = CheckedResponse.adopt(response, _Where(method, shown_url))
             status = response.status_code
             if status >= 400:
                 if self.retry.retries_status(method, status):
@@ -424,7 +473,7 @@ class Transport:
                 WATCHDOG.finish(watch)
 
     def _check_success(
-        self, method: str, shown_url: str, response: CheckedResponse, stream: bool
+        self, method: str, shown_url: ShownUrl, response: CheckedResponse, stream: bool
     ) -> None:
         """Refuse a success answer CVAT's API would not send (raises ``_Attempt``)."""
         content_type = response.headers.get("Content-Type", "").lower()
@@ -457,7 +506,7 @@ class Transport:
         response._cvatorm_has_parsed = True
 
     def _follow(
-        self, method: str, current: str, response: requests.Response, shown_url: str, hops: int
+        self, method: str, current: str, response: requests.Response, shown_url: ShownUrl, hops: int
     ) -> str:
         """Where to go for a redirect this policy follows; raise ``RedirectError`` otherwise."""
         location = response.headers.get("Location")
@@ -496,10 +545,10 @@ class Transport:
             + "; not followed. If the server moved, connect to the new address",
             headers=headers,
             method=method,
-            url=shown_url,
+            url=str(shown_url),
         )
 
-    def _deleted_earlier(self, response: requests.Response, shown_url: str) -> CheckedResponse:
+    def _deleted_earlier(self, response: requests.Response, shown_url: ShownUrl) -> CheckedResponse:
         """The 404 of a DELETE retried after its first reply was lost: the first attempt did
         the delete. Answer what the server would have: 204, no body."""
         self.logger.info(
@@ -514,10 +563,10 @@ class Transport:
         done.headers = response.headers
         done._content = b""
         response.close()
-        return CheckedResponse.adopt(done, f"DELETE {shown_url}")
+        return CheckedResponse.adopt(done, _Where("DELETE", shown_url))
 
     def _deadline_error(
-        self, method: str, shown_url: str, limit: float | None, stream: bool
+        self, method: str, shown_url: ShownUrl, limit: float | None, stream: bool
     ) -> DeadlineExceededError:
         knob = "download_deadline" if stream else "request_deadline"
         return DeadlineExceededError(
@@ -534,20 +583,14 @@ class Transport:
 
     # ------------------------------------------------------------------ formatting
 
-    def _show_url(self, url: str, params: Any) -> str:
-        """The URL as it is safe to show: with the query, secret values masked."""
-        if params:
-            try:
-                prepared = requests.Request("GET", url, params=params).prepare()
-                url = prepared.url or url
-            except requests.exceptions.RequestException:
-                pass
-        return self.redactor.scrub(redact_url(url))
+    def _show_url(self, url: str, params: Any) -> ShownUrl:
+        """The URL as it is safe to show (with the query, secret values masked), lazily."""
+        return ShownUrl(url, params, self.redactor)
 
     def _describe(self, exc: BaseException) -> str:
         return self.redactor.scrub(redact_query_in_text(f"{type(exc).__name__}: {exc}"))
 
-    def _log_request(self, method: str, shown_url: str, json: Any, attempt: int) -> None:
+    def _log_request(self, method: str, shown_url: ShownUrl, json: Any, attempt: int) -> None:
         if not self.logger.isEnabledFor(logging.DEBUG):
             return
         suffix = f" (attempt {attempt + 1})" if attempt else ""
@@ -567,7 +610,7 @@ class Transport:
             for k, v in headers.items()
         }
 
-    def _error(self, method: str, shown_url: str, response: requests.Response) -> ApiException:
+    def _error(self, method: str, shown_url: ShownUrl, response: requests.Response) -> ApiException:
         body = parse_body(response, scrub=self.redactor.scrub)
         body = self.redactor.scrub_data(body, mask_names=False)
         cls = ApiException.for_status(response.status_code)
@@ -577,7 +620,7 @@ class Transport:
             body,
             headers=self._safe_headers(response.headers),
             method=method,
-            url=shown_url,
+            url=str(shown_url),
         )
         if method not in _SAFE_METHODS and response.status_code in _MAYBE_APPLIED_STATUSES:
             # A gateway error (or a crash) says nothing of whether the work was done.

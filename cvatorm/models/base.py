@@ -18,9 +18,9 @@ Design choices, and why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.client import Client, register_resource_accessor
@@ -46,6 +46,25 @@ from cvatorm.wire.resource import resources
 __all__ = ["Model", "ModelBase"]
 
 M = TypeVar("M", bound="Model")
+S = TypeVar("S")
+
+
+class _LazyState(Generic[S]):
+    """A per-instance container made on first access (``_values``, ``_assigned``...), then an
+    ordinary instance attribute (a non-data descriptor: the instance's dict wins)."""
+
+    def __init__(self, factory: Callable[[], S]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        # setdefault: two threads reading a new object's state at once get the same one.
+        return instance.__dict__.setdefault(self.name, self.factory())
 
 
 class ModelBase(type):
@@ -112,12 +131,20 @@ class Model(metaclass=ModelBase):
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
 
     _raw: dict[str, Any]
-    _values: dict[str, Any]
-    _assigned: set[str]
-    _prefetched: dict[str, Any]
-    _related: dict[str, Any]
     _client: Client | None
     _organization: OrganizationArg
+    if TYPE_CHECKING:
+        _values: dict[str, Any]
+        _assigned: set[str]
+        _prefetched: dict[str, Any]
+        _related: dict[str, Any]
+    else:
+        # Made on first use: most listed objects are read, never assigned, prefetched into
+        # or related; four empty containers per object cost as much as wrapping its dict.
+        _values = _LazyState(dict)
+        _assigned = _LazyState(set)
+        _prefetched = _LazyState(dict)
+        _related = _LazyState(dict)
 
     def __init__(self, **values: Any) -> None:
         self._init_state({}, client=None, organization=INHERIT)
@@ -133,8 +160,7 @@ class Model(metaclass=ModelBase):
     def _init_state(
         self, raw: dict[str, Any], *, client: Client | None, organization: OrganizationArg
     ) -> None:
-        # One dict update rather than seven attribute assignments: this runs for every object
-        # of every listed page.
+        """All state reset around ``raw`` (a new object, a create's or refresh's answer)."""
         self.__dict__.update(
             _raw=raw,
             _values={},
@@ -154,9 +180,13 @@ class Model(metaclass=ModelBase):
         organization: OrganizationArg = INHERIT,
     ) -> M:
         """An instance around ``data`` (kept, not copied, not converted): the fast path used
-        for every object of a listed page."""
+        for every object of a listed page. Three keys of the instance's dict are set; the rest
+        of its state is made when first used (``_LazyState``)."""
         obj = cls.__new__(cls)
-        obj._init_state(data, client=client, organization=organization)
+        state = obj.__dict__
+        state["_raw"] = data
+        state["_client"] = client
+        state["_organization"] = organization
         return obj
 
     @classmethod
@@ -183,13 +213,22 @@ class Model(metaclass=ModelBase):
     # ------------------------------------------------------------------ field access
 
     def _read_field(self, field: Field[Any]) -> Any:
-        values = self._values
+        """A field's value: assigned, or converted from the raw data on first read and kept
+        (plain fields, whose conversion is none, are read by ``Field.__get__`` directly)."""
+        state = self.__dict__
+        values = state.get("_values")
         name = field.name
-        if name in values:
+        if values is None:
+            values = state.setdefault("_values", {})
+        elif name in values:
             return values[name]
         if field.write_only:
             return None
-        value = field.from_wire(self._raw.get(field.wire_name), self)
+        raw = state["_raw"].get(field._wire_key or field.wire_name)
+        if raw is None:  # every field reads a missing or null value as None: nothing to keep
+            return None
+        convert = field._convert
+        value = convert(raw) if convert is not None else field.from_wire(raw, self)
         values[name] = value
         return value
 
@@ -308,12 +347,13 @@ class Model(metaclass=ModelBase):
             )
         payload = dirty.build_payload(self, names, client)
         validate_payload(type(self), payload, creating=True)
-        response = client.request(
-            "POST",
-            meta.require_api().collection_path(),
-            json=payload,
-            organization=self._request_organization(),
-        )
+        with dirty.forgetting_refused_users(self, names, client):
+            response = client.request(
+                "POST",
+                meta.require_api().collection_path(),
+                json=payload,
+                organization=self._request_organization(),
+            )
         self._init_state(dict(response.json()), client=client, organization=self._organization)
 
     def _update(
@@ -341,12 +381,13 @@ class Model(metaclass=ModelBase):
             raise ValidationError(f"{meta.model_name} objects cannot be changed through the API.")
         payload = dirty.build_payload(self, names, client)
         validate_payload(type(self), payload, creating=False)
-        response = client.request(
-            "PATCH",
-            meta.require_api().item_path(self.pk),
-            json=payload,
-            organization=self._request_organization(),
-        )
+        with dirty.forgetting_refused_users(self, names, client):
+            response = client.request(
+                "PATCH",
+                meta.require_api().item_path(self.pk),
+                json=payload,
+                organization=self._request_organization(),
+            )
         still_dirty = set(dirty.dirty_fields(self)) - set(names)
         self._client = client
         self._merge(response.json(), saved=names, keep=still_dirty)

@@ -7,7 +7,9 @@ taken at load: no copy is made for objects whose mutable fields are never touche
 
 Users given by username (``task.assignee = "user2"``) are resolved here, with one request for all
 usernames of a save, in the object's organization; a username matching no user is a
-``ValidationError``, raised before the create or update is sent.
+``ValidationError``, raised before the create or update is sent. The client remembers what it
+resolved (``Client.usernames``, a small TTL cache), so N saves of the same username send one GET;
+a 400 or 404 to a request that carried a user id drops that id (:func:`forgetting_refused_users`).
 
 The body is built from values already cleaned on assignment: ``Field.to_wire`` converts them and
 checks nothing; ``save()`` then validates the body once with the model's write schema
@@ -16,11 +18,12 @@ checks nothing; ``save()`` then validates the body once with the model's write s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from cvatorm._sentinels import OrganizationArg
-from cvatorm.exceptions import ValidationError
+from cvatorm._sentinels import INHERIT, OrganizationArg
+from cvatorm.exceptions import BadRequestError, NotFoundError, ValidationError
 from cvatorm.models.fields import UserField
 from cvatorm.models.registry import registry
 from cvatorm.wire import jsonlogic
@@ -29,9 +32,10 @@ from cvatorm.wire.listing import ListRequest, parse_page
 
 if TYPE_CHECKING:
     from cvatorm.connection.client import Client
+    from cvatorm.connection.usernames import UsernameCache
     from cvatorm.models.base import Model
 
-__all__ = ["build_payload", "dirty_fields", "resolve_usernames"]
+__all__ = ["build_payload", "dirty_fields", "forgetting_refused_users", "resolve_usernames"]
 
 
 def dirty_fields(instance: Model) -> list[str]:
@@ -101,25 +105,63 @@ def build_payload(instance: Model, names: Sequence[str], client: Client) -> dict
 def resolve_usernames(
     usernames: Sequence[str], *, client: Client, organization: OrganizationArg
 ) -> dict[str, Model]:
-    """``{username: User}`` for the given usernames that exist, with one list request."""
+    """``{username: User}`` for the given usernames that exist: those the client resolved
+    recently from its cache, the others with one list request (whose answers are cached)."""
     user_model = registry["users"]
+    cache: UsernameCache | None = getattr(client, "usernames", None)
+    slug = _slug(client, organization)
+    found: dict[str, Model] = {}
+    missing: list[str] = []
+    for username in usernames:
+        data = cache.get(slug, username) if cache is not None else None
+        if data is None:
+            missing.append(username)
+        else:
+            found[username] = user_model._from_wire(data, client=client, organization=organization)
+    if not missing:
+        return found
     rule = (
-        jsonlogic.compare("==", "username", usernames[0])
-        if len(usernames) == 1
-        else jsonlogic.member_of("username", usernames)
+        jsonlogic.compare("==", "username", missing[0])
+        if len(missing) == 1
+        else jsonlogic.member_of("username", missing)
     )
-    request = ListRequest(
-        path=collection_path("users"), filter=rule, page_size=max(len(usernames), 1)
-    )
+    request = ListRequest(path=collection_path("users"), filter=rule, page_size=len(missing))
     response = client.request(
         "GET", request.path, params=request.params(), organization=organization
     )
-    found: dict[str, Model] = {}
     for data in parse_page(response.json()).results:
-        username = data.get("username")
+        name = data.get("username")
         # Compared here too: exact, whatever the server's collation does.
-        if isinstance(username, str) and username in usernames:
-            found[username] = user_model._from_wire(
-                data, client=client, organization=organization
-            )
+        if isinstance(name, str) and name in missing:
+            if cache is not None:
+                cache.put(slug, data)
+            found[name] = user_model._from_wire(data, client=client, organization=organization)
     return found
+
+
+@contextmanager
+def forgetting_refused_users(
+    instance: Model, names: Sequence[str], client: Client
+) -> Iterator[None]:
+    """Around the request that sends ``names``: a 400 or 404 answer may mean a user id the
+    client remembered is stale (the account was deleted), so the ids of the user fields sent
+    are dropped from the client's cache, and the next save asks the server again."""
+    try:
+        yield
+    except (BadRequestError, NotFoundError):
+        cache: UsernameCache | None = getattr(client, "usernames", None)
+        if cache is not None:
+            fields = instance._meta.fields
+            cache.drop_ids(
+                getattr(instance._values.get(name), "pk", None)
+                for name in names
+                if isinstance(fields[name], UserField)
+            )
+        raise
+
+
+def _slug(client: Client, organization: OrganizationArg) -> str | None:
+    """The organization a lookup is answered in (the cache's key): the client's context for
+    ``INHERIT``."""
+    slug = getattr(client, "organization_slug", None) if organization is INHERIT else organization
+    return slug if isinstance(slug, str) else None

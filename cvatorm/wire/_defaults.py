@@ -1,6 +1,12 @@
-"""Capabilities declared by the CVAT 2.64 schema (generated: _generate_defaults.py)."""
+"""Capabilities the CVAT 2.64.1 schema declares (made by _generate_defaults.py).
+
+Do not edit: run ``python -m cvatorm.wire._generate_defaults cvatorm/testing/data/schema.json``.
+"""
 
 from __future__ import annotations
+
+#: The ``info.version`` of the schema this table was generated from.
+SCHEMA_VERSION = "2.64.1"
 
 DEFAULTS: dict[str, dict[str, list[str]]] = {
     "/api/auth/access_tokens": {
@@ -97,8 +103,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
         "ordering_fields": [
             "id",
         ],
-        "search_fields": [
-        ],
+        "search_fields": [],
         "simple_filters": [
             "task_id",
         ],
@@ -326,8 +331,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "task_id",
             "type",
         ],
-        "search_fields": [
-        ],
+        "search_fields": [],
         "simple_filters": [
             "frame",
             "job_id",
@@ -357,8 +361,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "target_last_updated",
             "task_id",
         ],
-        "search_fields": [
-        ],
+        "search_fields": [],
         "simple_filters": [
             "job_id",
             "parent_id",
@@ -384,8 +387,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "task_id",
             "updated_date",
         ],
-        "search_fields": [
-        ],
+        "search_fields": [],
         "simple_filters": [
             "inherit",
             "parent_type",
@@ -409,8 +411,7 @@ DEFAULTS: dict[str, dict[str, list[str]]] = {
             "created_date",
             "status",
         ],
-        "search_fields": [
-        ],
+        "search_fields": [],
         "simple_filters": [
             "action",
             "format",

@@ -1,9 +1,10 @@
-"""Regenerate ``_defaults.py`` from an OpenAPI schema file (YAML or JSON).
+"""Regenerate ``_defaults.py`` from an OpenAPI schema file (JSON, or YAML with PyYAML).
 
-    python -m cvatorm.wire._generate_defaults cvatorm/testing/data/schema.yml
+    python -m cvatorm.wire._generate_defaults cvatorm/testing/data/schema.json
 
-Needs PyYAML for a YAML schema (a development tool only; the library never reads YAML).
-The test suite checks that the bundled table equals what this script produces.
+The module records the schema's version (``info.version``): a server of the same major.minor
+version uses the bundled table without downloading its schema (see ``capabilities``). The test
+suite checks that ``_defaults.py`` is exactly what this script produces from the bundled schema.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ from typing import Any
 
 from cvatorm.wire.capabilities import parse_schema
 
-HEADER = '''"""Capabilities declared by the CVAT 2.64 schema (generated: _generate_defaults.py)."""
+HEADER = '''"""Capabilities the CVAT {version} schema declares (made by _generate_defaults.py).
+
+Do not edit: run ``python -m cvatorm.wire._generate_defaults cvatorm/testing/data/schema.json``.
+"""
 
 from __future__ import annotations
+
+#: The ``info.version`` of the schema this table was generated from.
+SCHEMA_VERSION = "{version}"
 
 DEFAULTS: dict[str, dict[str, list[str]]] = '''
 
@@ -32,10 +39,16 @@ def load(path: Path) -> Any:
 
 
 def render(schema: Any) -> str:
-    lines = [HEADER + "{"]
+    version = str((schema.get("info") or {}).get("version") or "")
+    if not version:
+        raise ValueError("the schema has no info.version")
+    lines = [HEADER.replace("{version}", version) + "{"]
     for name, caps in sorted(parse_schema(schema).items()):
         lines.append(f"    {name!r}: {{")
         for key, values in caps.as_lists().items():
+            if not values:
+                lines.append(f"        {key!r}: [],")
+                continue
             lines.append(f"        {key!r}: [")
             lines.extend(f"            {value!r}," for value in values)
             lines.append("        ],")
@@ -45,7 +58,7 @@ def render(schema: Any) -> str:
 
 
 def main(argv: list[str]) -> int:
-    source = Path(argv[1]) if len(argv) > 1 else Path("cvatorm/testing/data/schema.yml")
+    source = Path(argv[1]) if len(argv) > 1 else Path("cvatorm/testing/data/schema.json")
     target = Path(__file__).with_name("_defaults.py")
     target.write_text(render(load(source)), encoding="utf-8")
     return 0

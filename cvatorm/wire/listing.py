@@ -121,7 +121,9 @@ def parse_page(body: Any) -> PageResult:
         return PageResult(count=len(body), results=list(body), has_next=False)
     if not isinstance(body, Mapping) or not isinstance(body.get("results"), list):
         raise ValueError(f"not a CVAT list response: {str(body)[:200]!r}")
-    results = [dict(r) for r in body["results"]]
+    results = body["results"]
+    if not all(type(r) is dict for r in results):  # JSON objects are kept, never copied
+        results = [dict(r) for r in results]
     count = body.get("count")
     return PageResult(
         count=int(count) if isinstance(count, int) else len(results),

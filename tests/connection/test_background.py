@@ -55,7 +55,8 @@ def test_timeout(logged_in: Client, stub: StubCVAT) -> None:
 
 
 def test_polling_schedule_on_a_fake_clock(logged_in: Client, stub: StubCVAT) -> None:
-    """Polls every period, shortens the last wait to the deadline, polls once more, gives up."""
+    """With no quick first polls, polls every period, shortens the last wait to the deadline,
+    polls once more, gives up."""
     stub.script_request("rq-6", {"status": "started", "message": ""})
     now = [100.0]
     sleeps: list[float] = []
@@ -73,6 +74,7 @@ def test_polling_schedule_on_a_fake_clock(logged_in: Client, stub: StubCVAT) -> 
             logger=logging.getLogger("test"),
             sleep=sleep,
             monotonic=lambda: now[0],
+            first_period=2.0,
         )
     assert sleeps == [2.0, 2.0, 1.0]
     assert len(stub.received) == 4

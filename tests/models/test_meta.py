@@ -131,7 +131,9 @@ def test_from_wire_keeps_the_dict_and_converts_nothing() -> None:
     assert task._raw is data
     assert task._values == {}
     assert task.name == "task with tags"
-    assert task._values == {"name": "task with tags"}
+    assert task._values == {}  # a plain field is read from the raw data: nothing to keep
+    assert task.created_date.year >= 2020
+    assert list(task._values) == ["created_date"]  # a converted one is kept
 
 
 @pytest.mark.parametrize(

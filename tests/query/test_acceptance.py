@@ -189,7 +189,8 @@ def test_capabilities_are_read_once_per_connection(
         Job.objects.using("fresh").filter(state="new").count()
         list(Project.objects.using("fresh")[:2])
         schema_reads = [e for e in traffic.select("GET") if e.path.startswith("/api/schema")]
-        assert len(schema_reads) == 1
+        # At most once; never for a 2.64.x server, whose table is bundled.
+        assert len(schema_reads) <= 1
     finally:
         disconnect("fresh")
 

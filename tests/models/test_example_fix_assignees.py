@@ -23,7 +23,6 @@ def load_example() -> ModuleType:
 
 
 @pytest.mark.covers("GET /api/jobs", call="Job.objects.filter(...)")
-@pytest.mark.covers("GET /api/schema/", call="client.capabilities(list_path)")
 @pytest.mark.covers("GET /api/tasks", call="Task.objects.filter(...)")
 @pytest.mark.covers("GET /api/users", call="User.objects.filter(...)")
 def test_dry_run_reports_without_writing(

@@ -134,6 +134,10 @@ def test_unreachable_server_is_not_cached() -> None:
     assert client.calls == 2
 
 
+@pytest.mark.covers(
+    "GET /api/schema/",
+    call="client.capabilities(list_path) on a server version cvatorm does not bundle",
+)
 def test_the_test_server_serves_its_schema_as_json(admin_client: Any, traffic: Any) -> None:
     table = read_schema_capabilities(admin_client)  # a 2.64 client uses the bundled table
     (exchange,) = traffic.select("GET", "/api/schema/")

@@ -30,6 +30,7 @@ __all__ = [
     "BulkOperationError",
     "ConfigurationError",
     "ConflictError",
+    "ConnectionNotFoundError",
     "CvatOrmError",
     "DeadlineExceededError",
     "FieldError",
@@ -81,6 +82,27 @@ class InvalidArgumentError(ConfigurationError, TypeError):
         self.allowed = allowed
         shown = f"a {type(value).__name__}" if secret else repr(value)
         super().__init__(f"{argument} must be {allowed}, not {shown}")
+
+
+class ConnectionNotFoundError(ConfigurationError):
+    """An object from another process (unpickled) names a connection this process does not
+    have: the same server, as the same user. ``server`` and ``user`` say which; connect to it
+    (``cvatorm.connect(...)``) before using the object."""
+
+    def __init__(self, message: str, *, server: str, user: str | None) -> None:
+        super().__init__(message)
+        self.server = server
+        self.user = user
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a Pool worker, it travels back to the parent pickled.
+        return (_rebuild_connection_not_found, (str(self), self.server, self.user))
+
+
+def _rebuild_connection_not_found(
+    message: str, server: str, user: str | None
+) -> ConnectionNotFoundError:
+    return ConnectionNotFoundError(message, server=server, user=user)
 
 
 class TargetExistsError(CvatOrmError, FileExistsError):

@@ -199,6 +199,11 @@ class ReverseRelation(Relation):
         kwargs = self.filter_kwargs(instance)
         return qs._related_to(**kwargs) if kwargs else qs
 
+    def prefetched(self, instance: Model, objects: list[Any]) -> Any:
+        """What ``prefetch_related()`` stores for ``instance``: its related queryset, with
+        ``objects`` as its results (read by ``__get__`` instead of a new queryset)."""
+        return self.queryset(instance)._with_results(objects)
+
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
-from cvatorm.connection.registry import connections
+from cvatorm.connection.registry import ConnectionRef, connections
 from cvatorm.exceptions import (
     BulkOperationError,
     FieldError,
@@ -52,7 +52,9 @@ _VALUES_LIST = "values_list"
 _FLAT = "flat"
 
 
-def _client_for(using: str | Client | None) -> Client:
+def _client_for(using: str | Client | ConnectionRef | None) -> Client:
+    if isinstance(using, ConnectionRef):  # an unpickled queryset: this process's connection
+        return using.resolve()
     if using is not None and not isinstance(using, str):
         return using
     return connections[using or "default"]
@@ -95,6 +97,9 @@ class QuerySet(Generic[M]):
         self._empty = False
         self._narrowing: tuple[tuple[str, Any], ...] = ()
         self._result_cache: list[Any] | None = None
+        #: The results came from ``prefetch_related()``: ``all()`` keeps them (as Django's
+        #: related manager does); any other chaining queries the server again.
+        self._prefetched_results = False
 
     # ------------------------------------------------------------------ cloning
 
@@ -102,6 +107,40 @@ class QuerySet(Generic[M]):
         """A copy to modify: same query, no results."""
         clone = copy.copy(self)
         clone._result_cache = None
+        clone._prefetched_results = False
+        return clone
+
+    def _with_results(self, objects: Sequence[M]) -> QuerySet[M]:
+        """This query with ``objects`` as its results, already known (``prefetch_related()``
+        fills a reverse relation so): iterating, ``len()``, ``count()``, ``exists()``,
+        indexing and ``all()`` use them; ``filter()``, ``order_by()``... query again."""
+        clone = self._chain()
+        clone._result_cache = list(objects)
+        clone._prefetched_results = True
+        return clone
+
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A client travels as a ``ConnectionRef`` (server, user, alias; no credential) and is
+        looked up in the receiving process when the queryset next sends a request."""
+        state = dict(self.__dict__)
+        using = state.get("_using")
+        if using is not None and not isinstance(using, (str, ConnectionRef)):
+            state["_using"] = ConnectionRef.of(using)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> QuerySet[M]:
+        """Clients are shared, not copied (they hold sockets and locks)."""
+        if self._using is not None and not isinstance(self._using, str):
+            memo.setdefault(id(self._using), self._using)
+        clone = copy.copy(self)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            clone.__dict__[key] = copy.deepcopy(value, memo)
         return clone
 
     def _clone(self) -> QuerySet[M]:
@@ -123,6 +162,10 @@ class QuerySet(Generic[M]):
     # ------------------------------------------------------------------ building
 
     def all(self) -> QuerySet[M]:
+        """A copy of this queryset; a prefetched relation's copy keeps the prefetched
+        objects (``task.jobs.all()`` after ``prefetch_related("jobs")`` sends nothing)."""
+        if self._prefetched_results:
+            return copy.copy(self)
         return self._chain()
 
     def none(self) -> QuerySet[M]:

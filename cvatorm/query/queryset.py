@@ -32,6 +32,7 @@ from cvatorm.query.paths import FieldPath, resolve_field
 from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
+from cvatorm.query.snapshot import snapshot_description
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
@@ -132,6 +133,13 @@ class QuerySet(Generic[M]):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+
+    def __copy__(self) -> QuerySet[M]:
+        """The same query, the same client (``copy.copy`` would otherwise go through
+        ``__getstate__``, made for pickles)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def __deepcopy__(self, memo: dict[int, Any]) -> QuerySet[M]:
         """Clients are shared, not copied (they hold sockets and locks)."""
@@ -752,6 +760,13 @@ class QuerySet(Generic[M]):
                 f"  walk: keyset pagination on {plan.pk_var} "
                 f"({'>' if plan.keyset == 'asc' else '<'} last id added each round)"
             )
+        short_slice = (
+            not plan.needs_full_scan
+            and plan.high is not None
+            and plan.high - plan.low <= self.max_page_size
+        )
+        if plan.keyset is None and not short_slice:
+            lines.append("  " + snapshot_description(executor))
         if plan.local_filter:
             text = " AND ".join(c.describe() for c in plan.local_filter)
             lines.append(f"  local filter: {text}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -414,9 +415,27 @@ def _format_field_messages(messages: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+_HTML_START = re.compile(r"\s*(<!doctype\s+html|<html)", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _summarize_html(text: str) -> str | None:
+    """``an HTML page "Not Found" (1234 characters)`` for an HTML error page (a proxy's, or
+    the server's 404/500 pages), ``None`` for other text: the page stays on ``.body``."""
+    if not _HTML_START.match(text):
+        return None
+    title = _HTML_TITLE.search(text)
+    named = f" {' '.join(title.group(1).split())[:100]!r}" if title else ""
+    return f"an HTML page{named} ({len(text)} characters, in .body)"
+
+
 def _format_body(body: Any, limit: int = 500) -> str:
     if body is None or body == "":
         return ""
+    if isinstance(body, str):
+        summary = _summarize_html(body)
+        if summary is not None:
+            return summary
     if isinstance(body, Mapping):
         text = _format_field_messages(body)
     elif isinstance(body, list):

@@ -37,7 +37,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 
@@ -62,6 +62,7 @@ from cvatorm.exceptions import (
     RedirectError,
     TransportError,
 )
+from cvatorm.wire.listing import readable_query
 
 __all__ = ["CheckedResponse", "Timeout", "Transport", "parse_body"]
 
@@ -542,6 +543,10 @@ class Transport:
                 url = prepared.url or url
             except requests.exceptions.RequestException:
                 pass
+            else:  # shown decoded: filter={"==":[{"var":"name"},"a b"]}, not filter=%7B%22...
+                parts = urlsplit(url)
+                query = readable_query(parse_qsl(parts.query, keep_blank_values=True))
+                url = parts._replace(query=query).geturl()
         return self.redactor.scrub(redact_url(url))
 
     def _describe(self, exc: BaseException) -> str:

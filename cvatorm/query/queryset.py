@@ -551,9 +551,10 @@ class QuerySet(Generic[M]):
         name = self.model.__name__
         if not found:
             raise self.model.DoesNotExist(f"{name} matching query does not exist.")
-        more = "more than " if found >= MAX_GET_RESULTS else ""
+        # Django's words: at the limit, "more than 20" (21 were read to know it).
+        how_many = f"more than {MAX_GET_RESULTS - 1}" if found >= MAX_GET_RESULTS else found
         raise self.model.MultipleObjectsReturned(
-            f"get() returned more than one {name} -- it returned {more}{found}!"
+            f"get() returned more than one {name} -- it returned {how_many}!"
         )
 
     def first(self) -> M | None:

@@ -25,7 +25,7 @@ def test_get_says_more_than_20_as_django(fake: FakeClient) -> None:
         Task.objects.using(fake).get(id__gt=0)  # 30 match; 21 are read
     assert str(caught.value) == "get() returned more than one Task -- it returned more than 20!"
     two = sorted(t["id"] for t in fake.collection("tasks"))[:2]
-    with pytest.raises(Task.MultipleObjectsReturned, match="it returned 2!$"):
+    with pytest.raises(Task.MultipleObjectsReturned, match=r"it returned 2!$"):
         Task.objects.using(fake).get(id__in=two)
 
 

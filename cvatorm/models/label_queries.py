@@ -14,7 +14,7 @@ rather than the server's 500 for ``?task_id=<missing>``. Inside ``Q()`` or ``exc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cvatorm.models.registry import registry
 from cvatorm.query import Manager
@@ -48,7 +48,7 @@ class LabelQuerySet(QuerySet[M]):
             if isinstance(pk, int) and not isinstance(pk, bool):
                 task = pk
                 kwargs = {k: v for k, v in kwargs.items() if k != keys[0]}
-        clone = super().filter(*args, **kwargs)
+        clone = cast(LabelQuerySet[M], super().filter(*args, **kwargs))
         if task is not None:
             clone._for_task = task
         return clone
@@ -58,7 +58,7 @@ class LabelQuerySet(QuerySet[M]):
         if self._for_task is None:
             return self
         task_model = registry["tasks"]
-        clone = self._chain()
+        clone = cast(LabelQuerySet[M], self._chain())
         clone._for_task = None
         clone._server_meaning = False
         try:

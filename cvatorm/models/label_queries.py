@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cvatorm.models.registry import registry
+from cvatorm.progress import ProgressReporter
 from cvatorm.query import Manager
 from cvatorm.query.q import Q
 from cvatorm.query.queryset import QuerySet
@@ -70,10 +71,15 @@ class LabelQuerySet(QuerySet[M]):
         relation = task_model._meta.relations["labels"]
         return clone._related_to(**relation.filter_kwargs(task))  # type: ignore[attr-defined]
 
-    def _iterate(self, page_size: int | None = None, concurrency: int = 1) -> Iterator[Any]:
+    def _iterate(
+        self,
+        page_size: int | None = None,
+        concurrency: int = 1,
+        reporter: ProgressReporter | None = None,
+    ) -> Iterator[Any]:
         if self._for_task is None:
-            return super()._iterate(page_size, concurrency)
-        return self._applying()._iterate(page_size, concurrency)
+            return super()._iterate(page_size, concurrency, reporter)
+        return self._applying()._iterate(page_size, concurrency, reporter)
 
     def count(self) -> int:
         if self._for_task is None or self._result_cache is not None:

@@ -170,6 +170,8 @@ class Executor:
         self.max_page_size = max(self.page_size, max_page_size)
         self.path = collection_path(plan.resource)
         self.loader = RelatedLoader(client)
+        #: The ``count`` of the first page this executor read: the total a progress bar shows.
+        self.first_count: int | None = None
 
     # ------------------------------------------------------------------ requests
 
@@ -185,7 +187,10 @@ class Executor:
         )
 
     def fetch(self, request: ListRequest, *, announced: bool = False) -> PageResult:
-        return fetch_page(self.client, request, self.organization, announced=announced)
+        result = fetch_page(self.client, request, self.organization, announced=announced)
+        if self.first_count is None:
+            self.first_count = result.count
+        return result
 
     # ------------------------------------------------------------------ server-side walks
 

@@ -14,7 +14,8 @@ and Python, and ``executor.Executor`` sends the requests.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
@@ -25,7 +26,7 @@ from cvatorm.exceptions import (
     InvalidArgumentError,
     ValidationError,
 )
-from cvatorm.progress import ProgressReporter, resolve_progress, tracked
+from cvatorm.progress import ProgressReporter, reporting, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.parallel import parallel_batches
 from cvatorm.query.paths import FieldPath, resolve_field
@@ -406,14 +407,48 @@ class QuerySet(Generic[M]):
             max_page_size=self.max_page_size,
         )
 
-    def _iterate(self, page_size: int | None = None, concurrency: int = 1) -> Iterator[Any]:
+    def _iterate(
+        self,
+        page_size: int | None = None,
+        concurrency: int = 1,
+        reporter: ProgressReporter | None = None,
+    ) -> Iterator[Any]:
         if self._empty or (self._high is not None and self._high <= self._low):
             return
         executor = self._executor(page_size)
-        client = executor.client
         batches = (
             parallel_batches(executor, concurrency) if concurrency > 1 else executor.batches()
         )
+        if reporter is not None:
+            yield from self._reported(batches, executor, reporter)
+        else:
+            yield from self._objects_of(batches, executor)
+
+    def _reported(
+        self, batches: Iterator[list[Any]], executor: Executor, reporter: ProgressReporter
+    ) -> Iterator[Any]:
+        """The walk of ``_iterate``, one unit of progress per object handed out. The bar
+        starts when the first page arrived: its ``count`` is the total (clipped to the slice;
+        unknown when conditions are checked locally, which drop some of them)."""
+        pages = iter(batches)
+        plan = executor.plan
+        first = next(pages, None)
+        total: int | None = executor.first_count
+        if total is not None:
+            upper = total if plan.high is None else min(total, plan.high)
+            total = None if plan.has_local_filter else max(0, upper - plan.low)
+        with reporting(
+            reporter, total, desc=f"Listing {self.model.__name__} objects", unit="object"
+        ):
+            if first is None:
+                return
+            for item in self._objects_of(itertools.chain([first], pages), executor):
+                yield item
+                reporter.advance(1)
+
+    def _objects_of(self, batches: Iterable[list[Any]], executor: Executor) -> Iterator[Any]:
+        """Objects (or rows) built from raw pages, as ``_iterate`` builds them."""
+        client = executor.client
         if self._mode != _MODELS:
             paths = [resolve_field(self.model, name) for name in self._fields]
             for batch in batches:
@@ -503,14 +538,24 @@ class QuerySet(Generic[M]):
             data[-1] = "...(remaining elements truncated)..."
         return f"<{type(self).__name__} {data!r}>"
 
-    def iterator(self, chunk_size: int | None = None, *, concurrency: int = 1) -> Iterator[M]:
+    def iterator(
+        self, chunk_size: int | None = None, *, concurrency: int = 1, progress: object = None
+    ) -> Iterator[M]:
         """Objects page by page, without filling the cache: constant memory for any size.
+
+        Every object is handed out exactly once, in any order, even while the loop changes
+        them: orders other than the primary key are walked from a snapshot of the ids
+        (``cvatorm/query/snapshot.py``, docs/pagination.md).
 
         ``concurrency=n`` (opt-in) walks ``n`` disjoint id ranges at once, for throughput on
         long listings: objects then come *unordered* across pages, still each exactly once
         while others create and delete objects (``cvatorm/query/parallel.py``). It needs the
         primary-key order and no slice.
+
+        ``progress`` (anything ``cvatorm.progress`` accepts: ``True`` is a tqdm bar when tqdm
+        is installed) counts the objects handed out; the total is the first page's count.
         """
+        reporter = None if progress is None else resolve_progress(progress)
         if chunk_size is not None and (
             isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0
         ):
@@ -521,7 +566,7 @@ class QuerySet(Generic[M]):
             raise InvalidArgumentError(
                 "concurrency", concurrency, "1 on a slice (a parallel walk is unordered)"
             )
-        return self._iterate(chunk_size, concurrency)
+        return self._iterate(chunk_size, concurrency, reporter)
 
     def count(self) -> int:
         """How many objects match: one small request, unless a local part must be checked."""

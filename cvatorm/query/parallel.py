@@ -92,7 +92,7 @@ def parallel_batches(executor: Executor, concurrency: int) -> Iterator[list[Raw]
         raise InvalidArgumentError(
             "concurrency",
             concurrency,
-            "1 unless the order is the primary key the server sorts by (the default, 'id' or "
+            "1 unless the primary-key order is the server's sort (the default, 'id' or "
             "'-id'): a parallel walk splits the ids into ranges",
         )
     # Both ends at once: one round trip before the walks start.

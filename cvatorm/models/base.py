@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.client import Client, register_resource_accessor
@@ -211,31 +211,35 @@ class Model(metaclass=ModelBase):
         self._values[name] = field.clean(value)
         self._assigned.add(name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # A typo (``task.nmae = ...``) would otherwise be kept silently and never saved.
-        if not name.startswith("_") and not any(
-            name in vars(klass) for klass in type(self).__mro__
-        ):
-            raise UnknownFieldError(
-                f"{type(self).__name__} has no field {name!r}; "
-                f"fields are: {', '.join(self._meta.fields)}"
-            )
-        super().__setattr__(name, value)
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which then flag an unknown attribute (``task.nmae``) in
+        # a user's script, as these methods refuse it (writes) at run time.
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: keys a newer server added stay readable.
-        if any(name in vars(klass) for klass in type(self).__mro__):
-            # A class attribute (``objects``, a property) raised AttributeError: keep its own
-            # message rather than a generic "no attribute".
-            try:
-                return object.__getattribute__(self, name)
-            except AttributeError as exc:
-                raise AttributeError(f"{type(self).__name__}.{name}: {exc}") from exc
-        if not name.startswith("_"):
-            raw = self.__dict__.get("_raw")
-            if raw is not None and name in raw:
-                return raw[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        def __setattr__(self, name: str, value: Any) -> None:
+            # A typo (``task.nmae = ...``) would otherwise be kept silently and never saved.
+            if not name.startswith("_") and not any(
+                name in vars(klass) for klass in type(self).__mro__
+            ):
+                raise UnknownFieldError(
+                    f"{type(self).__name__} has no field {name!r}; "
+                    f"fields are: {', '.join(self._meta.fields)}"
+                )
+            super().__setattr__(name, value)
+
+        def __getattr__(self, name: str) -> Any:
+            # Only called when normal lookup fails: keys a newer server added stay readable.
+            if any(name in vars(klass) for klass in type(self).__mro__):
+                # A class attribute (``objects``, a property) raised AttributeError: keep its own
+                # message rather than a generic "no attribute".
+                try:
+                    return object.__getattribute__(self, name)
+                except AttributeError as exc:
+                    raise AttributeError(f"{type(self).__name__}.{name}: {exc}") from exc
+            if not name.startswith("_"):
+                raw = self.__dict__.get("_raw")
+                if raw is not None and name in raw:
+                    return raw[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def pk(self) -> Any:

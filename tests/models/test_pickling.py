@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cvatorm import Task
+from cvatorm import Job, Task
 from cvatorm.connection.credentials import AccessTokenCredentials
 from cvatorm.connection.registry import ConnectionRef, connections
 from cvatorm.exceptions import ConnectionNotFoundError
@@ -99,11 +99,17 @@ def test_the_alias_wins_among_connections_to_the_same_server(orm_connection: Any
         elsewhere.resolve()
 
 
-def test_a_prefetched_relation_travels_as_a_queryset(tasks: list[Task]) -> None:
-    task = Task.objects.filter(id=tasks[0].id).prefetch_related("jobs").get()
+def test_a_prefetched_relation_travels_as_a_queryset(orm_connection: Any, traffic: Any) -> None:
+    job = Job.objects.first()
+    assert job is not None
+    task = Task.objects.filter(id=job.task_id).prefetch_related("jobs").get()
+    expected = [j.id for j in task.jobs.all()]
+    assert job.id in expected
     clone = pickle.loads(pickle.dumps(task))
-    assert [j.id for j in clone.jobs.all()] == [j.id for j in task.jobs.all()]
-    assert clone.jobs.count() == task.jobs.count()
+    traffic.clear()
+    assert [j.id for j in clone.jobs.all()] == expected  # from the pickled cache
+    assert clone.jobs.count() == len(expected) and traffic.count("GET") == 0
+    assert clone.jobs.filter(id=job.id).get().id == job.id  # asks again, connected here
 
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "CloudStorageUnavailableError",
     "ConfigurationError",
     "ConflictError",
+    "ConnectionNotFoundError",
     "CvatOrmError",
     "DeadlineExceededError",
     "FieldError",
@@ -86,6 +88,27 @@ class InvalidArgumentError(ConfigurationError, TypeError):
         self.allowed = allowed
         shown = f"a {type(value).__name__}" if secret else repr(value)
         super().__init__(f"{argument} must be {allowed}, not {shown}")
+
+
+class ConnectionNotFoundError(ConfigurationError):
+    """An object from another process (unpickled) names a connection this process does not
+    have: the same server, as the same user. ``server`` and ``user`` say which; connect to it
+    (``cvatorm.connect(...)``) before using the object."""
+
+    def __init__(self, message: str, *, server: str, user: str | None) -> None:
+        super().__init__(message)
+        self.server = server
+        self.user = user
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a Pool worker, it travels back to the parent pickled.
+        return (_rebuild_connection_not_found, (str(self), self.server, self.user))
+
+
+def _rebuild_connection_not_found(
+    message: str, server: str, user: str | None
+) -> ConnectionNotFoundError:
+    return ConnectionNotFoundError(message, server=server, user=user)
 
 
 class TargetExistsError(CvatOrmError, FileExistsError):
@@ -484,9 +507,27 @@ def _format_field_messages(messages: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+_HTML_START = re.compile(r"\s*(<!doctype\s+html|<html)", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _summarize_html(text: str) -> str | None:
+    """``an HTML page "Not Found" (1234 characters)`` for an HTML error page (a proxy's, or
+    the server's 404/500 pages), ``None`` for other text: the page stays on ``.body``."""
+    if not _HTML_START.match(text):
+        return None
+    title = _HTML_TITLE.search(text)
+    named = f" {' '.join(title.group(1).split())[:100]!r}" if title else ""
+    return f"an HTML page{named} ({len(text)} characters, in .body)"
+
+
 def _format_body(body: Any, limit: int = 500) -> str:
     if body is None or body == "":
         return ""
+    if isinstance(body, str):
+        summary = _summarize_html(body)
+        if summary is not None:
+            return summary
     if isinstance(body, Mapping):
         text = _format_field_messages(body)
     elif isinstance(body, list):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cvatorm.connection.client import Client, make_client
@@ -22,9 +23,16 @@ from cvatorm.connection.credentials import (
     coerce_credentials,
 )
 from cvatorm.connection.organization import check_slug
-from cvatorm.exceptions import ConfigurationError, InvalidArgumentError
+from cvatorm.exceptions import ConfigurationError, ConnectionNotFoundError, InvalidArgumentError
 
-__all__ = ["DEFAULT_ALIAS", "ConnectionHandler", "connect", "connections", "disconnect"]
+__all__ = [
+    "DEFAULT_ALIAS",
+    "ConnectionHandler",
+    "ConnectionRef",
+    "connect",
+    "connections",
+    "disconnect",
+]
 
 DEFAULT_ALIAS = "default"
 _CLIENT_OPTIONS = frozenset({"logger", "check_server_version"})
@@ -92,8 +100,97 @@ class ConnectionHandler:
         for alias in list(self):
             self.disconnect(alias)
 
+    def alias_of(self, client: object) -> str | None:
+        """The alias ``client`` is registered as (the first one), ``None`` when it is not."""
+        with self._lock:
+            return next((a for a, c in self._clients.items() if c is client), None)
+
+    def registered(self) -> list[tuple[str, Client]]:
+        """``(alias, client)`` pairs, in registration order: a snapshot."""
+        with self._lock:
+            return list(self._clients.items())
+
+
+    def _after_fork_in_child(self) -> None:
+        """A forked process must not read from its parent's sockets: the pooled keep-alive
+        connections of every registered client are dropped (new ones open on the next request;
+        the parent's stay open), and the lock is new (a thread of the parent may have held
+        it at the fork)."""
+        self._lock = threading.Lock()
+        for client in self._clients.values():
+            session = getattr(client, "session", None)
+            if session is not None:
+                session.close()
+
 
 connections = ConnectionHandler()
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=connections._after_fork_in_child)
+
+
+@dataclass(frozen=True)
+class ConnectionRef:
+    """Which connection an object came from, without the connection itself.
+
+    A pickled (or deep-copied across processes) model instance or queryset keeps this instead
+    of its client, which holds sockets and locks: the server's identity (``server``, as
+    ``Client.server_id``), the user name of the login (``None`` for a token login), the client's
+    default organization and the alias it was registered as. No credential is kept: the other
+    process must have connected itself (``cvatorm.connect()``, in a ``Pool`` initializer for
+    instance), and ``resolve()`` finds that connection.
+    """
+
+    server: str
+    user: str | None
+    organization: str | None = None
+    alias: str | None = None
+
+    @classmethod
+    def of(cls, client: Any) -> ConnectionRef:
+        """The reference of ``client`` (a ``TypeError`` for an object without a server
+        identity, as a test's fake client: pickling it could not be undone)."""
+        server = getattr(client, "server_id", None)
+        if not isinstance(server, str):
+            raise TypeError(
+                f"cannot pickle an object bound to {client!r}: it has no server identity "
+                "(server_id) to reconnect by"
+            )
+        return cls(
+            server=server,
+            user=getattr(client, "user", None),
+            organization=getattr(client, "default_organization_slug", None),
+            alias=connections.alias_of(client),
+        )
+
+    def matches(self, client: Any) -> bool:
+        """Same server and same user (a token login, user ``None``, matches a token login)."""
+        return (
+            getattr(client, "server_id", None) == self.server
+            and getattr(client, "user", None) == self.user
+        )
+
+    def resolve(self, handler: ConnectionHandler | None = None) -> Client:
+        """The registered client for this reference: the same alias if it is connected to the
+        same server as the same user, else any such connection (one with the same default
+        organization first). ``ConnectionNotFoundError`` when this process has none."""
+        handler = handler if handler is not None else connections
+        candidates = [(a, c) for a, c in handler.registered() if self.matches(c)]
+        for alias, client in candidates:
+            if alias == self.alias:
+                return client
+        for _alias, client in candidates:
+            if getattr(client, "default_organization_slug", None) == self.organization:
+                return client
+        if candidates:
+            return candidates[0][1]
+        who = f" as {self.user!r}" if self.user else " (token login)"
+        raise ConnectionNotFoundError(
+            f"this object came from {self.server}{who}, and this process has no connection "
+            f"to it: call cvatorm.connect({self.server!r}, ...) here first (with "
+            "multiprocessing, in the Pool's initializer)",
+            server=self.server,
+            user=self.user,
+        )
 
 
 def _from_environment(

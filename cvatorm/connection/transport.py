@@ -32,13 +32,12 @@ sets (a rotated CSRF token, a new session id) are learned as they arrive.
 
 from __future__ import annotations
 
-import contextlib
 import json as jsonlib
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 
@@ -63,6 +62,7 @@ from cvatorm.exceptions import (
     RedirectError,
     TransportError,
 )
+from cvatorm.wire.listing import readable_query
 
 __all__ = ["CheckedResponse", "Timeout", "Transport", "parse_body"]
 
@@ -103,8 +103,14 @@ class ShownUrl:
         if text is None:
             url = self._url
             if self._params:
-                with contextlib.suppress(requests.exceptions.RequestException):
+                try:
                     url = requests.Request("GET", url, params=self._params).prepare().url or url
+                except requests.exceptions.RequestException:
+                    pass
+                else:  # shown decoded: filter={"==":[{"var":"name"},"a b"]}, not %7B%22...
+                    parts = urlsplit(url)
+                    query = readable_query(parse_qsl(parts.query, keep_blank_values=True))
+                    url = parts._replace(query=query).geturl()
             text = self._text = self._redactor.scrub(redact_url(url))
         return text
 

@@ -18,13 +18,16 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from cvatorm._sentinels import INHERIT
 from cvatorm.connection.client import Client, register_resource_accessor
+from cvatorm.connection.registry import ConnectionRef
 from cvatorm.exceptions import (
+    ConfigurationError,
     FieldError,
     InvalidArgumentError,
     MultipleObjectsReturned,
@@ -146,6 +149,11 @@ class Model(metaclass=ModelBase):
         _prefetched = _LazyState(dict)
         _related = _LazyState(dict)
 
+    #: Set on an unpickled object whose connection this process did not have yet: resolved
+    #: (``ConnectionRef.resolve()``) on the first request. A class default, so that building
+    #: instances does not pay for it.
+    _origin: ConnectionRef | None = None
+
     def __init__(self, **values: Any) -> None:
         self._init_state({}, client=None, organization=INHERIT)
         meta = self._meta
@@ -243,31 +251,35 @@ class Model(metaclass=ModelBase):
         self._values[name] = field.clean(value)
         self._assigned.add(name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # A typo (``task.nmae = ...``) would otherwise be kept silently and never saved.
-        if not name.startswith("_") and not any(
-            name in vars(klass) for klass in type(self).__mro__
-        ):
-            raise UnknownFieldError(
-                f"{type(self).__name__} has no field {name!r}; "
-                f"fields are: {', '.join(self._meta.fields)}"
-            )
-        super().__setattr__(name, value)
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which then flag an unknown attribute (``task.nmae``) in
+        # a user's script, as these methods refuse it (writes) at run time.
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: keys a newer server added stay readable.
-        if any(name in vars(klass) for klass in type(self).__mro__):
-            # A class attribute (``objects``, a property) raised AttributeError: keep its own
-            # message rather than a generic "no attribute".
-            try:
-                return object.__getattribute__(self, name)
-            except AttributeError as exc:
-                raise AttributeError(f"{type(self).__name__}.{name}: {exc}") from exc
-        if not name.startswith("_"):
-            raw = self.__dict__.get("_raw")
-            if raw is not None and name in raw:
-                return raw[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        def __setattr__(self, name: str, value: Any) -> None:
+            # A typo (``task.nmae = ...``) would otherwise be kept silently and never saved.
+            if not name.startswith("_") and not any(
+                name in vars(klass) for klass in type(self).__mro__
+            ):
+                raise UnknownFieldError(
+                    f"{type(self).__name__} has no field {name!r}; "
+                    f"fields are: {', '.join(self._meta.fields)}"
+                )
+            super().__setattr__(name, value)
+
+        def __getattr__(self, name: str) -> Any:
+            # Only called when normal lookup fails: keys a newer server added stay readable.
+            if any(name in vars(klass) for klass in type(self).__mro__):
+                # A class attribute (``objects``, a property) raised AttributeError: keep its own
+                # message rather than a generic "no attribute".
+                try:
+                    return object.__getattribute__(self, name)
+                except AttributeError as exc:
+                    raise AttributeError(f"{type(self).__name__}.{name}: {exc}") from exc
+            if not name.startswith("_"):
+                raw = self.__dict__.get("_raw")
+                if raw is not None and name in raw:
+                    return raw[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def pk(self) -> Any:
@@ -294,6 +306,9 @@ class Model(metaclass=ModelBase):
         if using is not None:
             return resolve_client(using)
         if self._client is not None:
+            return self._client
+        if self._origin is not None:  # unpickled: the same server and user, in this process
+            self._client = self._origin.resolve()
             return self._client
         return resolve_client(None)
 
@@ -475,10 +490,71 @@ class Model(metaclass=ModelBase):
                 return field
         return meta.get_field(key)
 
+    # ------------------------------------------------------------------ pickling, copying
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a pickle keeps: the data and unsaved changes, the organization, and which
+        connection the object came from as a ``ConnectionRef`` (server, user, alias; never a
+        credential). The client itself (sockets, locks) and the cache of fetched forward
+        relations stay behind; prefetched relations travel."""
+        client = self.__dict__.get("_client")
+        origin = ConnectionRef.of(client) if client is not None else self._origin
+        return {
+            "raw": self._raw,
+            "values": self._values,
+            "assigned": self._assigned,
+            "prefetched": self._prefetched,
+            "organization": self._organization,
+            "origin": origin,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebind to this process's connection to the same server as the same user when there
+        is one now; otherwise on first use (``ConnectionNotFoundError`` if still none)."""
+        self._init_state(state["raw"], client=None, organization=state["organization"])
+        self.__dict__.update(
+            _values=state["values"], _assigned=state["assigned"], _prefetched=state["prefetched"]
+        )
+        origin: ConnectionRef | None = state["origin"]
+        if origin is not None:
+            try:
+                self.__dict__["_client"] = origin.resolve()
+            except ConfigurationError:
+                self.__dict__["_origin"] = origin  # not connected yet: resolved on use
+
+    def __copy__(self: M) -> M:
+        """A shallow copy with its own containers (changing one does not change the other),
+        bound to the same client."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.__dict__.update(
+            _raw=dict(self._raw),
+            _values=dict(self._values),
+            _assigned=set(self._assigned),
+            _prefetched=dict(self._prefetched),
+            _related=dict(self._related),
+        )
+        return clone
+
+    def __deepcopy__(self: M, memo: dict[int, Any]) -> M:
+        """A deep copy of the data, bound to the same client (clients are shared, not copied:
+        they hold sockets and locks)."""
+        client = self.__dict__.get("_client")
+        if client is not None:
+            memo.setdefault(id(client), client)
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            clone.__dict__[key] = copy.deepcopy(value, memo)
+        return clone
+
     # ------------------------------------------------------------------ identity
 
     def _identity(self) -> tuple[type[Model], str | None, Any]:
-        server = self._client.server_id if self._client is not None else None
+        if self._client is not None:
+            server: str | None = self._client.server_id
+        else:
+            server = self._origin.server if self._origin is not None else None
         return (type(self), server, self.pk)
 
     def __eq__(self, other: object) -> bool:

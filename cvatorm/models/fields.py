@@ -63,6 +63,17 @@ __all__ = [
 T = TypeVar("T")
 F = TypeVar("F", bound="Field[Any]")
 E = TypeVar("E", bound=enum.Enum)
+# What each field class reads as: its Python type, ``| None`` when declared ``nullable=True``
+# (the ``__init__`` overloads choose), so ``task.owner`` is ``User | None`` to type checkers.
+_IntT = TypeVar("_IntT", bound="int | None")
+_FloatT = TypeVar("_FloatT", bound="float | None")
+_BoolT = TypeVar("_BoolT", bound="bool | None")
+_StrT = TypeVar("_StrT", bound="str | None")
+_EnumT = TypeVar("_EnumT", bound="enum.Enum | None")
+_DateT = TypeVar("_DateT", bound="dt.datetime | None")
+_ListT = TypeVar("_ListT", bound="list[Any] | None")
+_DictT = TypeVar("_DictT", bound="dict[str, Any] | None")
+_UserT = TypeVar("_UserT", bound="User | None")
 
 #: ``True``: on create and update; ``"create"``/``"update"``: only then; ``False``: read-only.
 Writable = bool | Literal["create", "update"]
@@ -196,7 +207,9 @@ class Field(Generic[T]):
                 return found
         return instance._read_field(self)
 
-    def __set__(self, instance: Model, value: Any) -> None:
+    def __set__(self, instance: Model, value: T) -> None:
+        # Typed with the read type (wider in subclasses that accept more: an enum's string
+        # value, a username): ``task.name = 5`` is a type error as well as a ValidationError.
         instance._write_field(self, value)
 
     # ------------------------------------------------------------------ conversions
@@ -279,10 +292,30 @@ def _type_error(name: str, expected: str, value: Any) -> ValidationError:
     return ValidationError({name: [f"Expected {expected}, got {type(value).__name__} {value!r}."]})
 
 
-class IntegerField(Field[int]):
+class IntegerField(Field[_IntT]):
     """An integer; with ``related``, the id of another model (``project_id``)."""
 
     kind = "number"
+
+    @overload
+    def __init__(
+        self: IntegerField[int],
+        *,
+        nullable: Literal[False] = ...,
+        min_value: int | None = ...,
+        max_value: int | None = ...,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: IntegerField[int | None],
+        *,
+        nullable: Literal[True],
+        min_value: int | None = ...,
+        max_value: int | None = ...,
+        **kwargs: Any,
+    ) -> None: ...
 
     def __init__(
         self, *, min_value: int | None = None, max_value: int | None = None, **kwargs: Any
@@ -290,6 +323,10 @@ class IntegerField(Field[int]):
         super().__init__(**kwargs)
         self.min_value = min_value
         self.max_value = max_value
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _IntT | Model) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         from cvatorm.models.base import Model
@@ -311,10 +348,27 @@ class IntegerField(Field[int]):
         return mm.Integer(strict=True, required=required, allow_none=allow_none, validate=checks)
 
 
-class FloatField(Field[float]):
+class FloatField(Field[_FloatT]):
     """A floating-point number."""
 
     kind = "number"
+
+    @overload
+    def __init__(
+        self: FloatField[float], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: FloatField[float | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _FloatT) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -325,10 +379,27 @@ class FloatField(Field[float]):
         return serialization.StrictNumber(allow_nan=False, required=required, allow_none=allow_none)
 
 
-class BooleanField(Field[bool]):
+class BooleanField(Field[_BoolT]):
     """A boolean; only ``True``/``False`` are accepted when written (no ``"yes"``, no ``1``)."""
 
     kind = "bool"
+
+    @overload
+    def __init__(
+        self: BooleanField[bool], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: BooleanField[bool | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _BoolT) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         if value is not None and not isinstance(value, bool):
@@ -339,10 +410,34 @@ class BooleanField(Field[bool]):
         return mm.Boolean(truthy={True}, falsy={False}, required=required, allow_none=allow_none)
 
 
-class StringField(Field[str]):
+class StringField(Field[_StrT]):
     """A string, with the server's length limits and pattern, or an e-mail address."""
 
     kind = "text"
+
+    @overload
+    def __init__(
+        self: StringField[str],
+        *,
+        nullable: Literal[False] = ...,
+        min_length: int | None = ...,
+        max_length: int | None = ...,
+        pattern: str | None = ...,
+        email: bool = ...,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: StringField[str | None],
+        *,
+        nullable: Literal[True],
+        min_length: int | None = ...,
+        max_length: int | None = ...,
+        pattern: str | None = ...,
+        email: bool = ...,
+        **kwargs: Any,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -358,6 +453,10 @@ class StringField(Field[str]):
         self.max_length = max_length
         self.pattern = pattern
         self.email = email
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _StrT) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         if value is not None and not isinstance(value, str):
@@ -375,7 +474,7 @@ class StringField(Field[str]):
         return mm.String(required=required, allow_none=allow_none, validate=checks)
 
 
-class EnumField(Field[E]):
+class EnumField(Field[_EnumT]):
     """A value of a server enumeration, read as a member of ``enum_cls``.
 
     A value the enum does not know (a newer server's) is returned as the plain string rather
@@ -385,15 +484,32 @@ class EnumField(Field[E]):
 
     kind = "text"
 
-    def __init__(self, enum_cls: type[E], **kwargs: Any) -> None:
+    @overload
+    def __init__(
+        self: EnumField[E], enum_cls: type[E], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: EnumField[E | None], enum_cls: type[E], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, enum_cls: type[enum.Enum], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.enum_cls = enum_cls
         self.choices = tuple(member.value for member in enum_cls)
         #: value -> member: a dict lookup instead of ``enum_cls(raw)`` (several calls).
-        self._members: dict[Any, E] = {member.value: member for member in enum_cls}
+        self._members: dict[Any, _EnumT] = {
+            member.value: member  # type: ignore[misc]
+            for member in enum_cls
+        }
         self._table = {value: m for value, m in self._members.items() if isinstance(value, str)}
 
-    def to_python(self, raw: Any) -> E:
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _EnumT | str) -> None: ...
+
+    def to_python(self, raw: Any) -> _EnumT:
         if raw is None:
             return None  # type: ignore[return-value]
         try:
@@ -401,7 +517,7 @@ class EnumField(Field[E]):
         except (KeyError, TypeError):  # not a value (or unhashable): ask the enum itself
             pass
         try:
-            return self.enum_cls(raw)
+            return self.enum_cls(raw)  # type: ignore[return-value]
         except ValueError:
             return raw  # type: ignore[no-any-return]
 
@@ -440,7 +556,7 @@ def parse_datetime(raw: str) -> dt.datetime:
     return value
 
 
-class DateTimeField(Field[dt.datetime]):
+class DateTimeField(Field[_DateT]):
     """An aware ``datetime`` (the server sends UTC ISO 8601 strings).
 
     A string the parser does not understand is returned unchanged rather than failing a whole
@@ -449,11 +565,28 @@ class DateTimeField(Field[dt.datetime]):
 
     kind = "datetime"
 
-    def to_python(self, raw: Any) -> dt.datetime:
+    @overload
+    def __init__(
+        self: DateTimeField[dt.datetime], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DateTimeField[dt.datetime | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _DateT) -> None: ...
+
+    def to_python(self, raw: Any) -> _DateT:
         if not isinstance(raw, str):
             return raw  # type: ignore[no-any-return]
         try:
-            return parse_datetime(raw)
+            return parse_datetime(raw)  # type: ignore[return-value]
         except ValueError:
             return raw  # type: ignore[return-value]
 
@@ -503,12 +636,34 @@ class _MutableField(Field[T]):
         return json_copy(raw)  # type: ignore[no-any-return]
 
 
-class ListField(_MutableField[list[Any]]):
+class ListField(_MutableField[_ListT]):
     """A JSON list; ``item`` is the marshmallow field that validates each element."""
+
+    @overload
+    def __init__(
+        self: ListField[list[Any]],
+        item: mm.Field[Any] | None = ...,
+        *,
+        nullable: Literal[False] = ...,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ListField[list[Any] | None],
+        item: mm.Field[Any] | None = ...,
+        *,
+        nullable: Literal[True],
+        **kwargs: Any,
+    ) -> None: ...
 
     def __init__(self, item: mm.Field[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.item = item
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _ListT | tuple[Any, ...]) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         if value is not None and not isinstance(value, list | tuple):
@@ -522,8 +677,25 @@ class ListField(_MutableField[list[Any]]):
         return mm.List(self.item or mm.Raw(), required=required, allow_none=allow_none)
 
 
-class DictField(_MutableField[dict[str, Any]]):
+class DictField(_MutableField[_DictT]):
     """A JSON object (an organization's ``contact``, ``organization_info``...)."""
+
+    @overload
+    def __init__(
+        self: DictField[dict[str, Any]], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DictField[dict[str, Any] | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _DictT | Mapping[str, Any]) -> None: ...
 
     def clean_value(self, value: Any) -> Any:
         if value is not None and not isinstance(value, Mapping):
@@ -534,9 +706,23 @@ class DictField(_MutableField[dict[str, Any]]):
         return mm.Dict(keys=mm.String(), required=required, allow_none=allow_none)
 
 
-class StorageField(DictField):
+class StorageField(DictField[_DictT]):
     """``source_storage``/``target_storage``: read as ``Storage`` (with its own ``id``), written
     as ``StorageRequest`` (``location``, ``cloud_storage_id``): the id is dropped when sent."""
+
+    @overload
+    def __init__(
+        self: StorageField[dict[str, Any]], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: StorageField[dict[str, Any] | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
+    def __init__(self, **kwargs: Any) -> None:
+        # (the overloads above only restate DictField's for this class's own type)
+        super().__init__(**kwargs)  # type: ignore[misc]
 
     def _to_raw(self, value: Any) -> Any:
         return {k: v for k, v in value.items() if k != "id"}
@@ -545,15 +731,15 @@ class StorageField(DictField):
         return mm.Nested(serialization.StorageSchema, required=required, allow_none=allow_none)
 
 
-class LabelSpecsField(ListField):
+class LabelSpecsField(ListField[_ListT]):
     """The write-only ``labels`` of a task or project: a list of ``PatchedLabelRequest`` dicts
     (``{"name": "car", "attributes": [...]}``; ``{"id": 3, "deleted": True}`` removes one)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self: LabelSpecsField[list[Any]], **kwargs: Any) -> None:
         super().__init__(mm.Nested(serialization.LabelSpecSchema), write_only=True, **kwargs)
 
 
-class UserField(Field["User"]):
+class UserField(Field[_UserT]):
     """A user, read from the nested ``BasicUser`` object the server sends (``owner``,
     ``assignee``, a membership's ``user``) as a ``User``.
 
@@ -564,9 +750,23 @@ class UserField(Field["User"]):
 
     kind = "relation"
 
+    @overload
+    def __init__(
+        self: UserField[User], *, nullable: Literal[False] = ..., **kwargs: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: UserField[User | None], *, nullable: Literal[True], **kwargs: Any
+    ) -> None: ...
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("related", "users")
         super().__init__(**kwargs)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Model, value: _UserT | int | str) -> None: ...
 
     def _user_model(self) -> type[User]:
         model: type[User] | None = self.__dict__.get("_user_cls")
@@ -575,12 +775,14 @@ class UserField(Field["User"]):
             self.__dict__["_user_cls"] = model
         return model  # type: ignore[return-value]
 
-    def to_python(self, raw: Any) -> User:
+    def to_python(self, raw: Any) -> _UserT:
         if type(raw) is not dict and not isinstance(raw, Mapping):
             return raw  # type: ignore[no-any-return]
-        return self._user_model()._from_wire(dict(raw), client=None, organization=None)
+        return self._user_model()._from_wire(  # type: ignore[return-value]
+            dict(raw), client=None, organization=None
+        )
 
-    def from_wire(self, raw: Any, instance: Model) -> User:
+    def from_wire(self, raw: Any, instance: Model) -> _UserT:
         if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict: no ABC check
             return raw  # type: ignore[no-any-return]
         # ``prefetch_related("owner")`` read the full users (e-mail, groups, last login...)
@@ -588,7 +790,7 @@ class UserField(Field["User"]):
         prefetched = (instance.__dict__.get("_prefetched") or {}).get(self.name)
         if prefetched is not None and prefetched.pk == raw.get("id"):
             return prefetched  # type: ignore[no-any-return]
-        return self._user_model()._from_wire(
+        return self._user_model()._from_wire(  # type: ignore[return-value]
             dict(raw), client=instance._client, organization=instance._organization
         )
 

@@ -129,7 +129,7 @@ class AnnotationGuide(Model):
             client=self._connection(using),
             organization=self._organization,
         )
-        existing = target.guide_id
+        existing = getattr(target, "guide_id")  # Task or Project
         if existing is not None:
             raise ValidationError(
                 {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from marshmallow import fields as mm
 from marshmallow import validate
 
@@ -31,6 +33,13 @@ from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRel
 from cvatorm.query import Manager
 from cvatorm.wire.actions import EXPORT_ACTIONS, JOB_DATA_ACTIONS
 from cvatorm.wire.resource import Resource, direct, users
+
+if TYPE_CHECKING:
+    from cvatorm.models.issues import Issue
+    from cvatorm.models.labels import Label
+    from cvatorm.models.organizations import Organization
+    from cvatorm.models.projects import Project
+    from cvatorm.models.tasks import Task
 
 __all__ = ["Job"]
 
@@ -87,12 +96,14 @@ class Job(AnnotatedMixin, Model):
         write_only=True,
     )
 
-    task = ForwardRelation("tasks", field="task_id")
-    project = ForwardRelation("projects", field="project_id")
-    organization = ForwardRelation("organizations", field="organization_id")
-    parent_job = ForwardRelation("jobs", field="parent_job_id")
-    issues = ReverseRelation("issues", remote_field="job_id")
-    labels = LabelsRelation(task_field="task_id")
+    task: ForwardRelation[Task] = ForwardRelation("tasks", field="task_id")
+    project: ForwardRelation[Project | None] = ForwardRelation("projects", field="project_id")
+    organization: ForwardRelation[Organization | None] = ForwardRelation(
+        "organizations", field="organization_id"
+    )
+    parent_job: ForwardRelation[Job | None] = ForwardRelation("jobs", field="parent_job_id")
+    issues: ReverseRelation[Issue] = ReverseRelation("issues", remote_field="job_id")
+    labels: LabelsRelation[Label] = LabelsRelation(task_field="task_id")
 
     class Meta:
         api = Resource(

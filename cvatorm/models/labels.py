@@ -11,9 +11,9 @@ from marshmallow import fields as mm
 from cvatorm.models.base import Model
 from cvatorm.models.enums import LabelType
 from cvatorm.models.fields import BooleanField, EnumField, IntegerField, ListField, StringField
+from cvatorm.models.label_queries import LabelManager
 from cvatorm.models.relations import ForwardRelation
 from cvatorm.models.serialization import AttributeSchema, SublabelSpecSchema
-from cvatorm.query import Manager
 from cvatorm.wire.resource import Resource, direct
 
 __all__ = ["Label"]
@@ -23,7 +23,7 @@ class Label(Model):
     """A CVAT label: ``task_id`` or ``project_id`` says whose it is, ``parent_id`` the skeleton
     it is a point of."""
 
-    objects: Manager[Label]
+    objects: LabelManager[Label] = LabelManager()
 
     id = IntegerField()
     name = StringField(writable="update", min_length=1, max_length=64)

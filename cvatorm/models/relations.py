@@ -14,7 +14,7 @@ reverse relations, which field of the related model is compared (``remote_field`
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from cvatorm.exceptions import ValidationError
 from cvatorm.models.registry import registry
@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from cvatorm.models.fields import Field
 
 __all__ = ["ForwardRelation", "LabelsRelation", "Relation", "ReverseRelation"]
+
+#: What a relation reads as, for type checkers: a forward relation's object (``Project | None``
+#: when the id may be null), a reverse relation's model (``task.jobs`` is a ``QuerySet[Job]``).
+#: Declared on the model: ``project: ForwardRelation[Project | None] = ForwardRelation(...)``;
+#: undeclared, it is ``Any``.
+R = TypeVar("R")
+RM = TypeVar("RM", bound="Model")
+_Self = TypeVar("_Self", bound="Relation")
 
 
 class Relation(abc.ABC):
@@ -57,7 +65,7 @@ class Relation(abc.ABC):
         return f"<{type(self).__name__} {where}{self.name} -> {self._related}>"
 
 
-class ForwardRelation(Relation):
+class ForwardRelation(Relation, Generic[R]):
     """``task.project``: the object whose id is in a local field (``None`` when that is null).
 
     ``field`` names the local id field (``"project_id"``; an issue's ``"job_id"``, read from the
@@ -66,7 +74,7 @@ class ForwardRelation(Relation):
 
     kind = "forward"
 
-    def __init__(self, related: str, *, field: str) -> None:
+    def __init__(self: ForwardRelation[Any], related: str, *, field: str) -> None:
         super().__init__(related)
         self.field_name = field
 
@@ -88,6 +96,12 @@ class ForwardRelation(Relation):
     def related_id(self, instance: Model) -> Any:
         return instance._read_field(self.field)
 
+    @overload
+    def __get__(self: _Self, instance: None, owner: type[Any]) -> _Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> R: ...
+
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
@@ -107,7 +121,7 @@ class ForwardRelation(Relation):
         instance._related[self.name] = obj
         return obj
 
-    def __set__(self, instance: Model, value: Any) -> None:
+    def __set__(self, instance: Model, value: R | int) -> None:
         from cvatorm.models.base import Model
 
         if value is not None and not isinstance(value, Model | int):
@@ -122,7 +136,7 @@ class ForwardRelation(Relation):
         instance._prefetched.pop(self.name, None)
 
 
-class ReverseRelation(Relation):
+class ReverseRelation(Relation, Generic[RM]):
     """``task.jobs``: a queryset of the related objects that point at this one.
 
     ``remote_field`` is the related model's field compared with this object's id
@@ -137,7 +151,7 @@ class ReverseRelation(Relation):
     kind = "reverse"
 
     def __init__(
-        self,
+        self: ReverseRelation[Any],
         related: str,
         *,
         remote_field: str | None = None,
@@ -185,19 +199,30 @@ class ReverseRelation(Relation):
             return instance._raw.get("slug")
         return instance._organization
 
-    def queryset(self, instance: Model) -> Any:
+    def queryset(self, instance: Model) -> QuerySet[RM]:
         """The related objects of ``instance``, as a lazy queryset."""
         if instance.pk is None:
             raise ValidationError(
                 {self.name: [f"{instance!r} is not saved yet: it has no related objects."]}
             )
-        qs = QuerySet(
-            self.related_model,
+        qs: QuerySet[RM] = QuerySet(
+            self.related_model,  # type: ignore[arg-type]
             using=instance._connection(),
             organization=self.organization_for(instance),
         )
         kwargs = self.filter_kwargs(instance)
         return qs._related_to(**kwargs) if kwargs else qs
+
+    def prefetched(self, instance: Model, objects: list[Any]) -> QuerySet[RM]:
+        """What ``prefetch_related()`` stores for ``instance``: its related queryset, with
+        ``objects`` as its results (read by ``__get__`` instead of a new queryset)."""
+        return self.queryset(instance)._with_results(objects)
+
+    @overload
+    def __get__(self: _Self, instance: None, owner: type[Any]) -> _Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> QuerySet[RM]: ...
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
@@ -215,7 +240,7 @@ class ReverseRelation(Relation):
         instance._write_field(self.write_field, value)
 
 
-class LabelsRelation(ReverseRelation):
+class LabelsRelation(ReverseRelation[RM]):
     """``task.labels``/``job.labels``: the labels that apply, which CVAT keeps on the project
     when the task is in one (their ``task_id`` is then null), else on the task.
 
@@ -231,7 +256,9 @@ class LabelsRelation(ReverseRelation):
             "so no single label field can be matched with the ids"
         )
 
-    def __init__(self, *, task_field: str, write_field: Field[Any] | None = None) -> None:
+    def __init__(
+        self: LabelsRelation[Any], *, task_field: str, write_field: Field[Any] | None = None
+    ) -> None:
         Relation.__init__(self, "labels")
         self.remote_field = None
         self.by_organization = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cvatorm.models.base import Model
 from cvatorm.models.data import TaskDataMixin, TaskManager
 from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode, ValidationMode
@@ -19,6 +21,13 @@ from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRel
 from cvatorm.models.serialization import INT32_MAX
 from cvatorm.wire.actions import BACKUP_ACTIONS, EXPORT_ACTIONS, TASK_DATA_ACTIONS
 from cvatorm.wire.resource import Resource, direct, users
+
+if TYPE_CHECKING:
+    from cvatorm.models.guides import AnnotationGuide
+    from cvatorm.models.jobs import Job
+    from cvatorm.models.labels import Label
+    from cvatorm.models.organizations import Organization
+    from cvatorm.models.projects import Project
 
 __all__ = ["Task"]
 
@@ -69,11 +78,15 @@ class Task(TaskDataMixin, Model):
     consensus_enabled = BooleanField()
     consensus_replicas = IntegerField(writable="create", write_only=True, min_value=0)
 
-    project = ForwardRelation("projects", field="project_id")
-    organization = ForwardRelation("organizations", field="organization_id")
-    guide = ForwardRelation("guides", field="guide_id")
-    jobs = ReverseRelation("jobs", remote_field="task_id")
-    labels = LabelsRelation(task_field="id", write_field=LabelSpecsField(writable=True))
+    project: ForwardRelation[Project | None] = ForwardRelation("projects", field="project_id")
+    organization: ForwardRelation[Organization | None] = ForwardRelation(
+        "organizations", field="organization_id"
+    )
+    guide: ForwardRelation[AnnotationGuide | None] = ForwardRelation("guides", field="guide_id")
+    jobs: ReverseRelation[Job] = ReverseRelation("jobs", remote_field="task_id")
+    labels: LabelsRelation[Label] = LabelsRelation(
+        task_field="id", write_field=LabelSpecsField(writable=True)
+    )
 
     class Meta:
         api = Resource(

@@ -20,6 +20,7 @@ from cvatorm.exceptions import ListingChangedError, NotFoundError
 from cvatorm.query.pagination import covering_windows, page_for_offset
 from cvatorm.query.paths import FieldPath, pk_of
 from cvatorm.query.planner import OrderTerm, Plan
+from cvatorm.query.snapshot import snapshot_pages
 from cvatorm.wire import jsonlogic
 from cvatorm.wire.capabilities import capabilities_for
 from cvatorm.wire.endpoints import collection_path, item_path
@@ -169,6 +170,8 @@ class Executor:
         self.max_page_size = max(self.page_size, max_page_size)
         self.path = collection_path(plan.resource)
         self.loader = RelatedLoader(client)
+        #: The ``count`` of the first page this executor read: the total a progress bar shows.
+        self.first_count: int | None = None
 
     # ------------------------------------------------------------------ requests
 
@@ -184,7 +187,10 @@ class Executor:
         )
 
     def fetch(self, request: ListRequest, *, announced: bool = False) -> PageResult:
-        return fetch_page(self.client, request, self.organization, announced=announced)
+        result = fetch_page(self.client, request, self.organization, announced=announced)
+        if self.first_count is None:
+            self.first_count = result.count
+        return result
 
     # ------------------------------------------------------------------ server-side walks
 
@@ -205,25 +211,7 @@ class Executor:
         if self.plan.keyset is not None:
             yield from self._keyset_pages(low, high)
         else:
-            yield from self._numbered_pages(low, high)
-
-    def _numbered_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
-        size = self.page_size
-        page, skip = page_for_offset(low, size)
-        remaining = None if high is None else high - low
-        announced = False
-        while True:
-            result = self.fetch(self.request(page=page, page_size=size), announced=announced)
-            chunk = result.results[skip:]
-            if remaining is not None:
-                chunk = chunk[:remaining]
-                remaining -= len(chunk)
-            if chunk:
-                yield chunk
-            # ``next`` decides, not a short page: a proxy capping page_size must not end a walk.
-            if not result.has_next or not result.results or remaining == 0:
-                return
-            page, skip, announced = page + 1, 0, True
+            yield from snapshot_pages(self, low, high)  # exact for any other order
 
     def _keyset_pages(self, low: int, high: int | None) -> Iterator[list[Raw]]:
         plan = self.plan

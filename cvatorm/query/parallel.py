@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from cvatorm.exceptions import InvalidArgumentError
 from cvatorm.wire import jsonlogic
 
 if TYPE_CHECKING:
@@ -88,9 +89,11 @@ def parallel_batches(executor: Executor, concurrency: int) -> Iterator[list[Raw]
     pages); the local filter is applied here, in the caller's thread."""
     plan = executor.plan
     if plan.keyset is None or plan.pk_var is None or plan.local_order:
-        raise ValueError(
-            "iterator(concurrency=) needs the primary-key order the server sorts by "
-            "(the default, 'id' or '-id'): it splits the walk into id ranges"
+        raise InvalidArgumentError(
+            "concurrency",
+            concurrency,
+            "1 unless the primary-key order is the server's sort (the default, 'id' or "
+            "'-id'): a parallel walk splits the ids into ranges",
         )
     # Both ends at once: one round trip before the walks start.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvatorm-walk") as pool:

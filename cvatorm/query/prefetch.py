@@ -4,7 +4,10 @@ Forward relations (``job.task``, ``task.owner``) are loaded with one ``id in [..
 request for the page's distinct ids; reverse relations (``task.jobs``) with one
 ``<remote_field>__in=[...]`` request, grouped by parent. Results go to
 ``instance._prefetched[name]`` (the contract with the models layer: a forward relation reads it
-instead of fetching, a reverse relation returns the list). ``"task__project"`` prefetches the
+instead of fetching; a reverse relation stores the queryset it would return, with the objects
+as its known results, ``relation.prefetched(instance, objects)``, so that ``task.jobs`` stays a
+queryset: ``count()``, ``all()`` and iteration read the cache, ``filter()`` asks again, as in
+Django). ``"task__project"`` prefetches the
 tasks, then the projects of those tasks: one request per level.
 """
 
@@ -113,5 +116,5 @@ def _reverse(
             groups.setdefault(remote.raw_value(item._raw, None), []).append(item)
             found.append(item)
     for obj in objects:
-        obj._prefetched[name] = groups.get(obj.pk, [])
+        obj._prefetched[name] = relation.prefetched(obj, groups.get(obj.pk, []))
     return found

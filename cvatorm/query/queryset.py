@@ -14,24 +14,26 @@ and Python, and ``executor.Executor`` sends the requests.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
-from cvatorm.connection.registry import connections
+from cvatorm.connection.registry import ConnectionRef, connections
 from cvatorm.exceptions import (
     BulkOperationError,
     FieldError,
     InvalidArgumentError,
     ValidationError,
 )
-from cvatorm.progress import ProgressReporter, resolve_progress, tracked
+from cvatorm.progress import ProgressReporter, reporting, resolve_progress, tracked
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.parallel import parallel_batches
 from cvatorm.query.paths import FieldPath, resolve_field
 from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
+from cvatorm.query.snapshot import snapshot_description
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
@@ -52,7 +54,9 @@ _VALUES_LIST = "values_list"
 _FLAT = "flat"
 
 
-def _client_for(using: str | Client | None) -> Client:
+def _client_for(using: str | Client | ConnectionRef | None) -> Client:
+    if isinstance(using, ConnectionRef):  # an unpickled queryset: this process's connection
+        return using.resolve()
     if using is not None and not isinstance(using, str):
         return using
     return connections[using or "default"]
@@ -95,6 +99,9 @@ class QuerySet(Generic[M]):
         self._empty = False
         self._narrowing: tuple[tuple[str, Any], ...] = ()
         self._result_cache: list[Any] | None = None
+        #: The results came from ``prefetch_related()``: ``all()`` keeps them (as Django's
+        #: related manager does); any other chaining queries the server again.
+        self._prefetched_results = False
 
     # ------------------------------------------------------------------ cloning
 
@@ -102,6 +109,47 @@ class QuerySet(Generic[M]):
         """A copy to modify: same query, no results."""
         clone = copy.copy(self)
         clone._result_cache = None
+        clone._prefetched_results = False
+        return clone
+
+    def _with_results(self, objects: Sequence[M]) -> QuerySet[M]:
+        """This query with ``objects`` as its results, already known (``prefetch_related()``
+        fills a reverse relation so): iterating, ``len()``, ``count()``, ``exists()``,
+        indexing and ``all()`` use them; ``filter()``, ``order_by()``... query again."""
+        clone = self._chain()
+        clone._result_cache = list(objects)
+        clone._prefetched_results = True
+        return clone
+
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A client travels as a ``ConnectionRef`` (server, user, alias; no credential) and is
+        looked up in the receiving process when the queryset next sends a request."""
+        state = dict(self.__dict__)
+        using = state.get("_using")
+        if using is not None and not isinstance(using, (str, ConnectionRef)):
+            state["_using"] = ConnectionRef.of(using)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __copy__(self) -> QuerySet[M]:
+        """The same query, the same client (``copy.copy`` would otherwise go through
+        ``__getstate__``, made for pickles)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> QuerySet[M]:
+        """Clients are shared, not copied (they hold sockets and locks)."""
+        if self._using is not None and not isinstance(self._using, str):
+            memo.setdefault(id(self._using), self._using)
+        clone = copy.copy(self)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            clone.__dict__[key] = copy.deepcopy(value, memo)
         return clone
 
     def _clone(self) -> QuerySet[M]:
@@ -123,6 +171,10 @@ class QuerySet(Generic[M]):
     # ------------------------------------------------------------------ building
 
     def all(self) -> QuerySet[M]:
+        """A copy of this queryset; a prefetched relation's copy keeps the prefetched
+        objects (``task.jobs.all()`` after ``prefetch_related("jobs")`` sends nothing)."""
+        if self._prefetched_results:
+            return copy.copy(self)
         return self._chain()
 
     def none(self) -> QuerySet[M]:
@@ -355,14 +407,48 @@ class QuerySet(Generic[M]):
             max_page_size=self.max_page_size,
         )
 
-    def _iterate(self, page_size: int | None = None, concurrency: int = 1) -> Iterator[Any]:
+    def _iterate(
+        self,
+        page_size: int | None = None,
+        concurrency: int = 1,
+        reporter: ProgressReporter | None = None,
+    ) -> Iterator[Any]:
         if self._empty or (self._high is not None and self._high <= self._low):
             return
         executor = self._executor(page_size)
-        client = executor.client
         batches = (
             parallel_batches(executor, concurrency) if concurrency > 1 else executor.batches()
         )
+        if reporter is not None:
+            yield from self._reported(batches, executor, reporter)
+        else:
+            yield from self._objects_of(batches, executor)
+
+    def _reported(
+        self, batches: Iterator[list[Any]], executor: Executor, reporter: ProgressReporter
+    ) -> Iterator[Any]:
+        """The walk of ``_iterate``, one unit of progress per object handed out. The bar
+        starts when the first page arrived: its ``count`` is the total (clipped to the slice;
+        unknown when conditions are checked locally, which drop some of them)."""
+        pages = iter(batches)
+        plan = executor.plan
+        first = next(pages, None)
+        total: int | None = executor.first_count
+        if total is not None:
+            upper = total if plan.high is None else min(total, plan.high)
+            total = None if plan.has_local_filter else max(0, upper - plan.low)
+        with reporting(
+            reporter, total, desc=f"Listing {self.model.__name__} objects", unit="object"
+        ):
+            if first is None:
+                return
+            for item in self._objects_of(itertools.chain([first], pages), executor):
+                yield item
+                reporter.advance(1)
+
+    def _objects_of(self, batches: Iterable[list[Any]], executor: Executor) -> Iterator[Any]:
+        """Objects (or rows) built from raw pages, as ``_iterate`` builds them."""
+        client = executor.client
         if self._mode != _MODELS:
             paths = [resolve_field(self.model, name) for name in self._fields]
             for batch in batches:
@@ -452,14 +538,24 @@ class QuerySet(Generic[M]):
             data[-1] = "...(remaining elements truncated)..."
         return f"<{type(self).__name__} {data!r}>"
 
-    def iterator(self, chunk_size: int | None = None, *, concurrency: int = 1) -> Iterator[M]:
+    def iterator(
+        self, chunk_size: int | None = None, *, concurrency: int = 1, progress: object = None
+    ) -> Iterator[M]:
         """Objects page by page, without filling the cache: constant memory for any size.
+
+        Every object is handed out exactly once, in any order, even while the loop changes
+        them: orders other than the primary key are walked from a snapshot of the ids
+        (``cvatorm/query/snapshot.py``, docs/pagination.md).
 
         ``concurrency=n`` (opt-in) walks ``n`` disjoint id ranges at once, for throughput on
         long listings: objects then come *unordered* across pages, still each exactly once
         while others create and delete objects (``cvatorm/query/parallel.py``). It needs the
         primary-key order and no slice.
+
+        ``progress`` (anything ``cvatorm.progress`` accepts: ``True`` is a tqdm bar when tqdm
+        is installed) counts the objects handed out; the total is the first page's count.
         """
+        reporter = None if progress is None else resolve_progress(progress)
         if chunk_size is not None and (
             isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0
         ):
@@ -470,7 +566,7 @@ class QuerySet(Generic[M]):
             raise InvalidArgumentError(
                 "concurrency", concurrency, "1 on a slice (a parallel walk is unordered)"
             )
-        return self._iterate(chunk_size, concurrency)
+        return self._iterate(chunk_size, concurrency, reporter)
 
     def count(self) -> int:
         """How many objects match: one small request, unless a local part must be checked."""
@@ -500,9 +596,10 @@ class QuerySet(Generic[M]):
         name = self.model.__name__
         if not found:
             raise self.model.DoesNotExist(f"{name} matching query does not exist.")
-        more = "more than " if found >= MAX_GET_RESULTS else ""
+        # Django's words: at the limit, "more than 20" (21 were read to know it).
+        how_many = f"more than {MAX_GET_RESULTS - 1}" if found >= MAX_GET_RESULTS else found
         raise self.model.MultipleObjectsReturned(
-            f"get() returned more than one {name} -- it returned {more}{found}!"
+            f"get() returned more than one {name} -- it returned {how_many}!"
         )
 
     def first(self) -> M | None:
@@ -709,6 +806,13 @@ class QuerySet(Generic[M]):
                 f"  walk: keyset pagination on {plan.pk_var} "
                 f"({'>' if plan.keyset == 'asc' else '<'} last id added each round)"
             )
+        short_slice = (
+            not plan.needs_full_scan
+            and plan.high is not None
+            and plan.high - plan.low <= self.max_page_size
+        )
+        if plan.keyset is None and not short_slice:
+            lines.append("  " + snapshot_description(executor))
         if plan.local_filter:
             text = " AND ".join(c.describe() for c in plan.local_filter)
             lines.append(f"  local filter: {text}")

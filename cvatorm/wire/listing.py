@@ -7,7 +7,7 @@ A page past the end is a 404, which ``PageResult.empty`` stands for when the cal
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +20,7 @@ __all__ = [
     "PageResult",
     "membership_batches",
     "parse_page",
+    "readable_query",
     "sort_param",
 ]
 
@@ -31,6 +32,14 @@ _READABLE = " !\"$'()*,-./:;<>?@[\\]^_`{|}~"
 
 def _readable(text: str, also: str = "") -> str:
     return quote(text, safe=_READABLE + also)
+
+
+def readable_query(params: Iterable[tuple[str, str]]) -> str:
+    """A query string as people read it (``filter={"==":[{"var":"name"},"a b"]}``), still
+    exact: only ``&``, ``%``, ``#``, ``+``, control and non-ASCII characters (and ``=`` in
+    names) are percent-encoded, so ``parse_qsl`` gives back the parameters. For ``explain()``
+    and the DEBUG log lines."""
+    return "&".join(f"{_readable(k)}={_readable(v, '=')}" for k, v in params)
 
 
 #: How long an encoded ``filter`` parameter may grow when a list of values is split over several
@@ -98,8 +107,7 @@ class ListRequest:
         read, and still exact: only what would make it ambiguous (``&``, ``%``, ``#``, ``+``,
         control characters, non-ASCII; ``=`` in names) is percent-encoded, so
         ``urllib.parse.parse_qsl`` of the query gives back exactly the parameters sent."""
-        query = "&".join(f"{_readable(k)}={_readable(v, '=')}" for k, v in self.params().items())
-        return f"GET {self.path}?{query}"
+        return f"GET {self.path}?{readable_query(self.params().items())}"
 
 
 @dataclass(frozen=True)

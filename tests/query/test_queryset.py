@@ -522,15 +522,34 @@ def test_bulk_progress_is_checked_before_any_request() -> None:
     assert client.log == []
 
 
-def test_a_page_walk_that_loses_an_announced_page_says_so(fake: FakeClient) -> None:
-    """Ordered by name (a page-number walk), page 2 was announced by page 1's ``next``; when
-    deletions make it vanish, the walk raises rather than ending with part of the objects."""
+def test_objects_deleted_during_a_snapshot_walk_are_not_returned(fake: FakeClient) -> None:
+    """Ordered by name (not the primary key), the walk reads the ids first, then the objects
+    by batches: those deleted meanwhile are left out, the others come once each."""
     walk = Task.objects.using(fake).order_by("name").iterator(chunk_size=10)
     first_page = [next(walk) for _ in range(10)]
     assert len(first_page) == 10
     del fake.collection("tasks")[5:]  # 25 tasks deleted by someone else meanwhile
-    with pytest.raises(ListingChangedError, match="page 2"):
-        list(walk)
+    remaining = {t["id"] for t in fake.collection("tasks")}
+    rest = [t.id for t in walk]
+    assert set(rest) <= remaining and not set(rest) & {t.id for t in first_page}
+    assert set(rest) | ({t.id for t in first_page} & remaining) == remaining
+
+
+def test_a_listing_that_keeps_changing_while_its_ids_are_read_says_so(
+    fake: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pass (the ids in order) checks itself against the first page's count; when
+    someone keeps deleting during it, it is read again, then ``ListingChangedError``."""
+    original = fake.request
+
+    def shrinking(method: str, path: str, **kwargs: Any) -> Any:
+        if (kwargs.get("params") or {}).get("page") == "2":
+            del fake.collection("tasks")[:1]  # one task gone before every second page
+        return original(method, path, **kwargs)
+
+    monkeypatch.setattr(fake, "request", shrinking)
+    with pytest.raises(ListingChangedError, match="kept changing"):
+        list(Task.objects.using(fake).order_by("name").iterator(chunk_size=10))
 
 
 def test_a_slice_past_the_end_is_empty_not_an_error(fake: FakeClient) -> None:

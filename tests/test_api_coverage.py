@@ -1,5 +1,6 @@
-"""``docs/reference/api-coverage.md``: every operation of the bundled CVAT schema, the high-level call that
-performs it and the test that exercised it, generated from the tests' ``covers`` markers.
+"""``docs/reference/api-coverage.md``: every operation of the bundled CVAT schema, the
+high-level call that performs it and the test that exercised it, generated from the tests'
+``covers`` markers.
 
 A marker is checked when its test runs (``tests/conftest.py``: the test's traffic must hold the
 operation), so the page names only tests that really send what they claim. An operation no

@@ -191,6 +191,11 @@ class Model(metaclass=ModelBase):
         for every object of a listed page. Three keys of the instance's dict are set; the rest
         of its state is made when first used (``_LazyState``)."""
         obj = cls.__new__(cls)
+        if cls._init_state is not Model._init_state:
+            # A model that reads its wire data on arrival (a request's derived keys, a new
+            # access token's one-time secret) takes the full path.
+            obj._init_state(data, client=client, organization=organization)
+            return obj
         state = obj.__dict__
         state["_raw"] = data
         state["_client"] = client

@@ -129,7 +129,7 @@ class AnnotationGuide(Model):
             client=self._connection(using),
             organization=self._organization,
         )
-        existing = getattr(target, "guide_id")  # Task or Project
+        existing: int | None = target.raw.get("guide_id")  # a Task or a Project
         if existing is not None:
             raise ValidationError(
                 {

@@ -474,7 +474,7 @@ def test_a_share_file_that_is_not_there_is_refused_before_the_task_is_made(
     data_client: Any, traffic: Any
 ) -> None:
     traffic.clear()
-    with pytest.raises(ValidationError, match="not in the server's share: 'images/nope.png'"):
+    with pytest.raises(ValidationError, match=r"not in the server's share: 'images/nope\.png'"):
         data_client.tasks.create_from_data(
             {"name": "cvatorm never made", "labels": [{"name": "car"}]},
             ["images/nope.png"],

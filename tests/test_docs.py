@@ -22,8 +22,12 @@ CHECKED = [
     DOCS / "guide" / "command-line.md",
     *(DOCS / "guide" / f"{name}.md" for name in (
         "authentication", "organizations", "task-data", "annotations", "datasets-and-backups",
-        "frames",
+        "frames", "models", "connecting", "progress", "server-info", "cloud-storages",
+        "requests", "lambda", "access-tokens", "events",
     )),
+    DOCS / "reference" / "pagination.md",
+    DOCS / "reference" / "errors.md",
+    DOCS / "internals" / "capabilities-cache.md",
     DOCS / "reference" / "logging.md",
     DOCS / "internals" / "architecture.md",
     DOCS / "reference" / "local-cvat.md",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cvatorm.models import enums
 from cvatorm.models.base import Model
+from cvatorm.models.consensus import ConsensusSettings
 from cvatorm.models.enums import (
     ChunkType,
     Dimension,
@@ -29,15 +30,28 @@ from cvatorm.models.jobs import Job
 from cvatorm.models.labels import Label
 from cvatorm.models.organizations import Invitation, Membership, Organization
 from cvatorm.models.projects import Project
+from cvatorm.models.quality import (
+    ConflictSeverity,
+    ConflictType,
+    QualityConflict,
+    QualityReport,
+    QualityReportSummary,
+    QualityReportTarget,
+    QualitySettings,
+)
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
+from cvatorm.models.validation import JobValidationLayout, TaskValidationLayout
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
     "ChunkType",
     "Comment",
+    "ConflictSeverity",
+    "ConflictType",
+    "ConsensusSettings",
     "Dimension",
     "Field",
     "ForwardRelation",
@@ -49,6 +63,7 @@ __all__ = [
     "JobState",
     "JobStatus",
     "JobType",
+    "JobValidationLayout",
     "Label",
     "LabelType",
     "LabelsRelation",
@@ -56,12 +71,18 @@ __all__ = [
     "Model",
     "Organization",
     "Project",
+    "QualityConflict",
+    "QualityReport",
+    "QualityReportSummary",
+    "QualityReportTarget",
+    "QualitySettings",
     "Relation",
     "ReverseRelation",
     "Role",
     "StorageLocation",
     "Task",
     "TaskMode",
+    "TaskValidationLayout",
     "User",
     "ValidationMode",
     "Webhook",

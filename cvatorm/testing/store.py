@@ -34,6 +34,11 @@ RESOURCES: tuple[str, ...] = (
     "access_tokens",
     "webhooks",
     "webhook_deliveries",
+    "quality_settings",
+    "quality_reports",
+    "quality_conflicts",
+    "consensus_settings",
+    "validation_layouts",
 )
 
 Obj = dict[str, Any]

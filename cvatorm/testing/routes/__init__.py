@@ -6,6 +6,7 @@ from cvatorm.testing.routes import (
     annotation_routes,
     auth,
     backups_import,
+    consensus,
     datasets,
     frames,
     issues,
@@ -13,11 +14,13 @@ from cvatorm.testing.routes import (
     labels,
     organizations,
     projects,
+    quality,
     requests,
     server_info,
     task_data,
     tasks,
     users,
+    validation,
     webhooks,
 )
 from cvatorm.testing.routing import Router
@@ -39,6 +42,9 @@ _MODULES = (
     datasets,
     backups_import,
     webhooks,
+    quality,
+    consensus,
+    validation,
 )
 
 

@@ -13,7 +13,7 @@ import random
 import re
 from typing import Any
 
-from cvatorm.testing import media, tus
+from cvatorm.testing import consensus_replicas, media, tus
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
@@ -166,6 +166,7 @@ def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> Non
                 "url": "",
             },
         )
+        consensus_replicas.add_replicas(store, task, store.get("jobs", job_id) or {})
         if stop >= size - 1:
             break
         start = stop + 1 - overlap if overlap < segment else stop + 1

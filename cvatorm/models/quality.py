@@ -294,7 +294,7 @@ class QualityReport(Targeted, Model):
     ) -> QualityReport:
         """Compute a report of a ``Task`` (its ground-truth job must be at the acceptance
         stage, completed) or a ``Project``, wait for the server and return the new report."""
-        kind = target._meta.api.name if target._meta.api is not None else ""
+        kind = _kind(target)
         if kind not in ("tasks", "projects"):
             raise InvalidArgumentError("target", target, "a saved Task or Project")
         if target.pk is None:
@@ -409,10 +409,17 @@ class QualityConflict(Model):
         )
 
 
+def _kind(target: object) -> str:
+    """``"tasks"``, ``"projects"``...: the resource of a model instance ("" for anything else)."""
+    if not isinstance(target, Model) or target._meta.api is None:
+        return ""
+    return target._meta.api.name
+
+
 def settings_of(target: Model) -> QualitySettings:
     """The quality settings of a saved task or project (the server made them with it), through
     the client and organization the object came from."""
-    kind = target._meta.api.name if target._meta.api is not None else ""
+    kind = _kind(target)
     if kind not in ("tasks", "projects") or target.pk is None:
         raise InvalidArgumentError("target", target, "a saved Task or Project")
     key = "task_id" if kind == "tasks" else "project_id"

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from cvatorm import Job
 from cvatorm.exceptions import BadRequestError, ValidationError
 from cvatorm.models import JobType, ValidationMode
 
@@ -57,7 +56,7 @@ def test_a_second_ground_truth_job_is_refused_by_the_server(
     task = make_task(frames=4)
     spec = {"task_id": task.id, "type": "ground_truth", "frame_selection_method": "manual"}
     gt = gt_client.jobs.create(frames=[1], **spec)
-    with pytest.raises(BadRequestError, match="1 (GT|ground truth) job"):
+    with pytest.raises(BadRequestError, match=r"1 (GT|ground truth) job"):
         gt_client.jobs.create(frames=[2], **spec)
     gt.delete()
     task.refresh()

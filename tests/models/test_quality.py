@@ -23,11 +23,11 @@ from .gt_tasks import (  # noqa: F401
 )
 
 
-def _annotated_task(make_task: TaskMaker, gt_client: Any, *, finish: bool = True) -> Task:
+def _annotated_task(maker: TaskMaker, client: Any, *, finish: bool = True) -> Task:
     """4 frames, 2 jobs; the ground truth is on frames 0 and 2. Job [0, 1] has one matching
     car and one extra dog on frame 0; job [2, 3] calls the car a dog and finds the dog."""
-    task = make_task(frames=4)
-    gt = gt_client.jobs.create(
+    task = maker(frames=4)
+    gt = client.jobs.create(
         task_id=task.id, type="ground_truth", frame_selection_method="manual", frames=[0, 2]
     )
     car, dog = label_ids(task)["car"], label_ids(task)["dog"]

@@ -17,9 +17,9 @@ from .gt_tasks import TaskMaker, gt_client, jobs_by_start, make_task  # noqa: F4
 POOL_TASK, POOL_JOB = 33, 57
 
 
-def _with_gt(make_task: TaskMaker, gt_client: Any) -> tuple[Task, Job]:
-    task = make_task(frames=4)
-    gt = gt_client.jobs.create(
+def _with_gt(maker: TaskMaker, client: Any) -> tuple[Task, Job]:
+    task = maker(frames=4)
+    gt = client.jobs.create(
         task_id=task.id, type="ground_truth", frame_selection_method="manual", frames=[0, 2]
     )
     return task, gt
@@ -70,7 +70,7 @@ def test_the_server_refuses_to_disable_frames_that_are_not_validation_frames(
 def test_honeypots_cannot_change_outside_the_gt_pool_mode(
     make_task: TaskMaker, gt_client: Any  # noqa: F811
 ) -> None:
-    task, gt = _with_gt(make_task, gt_client)
+    task, _ = _with_gt(make_task, gt_client)
     with pytest.raises(BadRequestError, match="gt_pool"):
         task.update_validation_layout(frame_selection_method="random_uniform")
     job = jobs_by_start(task)[0]

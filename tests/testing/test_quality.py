@@ -65,7 +65,8 @@ def _gt_task(admin: requests.Session, url: str, gt_shapes: list[Any]) -> dict[st
 
 
 def _car(admin: requests.Session, url: str, task_id: int) -> int:
-    return int(admin.get(f"{url}/api/labels", params={"task_id": task_id}).json()["results"][0]["id"])
+    labels = admin.get(f"{url}/api/labels", params={"task_id": task_id}).json()
+    return int(labels["results"][0]["id"])
 
 
 @pytest.mark.local_only

@@ -23,6 +23,7 @@ attributes, groups and the exact geometry of polygons, masks and points are not 
 from __future__ import annotations
 
 import datetime
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -460,8 +461,11 @@ def _task_reports(store: Store, task: Obj) -> tuple[_Made, list[_Made]] | None:
 
 
 def compute_project(store: Store, project_id: int) -> int | None:
-    """A project report over its tasks' reports (tasks with a finished ground-truth job);
-    tasks with their own settings (``inherit`` off) are counted as ``custom`` and left out."""
+    """A project report over fresh reports of its tasks (``ProjectQualityCalculator``): tasks
+    without a finished ground-truth job are ``not_configured``, tasks with their own settings
+    (``inherit`` off) ``custom``, tasks whose report included no job ``excluded``; the included
+    tasks' counts are summed, each extrapolated to the whole task (weighted by 1 / its
+    validation frame share, rounded up)."""
     with store.transaction():
         project = store.get("projects", project_id)
         if project is None:
@@ -480,31 +484,42 @@ def compute_project(store: Store, project_id: int) -> int | None:
         total = Comparison()
         made: list[_Made] = []
         jobs = Counter[str]()
+        validated = 0
         for task in tasks:
-            own = next(iter(store.find("quality_settings", task_id=task["id"])), {})
-            if not own.get("inherit", True):
-                counts["custom"] += 1
-                continue
             task_made = _task_reports(store, task)
             if task_made is None:
                 counts["not_configured"] += 1
                 continue
-            counts["included"] += 1
             first, job_made = task_made
             first.report["parent_id"] = project_report["id"]
             project_report["_children"].append(first.report["id"])
             project_report["_children"].extend(m.report["id"] for m in job_made)
-            total.add(first.comparison)
-            jobs.update(first.report["summary"]["jobs"])
             made.extend([first, *job_made])
-        summary = total.summary(
-            frame_count=sum(m.comparison.frame_count for m in made if m.report["target"] == "job")
-        )
+            if first.data_args[2] is False:  # not inherited: the task's own settings
+                counts["custom"] += 1
+                continue
+            summary = first.report["summary"]
+            if not summary["jobs"]["included"]:
+                counts["excluded"] += 1
+                continue
+            counts["included"] += 1
+            jobs.update(summary["jobs"])
+            weight = 1 / (summary["frame_share"] or 1)
+            part = first.comparison
+            total.total_frames += part.total_frames
+            validated += summary["frame_count"]
+            for name in ("valid", "ds", "gt", "pairs", "missing", "extra"):
+                setattr(total, name, getattr(total, name) + math.ceil(getattr(part, name) * weight))
+            total.conflicts.extend(part.conflicts)
+            total.confusion.update(
+                {key: math.ceil(value * weight) for key, value in part.confusion.items()}
+            )
+        summary = total.summary(frame_count=validated)
         summary["tasks"] = {
             "total": len(tasks),
             "custom": counts["custom"],
             "not_configured": counts["not_configured"],
-            "excluded": 0,
+            "excluded": counts["excluded"],
             "included": counts["included"],
         }
         summary["jobs"] = {

@@ -2,8 +2,8 @@
 
 ``gt_client`` polls background requests every 0.1 s; ``make_task(frames=4, **spec)`` creates a
 task of small PNG frames (2 frames per job unless ``segment_size`` says otherwise, labels
-``car`` and ``dog``) through ``create_from_data`` and deletes it after the test (its jobs,
-reports and conflicts go with it on the real server).
+``car`` and ``dog``, or none with ``labels=None``) through ``create_from_data`` and deletes it
+after the test (its jobs, reports and conflicts go with it on the real server).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def make_task(gt_client: Client, tmp_path: Path) -> Iterator[TaskMaker]:
             "segment_size": 2,
             **spec,
         }
+        if spec["labels"] is None:  # a task of a project has the project's labels
+            del spec["labels"]
         task: Task = gt_client.tasks.create_from_data(spec, files)
         made.append(task.id)
         return task

@@ -199,6 +199,45 @@ def test_conflicts_are_filtered_by_their_fields(
     assert job_report.id in by_report and report.id not in by_report
 
 
+@pytest.mark.covers("POST /api/quality/reports", call="QualityReport.compute(project)")
+def test_a_project_report_extrapolates_its_configured_tasks(
+    make_task: TaskMaker, gt_client: Any  # noqa: F811
+) -> None:
+    project = gt_client.projects.create(name="cvatorm quality", labels=[{"name": "car"}])
+    try:
+        tasks = [make_task(frames=4, project_id=project.id, labels=None) for _ in range(3)]
+        car = label_ids(tasks[0])["car"]
+        for extra, task in zip((False, True), tasks[:2], strict=False):
+            gt = gt_client.jobs.create(
+                task_id=task.id, type="ground_truth", frame_selection_method="manual",
+                frames=[0, 2],
+            )
+            gt.set_annotations(shapes(rect(0, car, [1, 1, 10, 10])))
+            gt.stage, gt.state = "acceptance", "completed"
+            gt.save()
+            found = [rect(0, car, [1, 1, 10, 10])] + ([rect(0, car, [20, 20, 30, 30])] * extra)
+            jobs_by_start(task)[0].set_annotations(shapes(*found))
+
+        report = QualityReport.compute(project)
+        summary = report.summary
+        assert (report.target, report.project_id, report.gt_last_updated) == (
+            QualityReportTarget.PROJECT, project.id, None,
+        )
+        assert summary.tasks == {
+            "total": 3, "custom": 0, "not_configured": 1, "excluded": 0, "included": 2,
+        }
+        assert summary.jobs == {"total": 4, "excluded": 0, "not_checkable": 0, "included": 4}
+        assert (summary.total_frames, summary.validation_frames) == (8, 4)
+        # each task's counts are extrapolated to the task: x 1 / (2 of 4 frames)
+        assert (summary.valid_count, summary.ds_count, summary.gt_count) == (4, 6, 4)
+        assert summary.conflicts_by_type == {"extra_annotation": 1}
+        nested = list(report.children())
+        assert sorted(r.target for r in nested) == ["job"] * 4 + ["task"] * 2
+        assert [c.type for c in report.conflicts()] == [ConflictType.EXTRA_ANNOTATION]
+    finally:
+        project.delete()  # its tasks, jobs, reports and conflicts go with it
+
+
 def test_seeded_project_report_counts_its_tasks(admin_client: Any) -> None:
     """CVAT's test assets hold a project report (id 18, project 17)."""
     report = admin_client.quality_reports.retrieve(18)

@@ -47,6 +47,7 @@ class ConsensusSettings(Model):
             operations=frozenset({"list", "retrieve", "update"}),
             filter_vars=direct("id", "task_id"),
         )
+        ordering = ("id",)
 
 
 class ConsensusMergeMixin(Targeted):

@@ -169,6 +169,7 @@ class QualitySettings(Model):
                 "id", "task_id", "project_id", "inherit", "created_date", "updated_date"
             ),
         )
+        ordering = ("id",)
 
 
 

@@ -12,6 +12,7 @@ import cvatorm
 from cvatorm.exceptions import FieldError, MultipleObjectsReturned, ObjectDoesNotExist
 from cvatorm.models import (
     Comment,
+    ConsensusSettings,
     Invitation,
     Issue,
     Job,
@@ -20,6 +21,9 @@ from cvatorm.models import (
     Model,
     Organization,
     Project,
+    QualityConflict,
+    QualityReport,
+    QualitySettings,
     Task,
     User,
     Webhook,
@@ -41,6 +45,10 @@ MODELS: dict[str, type[Model]] = {
     "memberships": Membership,
     "invitations": Invitation,
     "webhooks": Webhook,
+    "quality_settings": QualitySettings,
+    "quality_reports": QualityReport,
+    "quality_conflicts": QualityConflict,
+    "consensus_settings": ConsensusSettings,
 }
 
 
@@ -131,6 +139,8 @@ def test_every_field_of_every_asset_object_reads(resource: str) -> None:
                 assert value.tzinfo is not None
             elif isinstance(value, Model):
                 assert value.pk == raw["id"]
+            elif not isinstance(value, (str, int, float, list, dict)):
+                assert value == field.to_python(raw)  # a typed structure (a report's summary)
             else:
                 assert value == raw
         assert obj.pk == data[model._meta.pk_name]

@@ -191,3 +191,40 @@ def test_bad_meta_updates_are_refused_before_any_request(
     with pytest.raises(error):
         call(task)
     assert len(traffic) == 0
+
+
+@pytest.mark.covers(
+    "PATCH /api/jobs/{id}/validation_layout",
+    call="job.update_validation_layout(frame_selection_method='manual', ...)",
+)
+@pytest.mark.covers(
+    "PATCH /api/tasks/{id}/validation_layout",
+    call="task.update_validation_layout(frame_selection_method=...)",
+)
+def test_honeypots_get_new_real_frames_and_are_put_back(gt_client: Any) -> None:  # noqa: F811
+    task = gt_client.tasks.retrieve(POOL_TASK)
+    before = task.validation_layout()
+    job = gt_client.jobs.retrieve(POOL_JOB)
+    mine = job.validation_layout()
+    try:
+        swapped = list(reversed(mine.honeypot_real_frames))
+        changed = job.update_validation_layout(
+            frame_selection_method="manual", honeypot_real_frames=swapped
+        )
+        assert (changed.honeypot_frames, changed.honeypot_real_frames) == (
+            mine.honeypot_frames, tuple(swapped),
+        )
+        shuffled = task.update_validation_layout(frame_selection_method="random_uniform")
+        assert shuffled.honeypot_frames == before.honeypot_frames
+        assert set(shuffled.honeypot_real_frames) <= set(before.active_frames)
+        with pytest.raises(BadRequestError, match="not from the validation pool"):
+            job.update_validation_layout(
+                frame_selection_method="manual", honeypot_real_frames=[0, 1]
+            )
+    finally:
+        task.update_validation_layout(
+            frame_selection_method="manual",
+            honeypot_real_frames=list(before.honeypot_real_frames),
+        )
+    assert task.validation_layout().honeypot_real_frames == before.honeypot_real_frames
+    assert job.validation_layout().honeypot_real_frames == mine.honeypot_real_frames

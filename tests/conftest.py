@@ -263,6 +263,9 @@ class Exchange:
 _UNDESCRIBED_UPLOAD_STEPS = ("upload-start", "upload-multiple", "upload-length", "tus-resumable")
 #: Documented as JSON, but the real server answers with images and zip chunks.
 _JOB_DATA = re.compile(r"^/api/jobs/\d+/data$")
+#: Documented as ``application/vnd.cvat+json``; the real server answers ``application/json``
+#: (JSON) or ``text/csv``.
+_REPORT_DATA = re.compile(r"^/api/quality/reports/\d+/data$")
 
 
 def described_by_schema(exchange: Exchange) -> bool:
@@ -270,7 +273,9 @@ def described_by_schema(exchange: Exchange) -> bool:
 
     ``Upload-Finish`` requests are described (the data endpoint's ``202``) and stay checked.
     """
-    if exchange.method == "GET" and _JOB_DATA.match(exchange.path):
+    if exchange.method == "GET" and (
+        _JOB_DATA.match(exchange.path) or _REPORT_DATA.match(exchange.path)
+    ):
         return False
     headers = {name.lower() for name in exchange.request_headers}
     if "upload-finish" in headers:

@@ -11,6 +11,7 @@ from cvatorm.models import enums
 from cvatorm.models.access_tokens import AccessToken
 from cvatorm.models.base import Model
 from cvatorm.models.cloudstorages import CloudStorage, CloudStorageStatus
+from cvatorm.models.consensus import ConsensusSettings
 from cvatorm.models.enums import (
     ChunkType,
     Dimension,
@@ -34,11 +35,21 @@ from cvatorm.models.labels import Label
 from cvatorm.models.lambdas import FunctionKind, LambdaFunction, LambdaRequest
 from cvatorm.models.organizations import Invitation, Membership, Organization
 from cvatorm.models.projects import Project
+from cvatorm.models.quality import (
+    ConflictSeverity,
+    ConflictType,
+    QualityConflict,
+    QualityReport,
+    QualityReportSummary,
+    QualityReportTarget,
+    QualitySettings,
+)
 from cvatorm.models.registry import registry
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, Relation, ReverseRelation
 from cvatorm.models.requests import Request, RequestStatus
 from cvatorm.models.tasks import Task
 from cvatorm.models.users import User
+from cvatorm.models.validation import JobValidationLayout, TaskValidationLayout
 from cvatorm.models.webhooks import Webhook, WebhookContentType, WebhookDelivery, WebhookType
 
 __all__ = [
@@ -49,6 +60,9 @@ __all__ = [
     "CloudStorage",
     "CloudStorageStatus",
     "Comment",
+    "ConflictSeverity",
+    "ConflictType",
+    "ConsensusSettings",
     "Dimension",
     "Events",
     "Field",
@@ -62,6 +76,7 @@ __all__ = [
     "JobState",
     "JobStatus",
     "JobType",
+    "JobValidationLayout",
     "Label",
     "LabelType",
     "LabelsRelation",
@@ -71,6 +86,11 @@ __all__ = [
     "Model",
     "Organization",
     "Project",
+    "QualityConflict",
+    "QualityReport",
+    "QualityReportSummary",
+    "QualityReportTarget",
+    "QualitySettings",
     "Relation",
     "Request",
     "RequestStatus",
@@ -79,6 +99,7 @@ __all__ = [
     "StorageLocation",
     "Task",
     "TaskMode",
+    "TaskValidationLayout",
     "User",
     "ValidationMode",
     "Webhook",

@@ -8,6 +8,8 @@ from marshmallow import fields as mm
 from marshmallow import validate
 
 from cvatorm.models.base import Model
+from cvatorm.models.clients import Client
+from cvatorm.models.consensus import ConsensusMergeMixin
 from cvatorm.models.data import AnnotatedMixin
 from cvatorm.models.enums import (
     ChunkType,
@@ -29,7 +31,13 @@ from cvatorm.models.fields import (
     StringField,
     UserField,
 )
+from cvatorm.models.quality import JobQualityMixin
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
+from cvatorm.models.validation import (
+    VALIDATION_ACTIONS,
+    JobValidationMixin,
+    check_ground_truth_job,
+)
 from cvatorm.query import Manager
 from cvatorm.wire.actions import EXPORT_ACTIONS, JOB_DATA_ACTIONS
 from cvatorm.wire.resource import Resource, direct, users
@@ -44,13 +52,14 @@ if TYPE_CHECKING:
 __all__ = ["Job"]
 
 
-class Job(AnnotatedMixin, Model):
+class Job(AnnotatedMixin, JobValidationMixin, JobQualityMixin, ConsensusMergeMixin, Model):
     """A CVAT job.
 
     Existing jobs take ``assignee`` (written as the user's id under ``assignee``), ``stage`` and
     ``state``. Creating one makes a ground-truth job: ``task_id``, ``type`` and the frame
-    selection fields (``frame_selection_method``, ``frame_count``, ``frames``...).
-    Annotations, frames and dataset exports are methods (``AnnotatedMixin``).
+    selection fields (``frame_selection_method``, ``frame_count``, ``frames``...), checked
+    before it is sent (``models/validation.py``). Annotations, frames and dataset exports are
+    methods (``AnnotatedMixin``); validation layout, quality reports and consensus merges too.
     """
 
     objects: Manager[Job]
@@ -120,5 +129,9 @@ class Job(AnnotatedMixin, Model):
                 ("task_id", "project_id"): "project_id",
                 ("project_id", "name"): "project_name",
             },
-            actions={**JOB_DATA_ACTIONS, **EXPORT_ACTIONS},
+            actions={**JOB_DATA_ACTIONS, **EXPORT_ACTIONS, **VALIDATION_ACTIONS},
         )
+
+    def _create(self, client: Client) -> None:
+        check_ground_truth_job(self._values)  # the server's rules, before any request
+        super()._create(client)

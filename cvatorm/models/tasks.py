@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cvatorm.models.base import Model
+from cvatorm.models.consensus import ConsensusMergeMixin, ConsensusSettings
+from cvatorm.models.consensus import settings_of as consensus_settings_of
 from cvatorm.models.data import TaskDataMixin, TaskManager
 from cvatorm.models.enums import ChunkType, Dimension, JobStatus, TaskMode, ValidationMode
 from cvatorm.models.fields import (
@@ -17,8 +19,10 @@ from cvatorm.models.fields import (
     StringField,
     UserField,
 )
+from cvatorm.models.quality import QualityMixin
 from cvatorm.models.relations import ForwardRelation, LabelsRelation, ReverseRelation
 from cvatorm.models.serialization import INT32_MAX
+from cvatorm.models.validation import VALIDATION_ACTIONS, TaskValidationMixin
 from cvatorm.wire.actions import BACKUP_ACTIONS, EXPORT_ACTIONS, TASK_DATA_ACTIONS
 from cvatorm.wire.resource import Resource, direct, users
 
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["Task"]
 
 
-class Task(TaskDataMixin, Model):
+class Task(TaskDataMixin, TaskValidationMixin, QualityMixin, ConsensusMergeMixin, Model):
     """A CVAT task.
 
     Read names and write names differ: ``owner``/``assignee`` are read as nested users and
@@ -42,6 +46,8 @@ class Task(TaskDataMixin, Model):
 
     Data, annotations, datasets and backups are methods (``task.upload_data(...)``, from
     ``TaskDataMixin``); ``Task.objects.create_from_data(...)`` creates a task with its data.
+    Validation frames, quality reports and consensus merges too (docs/quality.md,
+    docs/consensus.md).
     """
 
     objects: TaskManager[Task] = TaskManager()
@@ -98,6 +104,15 @@ class Task(TaskDataMixin, Model):
                 ("project_id", "name"): "project_name",
             },
             denormalized={("project_id", "name"): "project_name"},
-            actions={**TASK_DATA_ACTIONS, **EXPORT_ACTIONS, **BACKUP_ACTIONS},
+            actions={
+                **TASK_DATA_ACTIONS,
+                **EXPORT_ACTIONS,
+                **BACKUP_ACTIONS,
+                **VALIDATION_ACTIONS,
+            },
         )
         repr_field = "name"
+
+    def get_consensus_settings(self) -> ConsensusSettings | None:
+        """The consensus settings (None unless the task has consensus replicas)."""
+        return consensus_settings_of(self)

@@ -618,11 +618,132 @@ _cloudstorages = ListSpec(
     ),
 )
 
+
+# -- quality control and consensus (cvat/apps/quality_control/views.py, consensus/views.py) --
+
+
+def _own_column(target: str, name: str) -> Getter:
+    """A report's ``task``/``project`` column: set on that kind of report only (a job report's
+    JSON names its task, but its own column is null)."""
+    return lambda obj, rel: obj.get(name) if obj.get("target") == target else None
+
+
+def _conflict_report(name: str) -> Getter:
+    """``report__job__...``: the conflict's job report's job, task or project."""
+
+    def get(obj: Obj, rel: Related) -> Any:
+        report = rel.get("quality_reports", obj.get("report_id"))
+        return report.get(name) if report else None
+
+    return get
+
+
+_quality_settings = ListSpec(
+    resource="quality_settings",
+    filter_fields=("id", "task_id", "project_id", "inherit", "created_date", "updated_date"),
+    simple_filters=("task_id", "inherit", "project_id", "parent_type"),
+    search_fields=(),
+    ordering_fields=("id", "task_id", "project_id", "inherit", "created_date", "updated_date"),
+    ordering=("id",),
+    lookup_fields={},
+    fields={
+        "id": _int(_key("id")),
+        "task_id": _int(_key("task_id"), "number", "tasks", fk=True),
+        "project_id": _int(_key("project_id"), "number", "projects", fk=True),
+        "inherit": FieldSpec("bool", _key("inherit"), "bool"),
+        "created_date": FieldSpec("datetime", _key("created_date")),
+        "updated_date": FieldSpec("datetime", _key("updated_date")),
+        "parent_type": _str(_always, "choice", ("project", "task")),
+    },
+    columns=_columns("id", "inherit", "created_date", "updated_date", task=_key("task_id"),
+                     project=_key("project_id")),
+    special_simple=("task_id", "project_id", "parent_type"),
+)
+
+_REPORT_FIELDS = (
+    "id", "job_id", "task_id", "project_id", "created_date", "gt_last_updated",
+    "target_last_updated",
+)
+
+_quality_reports = ListSpec(
+    resource="quality_reports",
+    filter_fields=_REPORT_FIELDS,
+    simple_filters=("job_id", "task_id", "project_id", "parent_id", "target"),
+    search_fields=(),
+    ordering_fields=_REPORT_FIELDS,
+    ordering=("-id",),
+    lookup_fields={},
+    fields={
+        "id": _int(_key("id")),
+        "job_id": _int(_key("job_id"), "number", "jobs", fk=True),
+        "task_id": _int(_own_column("task", "task_id"), "number", "tasks", fk=True),
+        "project_id": _int(_own_column("project", "project_id"), "number", "projects", fk=True),
+        "created_date": FieldSpec("datetime", _key("created_date")),
+        "gt_last_updated": FieldSpec("datetime", _key("gt_last_updated")),
+        "target_last_updated": FieldSpec("datetime", _key("target_last_updated")),
+        "parent_id": _int(_key("parent_id")),
+        "target": _str(_key("target"), "choice", ("job", "project", "task")),
+    },
+    columns=_columns("id", "created_date", "gt_last_updated", "target_last_updated",
+                     job=_key("job_id"), task=_own_column("task", "task_id"),
+                     project=_own_column("project", "project_id")),
+    special_simple=("task_id", "project_id", "parent_id", "target"),
+)
+
+_CONFLICT_FIELDS = ("id", "frame", "type", "job_id", "task_id", "project_id", "severity")
+_CONFLICT_TYPES = (
+    "missing_annotation", "extra_annotation", "mismatching_label", "low_overlap",
+    "mismatching_direction", "mismatching_attributes", "mismatching_groups",
+    "covered_annotation",
+)
+
+_quality_conflicts = ListSpec(
+    resource="quality_conflicts",
+    filter_fields=_CONFLICT_FIELDS,
+    simple_filters=("frame", "type", "job_id", "task_id", "project_id", "severity", "report_id"),
+    search_fields=(),
+    ordering_fields=_CONFLICT_FIELDS,
+    ordering=("-id",),
+    lookup_fields={
+        "job_id": "report__job__id",
+        "task_id": "report__job__segment__task__id",
+        "project_id": "report__job__segment__task__project__id",
+    },
+    fields={
+        "id": _int(_key("id")),
+        "frame": _int(_key("frame")),
+        "type": _str(_key("type"), "choice", _CONFLICT_TYPES),
+        "job_id": _int(_conflict_report("job_id"), "number", "jobs", fk=True),
+        "task_id": _int(_conflict_report("task_id"), "number", "tasks", fk=True),
+        "project_id": _int(_conflict_report("project_id"), "number", "projects", fk=True),
+        "severity": _str(_key("severity"), "choice", ("warning", "error")),
+        "report_id": _int(_key("report_id")),
+    },
+    columns=_columns("id", "frame", "type", "severity", report=_key("report_id")),
+    special_simple=("report_id",),
+)
+
+_consensus_settings = ListSpec(
+    resource="consensus_settings",
+    filter_fields=("id", "task_id"),
+    simple_filters=("task_id",),
+    search_fields=(),
+    ordering_fields=("id",),
+    ordering=("id",),
+    lookup_fields={},
+    fields={
+        "id": _int(_key("id")),
+        "task_id": _int(_key("task_id"), "number", "tasks", fk=True),
+    },
+    columns=_columns("id", "iou_threshold", task=_key("task_id")),
+)
+
 #: The list endpoints the test server serves, by wire name.
 RESOURCES: dict[str, ListSpec] = {
     spec.resource: spec
     for spec in (
         _users, _organizations, _memberships, _invitations, _projects, _tasks, _jobs, _labels,
         _issues, _comments, _access_tokens, _webhooks, _cloudstorages,
+        _quality_settings, _quality_reports, _quality_conflicts, _consensus_settings,
     )
 }

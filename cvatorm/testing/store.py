@@ -35,6 +35,11 @@ RESOURCES: tuple[str, ...] = (
     "webhooks",
     "webhook_deliveries",
     "cloudstorages",
+    "quality_settings",
+    "quality_reports",
+    "quality_conflicts",
+    "consensus_settings",
+    "validation_layouts",
 )
 
 Obj = dict[str, Any]

@@ -15,6 +15,7 @@ from cvatorm.models import (
     Asset,
     CloudStorage,
     Comment,
+    ConsensusSettings,
     Invitation,
     Issue,
     Job,
@@ -23,6 +24,9 @@ from cvatorm.models import (
     Model,
     Organization,
     Project,
+    QualityConflict,
+    QualityReport,
+    QualitySettings,
     Task,
     User,
     Webhook,
@@ -47,6 +51,10 @@ MODELS: dict[str, type[Model]] = {
     "cloudstorages": CloudStorage,
     "guides": AnnotationGuide,
     "assets": Asset,
+    "quality_settings": QualitySettings,
+    "quality_reports": QualityReport,
+    "quality_conflicts": QualityConflict,
+    "consensus_settings": ConsensusSettings,
 }
 
 #: Models whose resource has no listing in the seed data (``cvatorm/testing/data``).
@@ -154,6 +162,8 @@ def test_every_field_of_every_asset_object_reads(resource: str) -> None:
                 assert value.tzinfo is not None
             elif isinstance(value, Model):
                 assert value.pk == raw["id"]
+            elif not isinstance(value, (str, int, float, list, dict)):
+                assert value == field.to_python(raw)  # a typed structure (a report's summary)
             else:
                 assert value == raw
         assert obj.pk == data[model._meta.pk_name]

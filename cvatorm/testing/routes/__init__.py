@@ -8,6 +8,7 @@ from cvatorm.testing.routes import (
     auth,
     backups_import,
     cloudstorages,
+    consensus,
     datasets,
     events,
     frames,
@@ -18,11 +19,13 @@ from cvatorm.testing.routes import (
     lambdas,
     organizations,
     projects,
+    quality,
     requests,
     server_info,
     task_data,
     tasks,
     users,
+    validation,
     webhooks,
 )
 from cvatorm.testing.routing import Router
@@ -49,6 +52,9 @@ _MODULES = (
     guides,
     lambdas,
     events,
+    quality,
+    consensus,
+    validation,
 )
 
 

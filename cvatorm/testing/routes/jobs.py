@@ -19,6 +19,7 @@ from cvatorm.testing.routes.common import (
     visible,
 )
 from cvatorm.testing.routes.projects import user_ref
+from cvatorm.testing.routes.validation import make_gt_layout, remove_layout
 from cvatorm.testing.routing import Context, Router
 from cvatorm.testing.store import Store, now_iso
 from cvatorm.testing.validation import Field, bad_pk, general_error, list_error, validate
@@ -288,6 +289,7 @@ def create_job(ctx: Context) -> Response:
         }
         store.put("jobs", job)
         store.update("tasks", task["id"], {"validation_mode": "gt"})
+        make_gt_layout(store, task["id"], frames)
     return ok(store.get("jobs", job_id), 201)
 
 
@@ -303,6 +305,7 @@ def delete_job(ctx: Context) -> Response:
         cascade.delete_job(store, job["id"])
         if task:
             store.update("tasks", task["id"], {"validation_mode": None})
+            remove_layout(store, task["id"])
     return Response.empty(204)
 
 

@@ -22,7 +22,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from cvatorm.testing import cloud_provider, media, tus
+from cvatorm.testing import cloud_provider, consensus_replicas, media, tus
 from cvatorm.testing.background import BackgroundFailure, BackgroundRequest, Outcome
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.messages import Response
@@ -302,6 +302,7 @@ def _make_jobs(store: Store, task: dict[str, Any], size: int, chunk: int) -> Non
                 "url": "",
             },
         )
+        consensus_replicas.add_replicas(store, task, store.get("jobs", job_id) or {})
         if stop >= size - 1:
             break
         start = stop + 1 - overlap if overlap < segment else stop + 1

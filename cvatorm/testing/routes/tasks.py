@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cvatorm.testing import cascade
+from cvatorm.testing import cascade, consensus_replicas
 from cvatorm.testing.errors import HttpError
 from cvatorm.testing.labels import check_label_specs, effective_labels, write_labels
 from cvatorm.testing.messages import Response
@@ -113,6 +113,7 @@ def create_task(ctx: Context) -> Response:
         if task["assignee"] is not None:
             task["assignee_updated_date"] = stamp
         store.put("tasks", task)
+        consensus_replicas.on_task_created(store, task, clean.get("consensus_replicas"))
         try:
             if labels:
                 write_labels(store, labels, {"task_id": task_id}, creating=True)

@@ -32,6 +32,7 @@ from cvatorm.query.paths import FieldPath, resolve_field
 from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
+from cvatorm.query.subqueries import resolve_related
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class QuerySet(Generic[M]):
         self._refuse_if_sliced("filter")
         # Every name, lookup and value resolved now, once: ``FieldError`` before any request,
         # as Django; the planner reuses the resolved leaves.
-        q = resolve_q(self.model, Q(*args, **kwargs).materialized())
+        q = resolve_q(self.model, Q(*args, **kwargs).materialized(), negated=negate)
         clone = self._chain()
         if q:
             condition = ~q if negate else q
@@ -322,11 +323,15 @@ class QuerySet(Generic[M]):
     def _client(self) -> Client:
         return _client_for(self._using)
 
-    def _plan(self, client: Client) -> Plan:
+    def _plan(self, client: Client, steps: list[str] | None = None) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
+        # reverse-relation conditions become ``id in [...]`` (steps: described, not sent)
+        where = resolve_related(
+            self.model, self._where, client, self._request_organization(client), steps=steps
+        )
         return make_plan(
             self.model,
-            self._where,
+            where,
             self._ordering,
             caps,
             low=self._low,
@@ -345,10 +350,12 @@ class QuerySet(Generic[M]):
             return getattr(client, "organization_slug", INHERIT)
         return self._organization
 
-    def _executor(self, page_size: int | None = None) -> Executor:
+    def _executor(
+        self, page_size: int | None = None, steps: list[str] | None = None
+    ) -> Executor:
         client = self._client()
         return Executor(
-            self._plan(client),
+            self._plan(client, steps),
             client,
             self._request_organization(client),
             page_size=page_size or self.default_page_size,
@@ -698,11 +705,13 @@ class QuerySet(Generic[M]):
 
     def explain(self) -> str:
         """The request(s) that will be sent, and what is evaluated locally."""
-        executor = self._executor()
+        steps: list[str] = []
+        executor = self._executor(steps=steps)
         plan = executor.plan
         lines = [f"{self.model.__name__} objects (organization: {self._organization!r})"]
         if self._empty:
             return lines[0] + "\n  none(): no request"
+        lines.extend(f"  {text}" for text in steps)
         lines.extend(f"  server: {text}" for text in executor.describe())
         if plan.keyset is not None and not (plan.high is not None and not plan.needs_full_scan):
             lines.append(

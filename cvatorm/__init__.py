@@ -45,6 +45,7 @@ from cvatorm.models import (
     Webhook,
 )
 from cvatorm.query import Q, QuerySet
+from cvatorm.query.bulk import BulkCreateError
 
 if TYPE_CHECKING:
     from cvatorm.embedded import connect_or_embedded
@@ -53,6 +54,7 @@ __all__ = [
     "AccessTokenCredentials",
     "ApiException",
     "BackgroundRequestException",
+    "BulkCreateError",
     "Client",
     "Comment",
     "Config",

@@ -14,7 +14,7 @@ and Python, and ``executor.Executor`` sends the requests.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from cvatorm._sentinels import INHERIT, OrganizationArg
@@ -26,6 +26,7 @@ from cvatorm.exceptions import (
     ValidationError,
 )
 from cvatorm.progress import ProgressReporter, resolve_progress, tracked
+from cvatorm.query import bulk
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.parallel import parallel_batches
 from cvatorm.query.paths import FieldPath, resolve_field
@@ -581,6 +582,23 @@ class QuerySet(Generic[M]):
         obj = self.model(**named)
         obj.save(using=self._client(), organization=self._organization)
         return obj
+
+    def bulk_create(
+        self, objs: Iterable[M], *, concurrency: int = 4, progress: object = None
+    ) -> list[M]:
+        """Create the new objects, one POST each (CVAT has no bulk endpoint), ``concurrency``
+        at a time; returns them, saved. Every object is checked before the first request;
+        when some POSTs fail the others are not undone and nothing is retried:
+        ``BulkCreateError`` lists what was created and what failed (``cvatorm/query/bulk.py``).
+        ``progress`` counts the objects."""
+        return bulk.bulk_create(
+            self.model,
+            objs,
+            client=self._client(),
+            organization=self._organization,
+            concurrency=concurrency,
+            progress=progress,
+        )
 
     def retrieve(self, pk: Any) -> M:
         """The object with this primary key, read with one ``GET`` of its own URL (not a

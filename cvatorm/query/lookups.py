@@ -272,7 +272,7 @@ class In(Lookup):
 
 
 class _Compare(Lookup):
-    kinds = frozenset({"text", "number", "datetime", "relation", "bool"})
+    kinds = frozenset({"text", "number", "datetime", "date", "relation", "bool"})
     server_kinds = _ORDERED
     op: ClassVar[str] = ""
 

@@ -173,7 +173,7 @@ def resolve_q(model: Any, q: Q, *, negated: bool = False) -> Q:
     validation, as Django's ``exclude()``). Separate ``filter()`` calls are separate objects.
     """
     resolved = _resolve_node(model, q, negated)
-    _check_shared_joins(resolved)
+    _positive_groups(resolved, negated)
     return resolved
 
 
@@ -253,10 +253,6 @@ def _positive_groups(q: Q, negated: bool = False) -> set[str]:
             f"(any objects)"
         )
     return seen
-
-
-def _check_shared_joins(q: Q) -> None:
-    _positive_groups(q)
 
 
 @dataclass(frozen=True)

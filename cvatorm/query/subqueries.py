@@ -83,7 +83,8 @@ class _Resolver:
                 children.append(child)
         return Q._make(tuple(children), q.connector, q.negated)
 
-    def leaf(self, model: Any, leaf: RelatedLeaf) -> Q:
+    def leaf(self, model: Any, leaf: RelatedLeaf) -> Any:
+        """The leaf's replacement: a ``key in [ids]`` leaf, or a node of them."""
         link = leaf.split.link
         found = self.listing(link.related_model, leaf.inner, link.pairs, what=leaf.split.group)
         exists = self._any(model, leaf, found)
@@ -94,7 +95,7 @@ class _Resolver:
         missing = self._any(model, leaf, every)
         return Q._make((exists, Q._make((missing,), AND, True)), OR, False)
 
-    def _any(self, model: Any, leaf: RelatedLeaf, found: list[IdSet]) -> Q:
+    def _any(self, model: Any, leaf: RelatedLeaf, found: list[IdSet]) -> Any:
         in_cls = get_lookup("in")
         assert in_cls is not None
         conditions: list[Any] = []
@@ -103,6 +104,8 @@ class _Resolver:
             path = resolve_field(model, key)
             lookup = in_cls.trusted(path.kind, keys)
             conditions.append(ResolvedLeaf(f"{key}__in", keys, path, lookup))
+        if len(conditions) == 1:
+            return conditions[0]  # a leaf, not a node: a top-level empty ``in`` is seen
         return Q._make(tuple(conditions), OR, False)
 
     def listing(

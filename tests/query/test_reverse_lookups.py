@@ -3,8 +3,8 @@
 Each shape is checked twice: its result against plain Python over every object listed once
 (Django's semantics for multi-valued relations, written out), and its requests counted with
 ``traffic``: one listing of the related objects, then one of the outer objects with their ids
-as an ``id in [...]`` filter. Random shapes are compared with Python in ``test_properties``
-(``test_lookup_properties.py``).
+as an ``id in [...]`` filter. Random shapes (hypothesis) are compared with the same Python
+at the end.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cvatorm.exceptions import FieldError
 from cvatorm.models import Issue, Job, Organization, Project, Task
@@ -177,7 +179,7 @@ def test_task_labels_are_its_own_or_its_projects(orm_connection: Any, traffic: A
         own = {lb["task_id"] for lb in labels if lb["name"] == name}
         projects = {lb["project_id"] for lb in labels if lb["name"] == name}
         expected = {
-            t["id"] for t in tasks if t["id"] in own or (t["project_id"] and t["project_id"] in projects)
+            t["id"] for t in tasks if t["id"] in own or (t["project_id"] or 0) in projects
         }
         traffic.clear()
         assert ids(Task.objects.filter(labels__name=name)) == expected, name
@@ -238,3 +240,70 @@ def test_ordering_or_reading_a_reverse_relation_is_a_field_error(
     with pytest.raises(FieldError, match="one related object through a single join"):
         Task.objects.filter(Q(jobs__state="new") & (Q(jobs__stage="validation") | Q(name="a")))
     assert len(traffic) == 0
+
+
+# ---------------------------------------------------------------------------- random shapes
+
+JOB_CONDITIONS = st.one_of(
+    st.sampled_from(["new", "in progress", "completed", "rejected"]).map(lambda v: ("state", v)),
+    st.lists(st.sampled_from(["annotation", "validation", "acceptance"]), max_size=2).map(
+        lambda v: ("stage__in", v)
+    ),
+    st.sampled_from(["annotation", "ground_truth"]).map(lambda v: ("type", v)),
+    st.booleans().map(lambda v: ("assignee__isnull", v)),
+    st.just(("assignee", None)),
+    st.integers(0, 80).map(lambda v: ("id__gt", v)),
+)
+
+
+def job_matches(key: str, value: Any, job: dict[str, Any] | None) -> bool:
+    """One condition on a job, or on the null row of a task without jobs (``job`` None)."""
+    field, _, lookup = key.partition("__")
+    lhs = None if job is None else job[field]
+    if lookup == "isnull" or (lookup == "" and value is None):
+        return (lhs is None) is (True if value is None else value)
+    if lhs is None:
+        return False
+    if lookup == "in":
+        return lhs in value
+    if lookup == "gt":
+        return bool(lhs > value)
+    return bool(lhs == value)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    conditions=st.lists(JOB_CONDITIONS, min_size=1, max_size=2, unique_by=lambda c: c[0]),
+    method=st.sampled_from(["filter", "exclude", "chained"]),
+)
+def test_random_reverse_filters_agree_with_python(
+    seed: dict[str, Any], conditions: list[tuple[str, Any]], method: str
+) -> None:
+    def some_job(task_id: int, conds: list[tuple[str, Any]]) -> bool:
+        # Django's join: some job matches them all, or the task has none and its null row does
+        jobs = seed["jobs_of"][task_id] or [None]
+        return any(all(job_matches(k, v, job) for k, v in conds) for job in jobs)
+
+    def any_job(task_id: int, conds: list[tuple[str, Any]]) -> bool:
+        # exclude()'s subquery: the jobs that exist only
+        jobs = seed["jobs_of"][task_id]
+        return any(all(job_matches(k, v, job) for k, v in conds) for job in jobs)
+
+    task_ids = [t["id"] for t in seed["tasks"]]
+    kwargs = {f"jobs__{key}": value for key, value in conditions}
+    if method == "filter":
+        qs = Task.objects.filter(**kwargs)
+        expected = {t for t in task_ids if some_job(t, conditions)}
+    elif method == "exclude":
+        qs = Task.objects.exclude(**kwargs)
+        expected = {t for t in task_ids if not all(any_job(t, [c]) for c in conditions)}
+    else:
+        qs = Task.objects.all()
+        for key, value in kwargs.items():
+            qs = qs.filter(**{key: value})
+        expected = {t for t in task_ids if all(some_job(t, [c]) for c in conditions)}
+    assert ids(qs) == expected, (method, kwargs)

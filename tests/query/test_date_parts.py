@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -54,15 +56,28 @@ def compare(lookup: str, lhs: Any, rhs: Any) -> bool:
     return bool({"gt": lhs > rhs, "gte": lhs >= rhs, "lt": lhs < rhs, "lte": lhs <= rhs}[lookup])
 
 
+#: The seed tasks' ids: on a real server other clients create and delete tasks meanwhile, so
+#: results are compared on the tasks created over a day ago.
+STABLE: set[int] = set()
+REAL_SERVER = bool(os.environ.get("CVAT_URL"))
+
+
 @pytest.fixture
-def tasks(orm_connection: Any, traffic: Any) -> list[dict[str, Any]]:
-    found = list(Task.objects.values("id", "created_date", "updated_date"))
+def tasks(orm_connection: Any, traffic: Any) -> Iterator[list[dict[str, Any]]]:
+    cutoff = dt.datetime.now(UTC) - dt.timedelta(days=1)
+    found = [
+        t
+        for t in Task.objects.values("id", "created_date", "updated_date")
+        if t["created_date"] < cutoff
+    ]
+    STABLE.update(t["id"] for t in found)
     traffic.clear()
-    return found
+    yield found
+    STABLE.clear()
 
 
 def ids(qs: Any) -> set[int]:
-    return set(qs.values_list("id", flat=True))
+    return {pk for pk in qs.values_list("id", flat=True) if not STABLE or pk in STABLE}
 
 
 def sent_filter(traffic: Any) -> Any:
@@ -135,6 +150,7 @@ def test_values_and_local_ordering_read_the_part(tasks: list[dict[str, Any]]) ->
     years = list(Task.objects.order_by("created_date__year", "id").values_list(
         "created_date__year", "id"
     ))
+    years = [(year, pk) for year, pk in years if pk in STABLE]
     assert years == sorted((part("year", t["created_date"]), t["id"]) for t in tasks)
 
 
@@ -180,7 +196,7 @@ def part_filters(draw: Any, tasks: list[dict[str, Any]]) -> tuple[str, Any, str,
 
 
 @settings(
-    max_examples=30,
+    max_examples=12 if REAL_SERVER else 30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -9,7 +9,10 @@ at the end.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,9 +23,15 @@ from cvatorm.exceptions import FieldError
 from cvatorm.models import Issue, Job, Organization, Project, Task
 from cvatorm.query import Q
 
+#: On a real server other clients create and delete objects while these tests run: results are
+#: compared on the seed objects only (created over a day ago), by resource. Empty: no limit.
+STABLE: dict[str, set[Any]] = {}
+REAL_SERVER = bool(os.environ.get("CVAT_URL"))
+
 
 def ids(qs: Any) -> set[int]:
-    return {obj.pk for obj in qs}
+    stable = STABLE.get(qs.model._meta.resource)
+    return {obj.pk for obj in qs if stable is None or obj.pk in stable}
 
 
 def listed(traffic: Any) -> list[str]:
@@ -30,24 +39,34 @@ def listed(traffic: Any) -> list[str]:
     return [e.path.rstrip("/") for e in traffic.select("GET") if e.path.count("/") == 2]
 
 
+def old(rows: list[dict[str, Any]], cutoff: dt.datetime) -> list[dict[str, Any]]:
+    return [r for r in rows if r["created_date"] is None or r["created_date"] < cutoff]
+
+
 @pytest.fixture
-def seed(orm_connection: Any, traffic: Any) -> dict[str, Any]:
-    """Every job, task, project and issue as plain dicts, listed once; traffic cleared."""
-    jobs = list(Job.objects.values("id", "task_id", "state", "stage", "assignee", "type"))
-    tasks = list(Task.objects.values("id", "name", "project_id"))
-    projects = list(Project.objects.values("id", "name"))
-    issues = list(Issue.objects.values("id", "job_id", "resolved"))
+def seed(orm_connection: Any, traffic: Any) -> Iterator[dict[str, Any]]:
+    """Every seed job, task, project and issue as plain dicts, listed once; traffic cleared."""
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+    fields = ("id", "task_id", "state", "stage", "assignee", "type", "created_date")
+    jobs = old(list(Job.objects.values(*fields)), cutoff)
+    tasks = old(list(Task.objects.values("id", "name", "project_id", "created_date")), cutoff)
+    projects = old(list(Project.objects.values("id", "name", "created_date")), cutoff)
+    issues = old(list(Issue.objects.values("id", "job_id", "resolved", "created_date")), cutoff)
     jobs_of: dict[int, list[dict[str, Any]]] = {t["id"]: [] for t in tasks}
-    for job in jobs:  # (a real server's other clients may add a task between the listings)
+    for job in jobs:
         jobs_of.setdefault(job["task_id"], []).append(job)
+    for name, rows in (("jobs", jobs), ("tasks", tasks), ("projects", projects)):
+        STABLE[name] = {r["id"] for r in rows}
+    STABLE["issues"] = {r["id"] for r in issues}
     traffic.clear()
-    return {
+    yield {
         "jobs": jobs,
         "tasks": tasks,
         "projects": projects,
         "issues": issues,
         "jobs_of": jobs_of,
     }
+    STABLE.clear()
 
 
 def test_tasks_with_a_new_job_are_one_jobs_listing_and_one_tasks_listing(
@@ -59,7 +78,7 @@ def test_tasks_with_a_new_job_are_one_jobs_listing_and_one_tasks_listing(
     assert listed(traffic) == ["/api/jobs", "/api/tasks"]
     outer = traffic.select("GET", "/api/tasks")[0]
     rule = json.loads(outer.query["filter"][0])
-    assert rule == {"in": [{"var": "id"}, sorted(expected)]}
+    assert rule["in"][0] == {"var": "id"} and set(rule["in"][1]) >= expected
 
 
 def test_projects_with_a_task_whose_name_contains(seed: dict[str, Any], traffic: Any) -> None:
@@ -169,11 +188,13 @@ def test_jobs_with_an_open_issue(seed: dict[str, Any], traffic: Any) -> None:
     assert listed(traffic) == ["/api/issues", "/api/jobs"]
 
 
-def test_task_labels_are_its_own_or_its_projects(orm_connection: Any, traffic: Any) -> None:
+def test_task_labels_are_its_own_or_its_projects(
+    seed: dict[str, Any], orm_connection: Any, traffic: Any
+) -> None:
     from cvatorm.models import Label
 
     labels = list(Label.objects.values("name", "task_id", "project_id"))
-    tasks = list(Task.objects.values("id", "project_id"))
+    tasks = seed["tasks"]
     assert any(lb["task_id"] for lb in labels) and any(lb["project_id"] for lb in labels)
     for name in sorted({lb["name"] for lb in labels})[:3]:
         own = {lb["task_id"] for lb in labels if lb["name"] == name}
@@ -183,7 +204,10 @@ def test_task_labels_are_its_own_or_its_projects(orm_connection: Any, traffic: A
         }
         traffic.clear()
         assert ids(Task.objects.filter(labels__name=name)) == expected, name
-        assert listed(traffic) == ["/api/labels", "/api/tasks"]  # one label listing, both ids
+        # one label listing (a page of 1,000: more on a busy server) for both kinds of ids
+        *inner, outer = listed(traffic)
+        assert set(inner) == {"/api/labels"} and outer == "/api/tasks"
+        assert len(inner) == 1 or REAL_SERVER
 
 
 def test_organizations_with_a_worker(orm_connection: Any, traffic: Any) -> None:
@@ -207,13 +231,14 @@ def test_a_long_id_list_is_walked_in_batches_merged_by_id(
     wanted = list(range(1, 3000))
     qs = Task.objects.filter(id__in=wanted)
     expected = sorted((t["id"] for t in seed["tasks"]), reverse=True)  # Task's order: -id
-    assert [t.pk for t in qs] == expected
+    assert [t.pk for t in qs if t.pk in STABLE["tasks"]] == expected
     requests = traffic.select("GET", "/api/tasks")
     assert len(requests) > 1  # 3,000 ids do not fit one URL
     assert all(len(r.url) < 8192 for r in requests)
     traffic.clear()
-    assert qs.count() == len(expected)
-    assert [t.pk for t in qs[2:5]] == expected[2:5]
+    if not REAL_SERVER:  # others' tasks come and go there
+        assert qs.count() == len(expected)
+        assert [t.pk for t in qs[2:5]] == expected[2:5]
     assert qs.order_by("id").first().pk == min(expected)  # type: ignore[union-attr]
 
 
@@ -272,7 +297,7 @@ def job_matches(key: str, value: Any, job: dict[str, Any] | None) -> bool:
 
 
 @settings(
-    max_examples=30,
+    max_examples=12 if REAL_SERVER else 30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

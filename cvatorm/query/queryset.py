@@ -368,9 +368,9 @@ class QuerySet(Generic[M]):
             return
         executor = self._executor(page_size)
         client = executor.client
-        batches = (
-            parallel_batches(executor, concurrency) if concurrency > 1 else executor.batches()
-        )
+        # a walk split in id batches (a long ``in``) or sending nothing is not parallelized
+        parallel = concurrency > 1 and not (executor.plan.batches or executor.plan.empty)
+        batches = parallel_batches(executor, concurrency) if parallel else executor.batches()
         if self._mode != _MODELS:
             paths = [resolve_field(self.model, name) for name in self._fields]
             for batch in batches:

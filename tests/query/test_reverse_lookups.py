@@ -332,3 +332,12 @@ def test_random_reverse_filters_agree_with_python(
             qs = qs.filter(**{key: value})
         expected = {t for t in task_ids if all(some_job(t, [c]) for c in conditions)}
     assert ids(qs) == expected, (method, kwargs)
+
+
+def test_a_parallel_walk_keeps_the_reverse_condition(seed: dict[str, Any]) -> None:
+    expected = {j["task_id"] for j in seed["jobs"] if j["state"] == "new"}
+    for qs in (Task.objects.filter(jobs__state="new"), Task.objects.filter(id__in=range(1, 3000))):
+        walked = {t.pk for t in qs.iterator(chunk_size=2, concurrency=3)}
+        assert walked & STABLE["tasks"] == ids(qs)
+    assert not list(Task.objects.filter(jobs__id=-1).iterator(concurrency=3))
+    assert ids(Task.objects.filter(jobs__state="new")) == expected

@@ -123,6 +123,8 @@ def coerce(kind: str, value: Any) -> Any:
         return value if isinstance(value, str) else str(value)
     if kind == "bool":
         return _boolean(value)
+    if kind == "number" and hasattr(value, "_meta"):
+        return _related_key(value)  # jobs=<Job>, id__in=[<Task>...]: the primary key
     if kind == "number" and isinstance(value, str):
         try:
             return int(value)

@@ -341,3 +341,10 @@ def test_a_parallel_walk_keeps_the_reverse_condition(seed: dict[str, Any]) -> No
         assert walked & STABLE["tasks"] == ids(qs)
     assert not list(Task.objects.filter(jobs__id=-1).iterator(concurrency=3))
     assert ids(Task.objects.filter(jobs__state="new")) == expected
+
+
+def test_a_reverse_relation_compared_with_objects(seed: dict[str, Any]) -> None:
+    jobs = list(Job.objects.filter(id__in=[j["id"] for j in seed["jobs"][:3]]))
+    expected = {j.task_id for j in jobs}
+    assert ids(Task.objects.filter(jobs__in=jobs)) == expected
+    assert ids(Task.objects.filter(jobs=jobs[0])) == {jobs[0].task_id}

@@ -56,6 +56,7 @@ from cvatorm.models import (
     Webhook,
 )
 from cvatorm.query import Q, QuerySet
+from cvatorm.query.bulk import BulkCreateError
 
 if TYPE_CHECKING:
     from cvatorm.embedded import connect_or_embedded
@@ -67,6 +68,7 @@ __all__ = [
     "ApiException",
     "Asset",
     "BackgroundRequestException",
+    "BulkCreateError",
     "Client",
     "CloudStorage",
     "Comment",

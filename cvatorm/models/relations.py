@@ -14,9 +14,10 @@ reverse relations, which field of the related model is compared (``remote_field`
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
-from cvatorm.exceptions import ValidationError
+from cvatorm.exceptions import InvalidArgumentError, ValidationError
 from cvatorm.models.registry import registry
 from cvatorm.query.queryset import QuerySet
 
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
     from cvatorm.models.base import Model
     from cvatorm.models.fields import Field
 
-__all__ = ["ForwardRelation", "LabelsRelation", "Relation", "ReverseRelation"]
+__all__ = [
+    "ForwardRelation",
+    "LabelsRelation",
+    "Relation",
+    "ReverseRelation",
+    "create_related",
+    "with_related_create",
+]
 
 #: What a relation reads as, for type checkers: a forward relation's object (``Project | None``
 #: when the id may be null), a reverse relation's model (``task.jobs`` is a ``QuerySet[Job]``).
@@ -211,7 +219,10 @@ class ReverseRelation(Relation, Generic[RM]):
             organization=self.organization_for(instance),
         )
         kwargs = self.filter_kwargs(instance)
-        return qs._related_to(**kwargs) if kwargs else qs
+        related: QuerySet[RM] = with_related_create(
+            qs._related_to(**kwargs) if kwargs else qs, self, instance
+        )
+        return related
 
     def prefetched(self, instance: Model, objects: list[Any]) -> QuerySet[RM]:
         """What ``prefetch_related()`` stores for ``instance``: its related queryset, with
@@ -275,3 +286,134 @@ class LabelsRelation(ReverseRelation[RM]):
         if project_id is not None:
             return {"project_id": project_id}
         return {"task_id": instance._read_field(fields[self.task_field])}
+
+
+# ---------------------------------------------------------------------------- creating through
+# a reverse relation: ``task.jobs.create(...)``, ``project.tasks.create(name=...)``,
+# ``task.labels.create(name="car")``. Kept apart from the descriptors: the relation's queryset,
+# whatever its class, gets a ``create`` that fills the relation's key (``with_related_create``).
+
+
+def _related_queryset_create(
+    self: Any, spec: Mapping[str, Any] | None = None, /, **kwargs: Any
+) -> Any:
+    """Create an object related to the instance this queryset came from, the relation's key
+    filled in (Django's related manager ``create``; see ``create_related``)."""
+    return create_related(self._relation, self._instance, spec, kwargs)
+
+
+_RELATED_CLASSES: dict[type[Any], type[Any]] = {}
+
+
+def with_related_create(qs: Any, relation: ReverseRelation[Any], instance: Model) -> Any:
+    """``qs`` with a ``create()`` filling ``relation``'s key from ``instance``: its class
+    becomes a subclass of its own class (same layout) whose ``create`` is
+    ``create_related``; clones keep it."""
+    base = type(qs)
+    if not getattr(base, "_creates_related", False):
+        cls = _RELATED_CLASSES.get(base)
+        if cls is None:
+            namespace = {
+                "__slots__": (),
+                "__doc__": base.__doc__,
+                "_creates_related": True,
+                "create": _related_queryset_create,
+            }
+            cls = type(f"Related{base.__name__}", (base,), namespace)
+            _RELATED_CLASSES[base] = cls
+        qs.__class__ = cls
+    qs._relation = relation
+    qs._instance = instance
+    return qs
+
+
+def create_related(
+    relation: ReverseRelation[Any],
+    instance: Model,
+    spec: Mapping[str, Any] | None,
+    kwargs: Mapping[str, Any],
+) -> Any:
+    """A new object related to ``instance`` through ``relation``.
+
+    A creatable related model is created by its own manager's ``create`` with the key filled
+    in (``Job.objects.create(task_id=task.id, ...)``), in ``instance``'s organization. Labels,
+    which the server creates through the owner's ``labels`` (a PATCH of the task or project),
+    are created that way and then read back by name.
+    """
+    if spec is not None and not isinstance(spec, Mapping):
+        raise InvalidArgumentError("spec", spec, "a dict of field values, or None")
+    if instance.pk is None:
+        raise ValidationError(
+            {relation.name: [f"{instance!r} is not saved yet: it cannot have related objects."]}
+        )
+    values = {**(spec or {}), **kwargs}
+    related = relation.related_model
+    if related._meta.creatable:
+        manager = related.objects.db_manager(
+            instance._connection(), organization=relation.organization_for(instance)
+        )
+        for key, value in relation.filter_kwargs(instance).items():
+            _fill_key(relation, related, values, key, value)
+        return manager.create(**values)
+    if relation.write_field is not None:
+        return _create_through_owner(relation, instance, values)
+    raise ValidationError(
+        f"{related.__name__} objects cannot be created through "
+        f"{type(instance).__name__}.{relation.name}"
+    )
+
+
+def _fill_key(
+    relation: ReverseRelation[Any], related: type[Model], values: dict[str, Any], key: str, value: Any
+) -> None:
+    """Set ``values[key]`` to the instance's id; the same key given otherwise (as the field,
+    its wire name or the forward relation) is refused rather than silently replaced."""
+    field = related._meta.fields[key]
+    spellings = {key, field.wire_name, field.write_name}
+    spellings |= {
+        name
+        for name, forward in related._meta.relations.items()
+        if getattr(forward, "field_name", None) == key
+    }
+    for name in spellings:
+        if name is None or name not in values:
+            continue
+        given = values.pop(name)
+        given_pk = getattr(given, "pk", given)
+        if given_pk != value:
+            raise InvalidArgumentError(
+                name, given, f"{value!r} or nothing: {relation.name}.create() sets it"
+            )
+    values[key] = value
+
+
+def _create_through_owner(
+    relation: ReverseRelation[Any], instance: Model, values: dict[str, Any]
+) -> Any:
+    """``task.labels.create(name="car")``: a PATCH of the owner's ``labels`` with the one new
+    label (the server keeps the others), then the label read back by its unique name."""
+    name = values.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValidationError({"name": [f"{relation.name}.create() needs the new label's name."]})
+    owner = instance
+    if isinstance(relation, LabelsRelation):
+        fields = instance._meta.fields
+        if relation.task_field != instance._meta.pk_name:
+            raise ValidationError(
+                {relation.name: [
+                    f"the labels of {instance!r} are its task's or project's: create them there"
+                ]}
+            )
+        project_id = instance._read_field(fields["project_id"])
+        if project_id is not None:
+            raise ValidationError(
+                {relation.name: [
+                    f"{instance!r} is in project {project_id}, whose labels it uses: create "
+                    "the label with project.labels.create(...)"
+                ]}
+            )
+    assert relation.write_field is not None
+    relation.write_field.clean([values])  # the label spec checked before the request
+    setattr(owner, relation.name, [values])
+    owner.save(update_fields=[relation.name])
+    return relation.queryset(owner).get(name=name)

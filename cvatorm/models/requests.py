@@ -142,16 +142,6 @@ class ExecutorQuerySet(QuerySet[M]):
 
     executor_class: ClassVar[type[Executor]] = Executor
 
-    def _executor(self, page_size: int | None = None) -> Executor:
-        client = self._client()
-        return self.executor_class(
-            self._plan(client),
-            client,
-            self._request_organization(client),
-            page_size=page_size or self.default_page_size,
-            max_page_size=self.max_page_size,
-        )
-
 
 class _RequestExecutor(Executor):
     """Pages of requests with their derived keys, before local filters and sorts read them."""
@@ -176,7 +166,9 @@ class RequestQuerySet(ExecutorQuerySet[M]):
 
     executor_class = _RequestExecutor
 
-    def _plan(self, client: Client) -> Plan:
+    def _plan(self, client: Client, steps: list[str] | None = None) -> Plan:
+        """``steps`` (the reverse-relation listings ``explain()`` describes): requests have
+        no reverse relations, so there are none."""
         caps = capabilities_for(client, self.model._meta.resource)
         api = self.model._meta.require_api()
         params: dict[str, str] = {}

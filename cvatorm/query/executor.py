@@ -12,6 +12,9 @@ fields and for ``prefetch_related``.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -245,10 +248,52 @@ class Executor:
 
     # ------------------------------------------------------------------ the plan's results
 
+    def _split(self) -> list[Executor]:
+        """One executor per batch of a long ``in`` list (``Plan.batches``), unsliced."""
+        plan = self.plan
+        executors = []
+        for rule in plan.batches:
+            rules = [r for r in (plan.server_filter, rule) if r is not None]
+            part = dataclasses.replace(
+                plan, server_filter=jsonlogic.all_of(rules), batches=(), low=0, high=None
+            )
+            executor = Executor(
+                part,
+                self.client,
+                self.organization,
+                page_size=self.page_size,
+                max_page_size=self.max_page_size,
+            )
+            executor.loader = self.loader
+            executors.append(executor)
+        return executors
+
+    def _merged_batches(self) -> Iterator[list[Raw]]:
+        """The walks of every batch merged by primary key (the plan's order), then sliced."""
+        plan = self.plan
+        pk_key = plan.model._meta.fields[plan.model._meta.pk_name].wire_name
+        walks = [
+            (raw for chunk in executor.batches() for raw in chunk) for executor in self._split()
+        ]
+        merged = heapq.merge(
+            *walks, key=lambda raw: raw[pk_key], reverse=plan.keyset == "desc"
+        )
+        sliced = itertools.islice(merged, plan.low, plan.high)
+        while True:
+            chunk = list(itertools.islice(sliced, self.page_size))
+            if not chunk:
+                return
+            yield chunk
+
     def batches(self) -> Iterator[list[Raw]]:
         """The plan's objects (local part applied, sliced), in pages; constant memory unless
         the ordering is local."""
         plan = self.plan
+        if plan.empty or (plan.high is not None and plan.high <= plan.low):
+            return
+        if plan.batches:
+            yield from self._merged_batches()
+            return
         if not plan.needs_full_scan:
             yield from self._server_pages(plan.low, plan.high)
             return
@@ -290,7 +335,13 @@ class Executor:
     def count(self) -> int:
         """One ``page_size=1`` request, or a full local walk when the plan has a local part."""
         plan = self.plan
-        if plan.has_local_filter:
+        if plan.empty:
+            return 0
+        if plan.batches and not plan.has_local_filter:
+            total = sum(executor.count() for executor in self._split())
+            upper = total if plan.high is None else min(total, plan.high)
+            return max(0, upper - plan.low)
+        if plan.has_local_filter or plan.batches:
             return sum(len(chunk) for chunk in self.batches())
         # a local ordering changes which objects a slice holds, not how many there are
         total = self.fetch(self.request(page=1, page_size=1)).count
@@ -299,7 +350,9 @@ class Executor:
 
     def exists(self) -> bool:
         plan = self.plan
-        if plan.has_local_filter:
+        if plan.empty:
+            return False
+        if plan.has_local_filter or plan.batches:
             return any(True for _ in self.batches())
         if plan.high is not None and plan.high <= plan.low:
             return False
@@ -309,6 +362,17 @@ class Executor:
     def describe(self) -> list[str]:
         """The first request(s) a walk sends, as text (for ``explain()``)."""
         plan = self.plan
+        if plan.empty:
+            return []
+        if plan.batches:
+            parts = self._split()
+            first = parts[0].describe()
+            if len(parts) > 1:
+                first[-1] += (
+                    f"  (1 of {len(parts)} walks, one per batch of values that fits a URL, "
+                    "merged by id)"
+                )
+            return first
         if not plan.needs_full_scan and plan.high is not None:
             if plan.high <= plan.low:
                 return []

@@ -39,16 +39,21 @@ from cvatorm.wire.jsonlogic import Rule
 __all__ = [
     "KINDS",
     "Lookup",
+    "Transform",
     "coerce",
     "get_lookup",
+    "get_transform",
     "lookup_names",
     "register_lookup",
+    "register_transform",
+    "transform_names",
 ]
 
-#: Field kinds the lookups reason about. ``relation`` compares related primary keys.
-KINDS = frozenset({"text", "number", "bool", "datetime", "relation", "other"})
-_ORDERED = frozenset({"number", "datetime", "relation"})
-_EQUALITY = frozenset({"text", "number", "bool", "datetime", "relation"})
+#: Field kinds the lookups reason about. ``relation`` compares related primary keys; ``date``
+#: is what the ``__date`` transform of a datetime gives.
+KINDS = frozenset({"text", "number", "bool", "datetime", "date", "relation", "other"})
+_ORDERED = frozenset({"number", "datetime", "date", "relation"})
+_EQUALITY = frozenset({"text", "number", "bool", "datetime", "date", "relation"})
 
 _registry: dict[str, type[Lookup]] = {}
 
@@ -112,10 +117,14 @@ def coerce(kind: str, value: Any) -> Any:
         if isinstance(value, dt.datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value
+    if kind == "date":
+        return _date(value)
     if kind == "text":
         return value if isinstance(value, str) else str(value)
     if kind == "bool":
         return _boolean(value)
+    if kind == "number" and hasattr(value, "_meta"):
+        return _related_key(value)  # jobs=<Job>, id__in=[<Task>...]: the primary key
     if kind == "number" and isinstance(value, str):
         try:
             return int(value)
@@ -127,6 +136,24 @@ def coerce(kind: str, value: Any) -> Any:
     if kind == "relation":
         return _related_key(value)
     return value
+
+
+def _date(value: Any) -> dt.date:
+    """A date as ``__date`` compares it: an aware datetime is taken in UTC (the server's zone),
+    as Django's ``DateField`` reads a datetime in the current time zone."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        day: dt.date = value.date()
+        return day
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date: {value!r}") from None
+    raise ValueError(f"expected a date, got {value!r}")
 
 
 def _related_key(value: Any) -> Any:
@@ -172,6 +199,15 @@ class Lookup:
     def prepare(self, value: Any) -> Any:
         """Check and normalize the lookup's value (raises before any request)."""
         return coerce(self.kind, value)
+
+    @classmethod
+    def trusted(cls, kind: str, rhs: Any) -> Lookup:
+        """A lookup holding an already prepared ``rhs`` (the planner's own ``id in [...]``
+        conditions, whose values come from the server), ``prepare`` skipped."""
+        lookup = cls.__new__(cls)
+        lookup.kind = kind
+        lookup.rhs = rhs
+        return lookup
 
     def matches(self, lhs: Any) -> bool:
         """Django's answer for one (already coerced) field value."""
@@ -238,7 +274,7 @@ class In(Lookup):
 
 
 class _Compare(Lookup):
-    kinds = frozenset({"text", "number", "datetime", "relation", "bool"})
+    kinds = frozenset({"text", "number", "datetime", "date", "relation", "bool"})
     server_kinds = _ORDERED
     op: ClassVar[str] = ""
 
@@ -440,3 +476,174 @@ class Regex(_TextLookup):
 class IRegex(Regex):
     name = "iregex"
     flags = re.IGNORECASE
+
+
+# ---------------------------------------------------------------------------- transforms
+
+_transforms: dict[str, Transform] = {}
+
+T = TypeVar("T", bound="type[Transform]")
+
+
+def register_transform(cls: T) -> T:
+    """Class decorator: make ``<datetime field>__<cls.name>__<lookup>=`` available."""
+    name = getattr(cls, "name", "")
+    if not name or "__" in name or name in _registry:
+        raise ValueError(f"a transform needs a name without '__', not a lookup's: {cls!r}")
+    _transforms[name] = cls()
+    return cls
+
+
+def get_transform(name: str) -> Transform | None:
+    return _transforms.get(name)
+
+
+def transform_names() -> list[str]:
+    return sorted(_transforms)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
+
+
+class Transform:
+    """A part of a datetime (``created_date__year``) that the next lookup compares.
+
+    Parts are taken in UTC, the server's time zone (CVAT answers ``...Z``; a datetime with
+    another offset is converted first), as Django computes them in its current time zone.
+    ``kind`` is the kind of the part, which decides the lookups that apply and how their values
+    are checked. A *monotone* part (the year, the date) grows with the datetime: each value
+    ``v`` covers the instants ``[start(v), start(after(v)))``, so every comparison of the part
+    is a comparison of the datetime itself, which the server evaluates exactly. The others
+    (month, day, week day, hour) repeat and are compared in Python.
+    """
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "number"
+    monotone: ClassVar[bool] = False
+
+    def apply(self, value: dt.datetime) -> Any:
+        raise NotImplementedError
+
+    def start(self, value: Any) -> dt.datetime:
+        """The first instant whose part is ``value`` (monotone parts only)."""
+        raise NotImplementedError
+
+    def after(self, value: Any) -> Any:
+        """The part value following ``value`` (monotone parts only)."""
+        raise NotImplementedError
+
+    def server_rule(self, lookup: Lookup, var: str) -> Rule | None:
+        """``lookup`` on this part of the datetime variable ``var`` as datetime ranges, or
+        None when it stays local (a repeating part, a lookup with no range, a bound outside
+        the years a datetime holds)."""
+        if lookup.name == "isnull":
+            return jsonlogic.is_null(var, bool(lookup.rhs))
+        if lookup.name == "exact" and lookup.rhs is None:
+            return jsonlogic.is_null(var)
+        if not self.monotone:
+            return None
+        try:
+            return self._range_rule(lookup, var)
+        except (OverflowError, ValueError, TypeError):
+            return None
+
+    def _at(self, value: Any) -> str:
+        return self.start(value).isoformat()
+
+    def _within(self, var: str, low: Any, high: Any) -> Rule:
+        return jsonlogic.all_of([
+            jsonlogic.compare(">=", var, self._at(low)),
+            jsonlogic.compare("<", var, self._at(self.after(high))),
+        ])
+
+    def _range_rule(self, lookup: Lookup, var: str) -> Rule | None:
+        name, rhs = lookup.name, lookup.rhs
+        if name == "exact":
+            return self._within(var, rhs, rhs)
+        if name == "in":
+            if not rhs:
+                return jsonlogic.member_of(var, [])
+            return jsonlogic.any_of([self._within(var, v, v) for v in rhs])
+        if name == "range":
+            return self._within(var, rhs[0], rhs[1])
+        if name == "gt":
+            return jsonlogic.compare(">=", var, self._at(self.after(rhs)))
+        if name == "gte":
+            return jsonlogic.compare(">=", var, self._at(rhs))
+        if name == "lt":
+            return jsonlogic.compare("<", var, self._at(rhs))
+        if name == "lte":
+            return jsonlogic.compare("<", var, self._at(self.after(rhs)))
+        return None
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not a whole number: {value!r}")
+    return value
+
+
+@register_transform
+class Year(Transform):
+    name = "year"
+    monotone = True
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).year
+
+    def start(self, value: Any) -> dt.datetime:
+        return dt.datetime(_whole(value), 1, 1, tzinfo=dt.timezone.utc)
+
+    def after(self, value: Any) -> Any:
+        return _whole(value) + 1
+
+
+@register_transform
+class Date(Transform):
+    name = "date"
+    kind = "date"
+    monotone = True
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).date()
+
+    def start(self, value: Any) -> dt.datetime:
+        return dt.datetime.combine(value, dt.time.min, tzinfo=dt.timezone.utc)
+
+    def after(self, value: Any) -> Any:
+        return value + dt.timedelta(days=1)
+
+
+@register_transform
+class Month(Transform):
+    name = "month"
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).month
+
+
+@register_transform
+class Day(Transform):
+    name = "day"
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).day
+
+
+@register_transform
+class WeekDay(Transform):
+    """Django's numbering: 1 is Sunday, 7 is Saturday."""
+
+    name = "week_day"
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).isoweekday() % 7 + 1
+
+
+@register_transform
+class Hour(Transform):
+    name = "hour"
+
+    def apply(self, value: dt.datetime) -> Any:
+        return _utc(value).hour

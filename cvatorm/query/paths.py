@@ -20,16 +20,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cvatorm.exceptions import FieldError
-from cvatorm.query.lookups import KINDS, coerce, get_lookup
+from cvatorm.query.lookups import KINDS, coerce, get_lookup, get_transform
 from cvatorm.wire.filtervars import denormalized_key
 
 __all__ = [
     "FieldPath",
     "RelatedSource",
+    "ReverseLink",
+    "ReverseSplit",
     "field_kind",
     "pk_of",
     "resolve_field",
     "resolve_lookup",
+    "reverse_link",
+    "split_reverse",
 ]
 
 LOOKUP_SEP = "__"
@@ -112,6 +116,9 @@ class FieldPath:
     related: tuple[Any, ...]
     wire_path: tuple[str, ...]
     kind: str
+    #: A part of the datetime read (``year``: ``created_date__year``); ``kind`` is then the
+    #: part's kind, and the server compares it only as a datetime range.
+    transform: str | None = None
 
     @property
     def resource(self) -> str:
@@ -147,19 +154,21 @@ class FieldPath:
 
     def value(self, raw: Mapping[str, Any], related: RelatedSource | None = None) -> Any:
         """The value lookups compare: converted by the field, then coerced to its kind."""
-        value = self.raw_value(raw, related)
-        if value is None:
-            return None
-        if self.kind != "relation":
-            value = self.leaf.to_python(value)
-        return coerce(self.kind, value)
+        value = self.python_value(raw, related)
+        return None if value is None else coerce(self.kind, value)
 
     def python_value(self, raw: Mapping[str, Any], related: RelatedSource | None = None) -> Any:
-        """The value ``values()`` returns: the field's Python value (a relation's pk)."""
+        """The value ``values()`` returns: the field's Python value (a relation's pk), or the
+        part of it a transform takes."""
         value = self.raw_value(raw, related)
         if value is None or self.kind == "relation":
             return value
-        return self.leaf.to_python(value)
+        value = self.leaf.to_python(value)
+        if self.transform is not None and value is not None:
+            transform = get_transform(self.transform)
+            assert transform is not None  # _walk only records registered names
+            value = transform.apply(coerce("datetime", value))
+        return value
 
     @property
     def related_model(self) -> Any:
@@ -190,13 +199,36 @@ def _walk(model: Any, parts: list[str], key: str, *, allow_lookup: bool) -> tupl
     related: list[Any] = []
     current = model
     lookup = "exact"
+    transform: str | None = None
     for index, given in enumerate(parts):
         meta = _meta(current)
         last = index == len(parts) - 1
         part = meta.pk_name if given == "pk" else given
+        if transform is not None:
+            if allow_lookup and last and get_lookup(part):
+                lookup = part
+                break
+            raise FieldError(
+                f"'{key}': after '{transform}' comes a lookup (exact, gt, in...), not '{part}'"
+            )
         if fields and related[-1] is not None and current is related[-1] and part == meta.pk_name:
             continue  # project__id is project itself: the reference already holds the key
         step = _step(meta, part)
+        if step is None and fields and related[-1] is None and get_transform(part) is not None:
+            if field_kind(fields[-1]) != "datetime":
+                raise FieldError(
+                    f"'{key}': '{part}' takes a part of a datetime; "
+                    f"{type(fields[-1]).__name__} '{fields[-1].name}' is not one"
+                )
+            transform = part
+            continue
+        if step is None and reverse_link(current, part) is not None:
+            owner = getattr(current, "__name__", current)
+            raise FieldError(
+                f"'{key}': '{part}' is a reverse relation of {owner} (many objects per "
+                f"{owner}): it can be filtered on (filter(), exclude()), not ordered by or read "
+                "as a value, since Django would repeat the object once per related object"
+            )
         if step is None:
             if fields and allow_lookup and last and get_lookup(part):
                 lookup = part
@@ -221,13 +253,19 @@ def _walk(model: Any, parts: list[str], key: str, *, allow_lookup: bool) -> tupl
                 current = step[1]
     if not fields:
         raise FieldError(f"Cannot resolve '{key}' into a field")
+    kind = "relation" if related[-1] is not None else field_kind(fields[-1])
+    if transform is not None:
+        found = get_transform(transform)
+        assert found is not None
+        kind = found.kind
     path = FieldPath(
         model=model,
         key=key,
         fields=tuple(fields),
         related=tuple(related),
         wire_path=tuple(f.wire_name for f in fields),
-        kind="relation" if related[-1] is not None else field_kind(fields[-1]),
+        kind=kind,
+        transform=transform,
     )
     return path, lookup
 
@@ -241,3 +279,96 @@ def resolve_field(model: Any, key: str) -> FieldPath:
     """A field path without lookup, for ``order_by``, ``values`` and ``prefetch_related``."""
     path, _ = _walk(model, key.split(LOOKUP_SEP), key, allow_lookup=False)
     return path
+
+
+# ---------------------------------------------------------------------------- reverse relations
+
+
+@dataclass(frozen=True)
+class ReverseLink:
+    """A reverse relation as filters follow it: the related objects of an object ``o`` are those
+    whose ``remote`` field equals ``o``'s ``local`` field, for one of the ``pairs``.
+
+    One pair for a plain relation (``Task.jobs``: ``Job.task_id == Task.id``); two for the
+    labels of a task or job (its own, ``Label.task_id``, or its project's, ``Label.project_id``).
+    """
+
+    name: str
+    model: Any
+    related_model: Any
+    pairs: tuple[tuple[str, str], ...]
+
+
+def reverse_link(model: Any, name: str) -> ReverseLink | None:
+    """The reverse relation ``name`` of ``model`` as a ``ReverseLink``, or None.
+
+    Read off the relation's attributes (this module imports no model): ``remote_field`` for a
+    plain relation, ``task_field`` for the labels relation, ``by_organization`` for an
+    organization's memberships and invitations (their ``organization_id``).
+    """
+    meta = getattr(model, "_meta", None)
+    relations = getattr(meta, "relations", None) or {}
+    relation = relations.get(name) if isinstance(relations, Mapping) else None
+    if meta is None or relation is None or getattr(relation, "kind", "") != "reverse":
+        return None
+    try:
+        related = relation.related_model
+    except KeyError:
+        return None
+    related_fields = _meta(related).fields
+    pk = meta.pk_name
+    remote = getattr(relation, "remote_field", None)
+    task_field = getattr(relation, "task_field", None)
+    pairs: tuple[tuple[str, str], ...]
+    if remote is not None:
+        pairs = ((remote, pk),)
+    elif task_field is not None and "project_id" in meta.fields:
+        pairs = (("task_id", task_field), ("project_id", "project_id"))
+    elif getattr(relation, "by_organization", False) and "organization_id" in related_fields:
+        pairs = (("organization_id", pk),)
+    else:
+        return None
+    return ReverseLink(name, model, related, pairs)
+
+
+@dataclass(frozen=True)
+class ReverseSplit:
+    """``job__task__jobs__state__in`` cut at its reverse relation: the forward ``prefix`` to the
+    object owning it (``job__task``; empty for the model itself), the relation, and the ``rest``
+    read on the related model (``state__in``; ``pk`` when the key ends at the relation)."""
+
+    prefix: str
+    link: ReverseLink
+    rest: str
+
+    @property
+    def group(self) -> str:
+        """The relation as the key spells it: conditions in one ``filter()`` that share it
+        are about the same related object."""
+        return f"{self.prefix}__{self.link.name}" if self.prefix else self.link.name
+
+    def local_key(self, local: str) -> str:
+        return f"{self.prefix}__{local}" if self.prefix else local
+
+
+def split_reverse(model: Any, key: str) -> ReverseSplit | None:
+    """Where ``key`` crosses a reverse relation, after forward steps only; None if it does
+    not (unknown names are left to ``resolve_lookup``'s errors)."""
+    parts = key.split(LOOKUP_SEP)
+    current = model
+    for index, given in enumerate(parts):
+        meta = _meta(current)
+        link = reverse_link(current, given)
+        if link is not None:
+            rest = parts[index + 1 :]
+            related_meta = _meta(link.related_model)
+            if not rest or (
+                _step(related_meta, rest[0]) is None and rest[0] != "pk" and get_lookup(rest[0])
+            ):
+                rest = ["pk", *rest]
+            return ReverseSplit(LOOKUP_SEP.join(parts[:index]), link, LOOKUP_SEP.join(rest))
+        step = _step(meta, meta.pk_name if given == "pk" else given)
+        if step is None or step[1] is None:
+            return None
+        current = step[1]
+    return None

@@ -25,21 +25,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from cvatorm.exceptions import CvatOrmError, FieldError, InvalidArgumentError
-from cvatorm.query.lookups import Lookup, get_lookup
-from cvatorm.query.paths import FieldPath, RelatedSource, resolve_field, resolve_lookup
+from cvatorm.query.lookups import Lookup, get_lookup, get_transform
+from cvatorm.query.paths import (
+    FieldPath,
+    RelatedSource,
+    ReverseSplit,
+    resolve_field,
+    resolve_lookup,
+    split_reverse,
+)
 from cvatorm.query.q import AND, Q
 from cvatorm.wire import jsonlogic
 from cvatorm.wire.capabilities import ResourceCapabilities
 from cvatorm.wire.filtervars import filter_var, simple_filter
 from cvatorm.wire.jsonlogic import Rule
+from cvatorm.wire.listing import MAX_FILTER_URL_CHARS, membership_batches
 
 __all__ = [
     "Condition",
     "Node",
     "OrderTerm",
     "Plan",
+    "RelatedLeaf",
     "ResolvedLeaf",
     "compile_q",
     "make_plan",
@@ -117,10 +127,132 @@ def _check_choices(key: str, path: FieldPath, lookup_name: str, rhs: Any, given:
         raise InvalidArgumentError(key, shown, f"one of {allowed}")
 
 
-def resolve_q(model: Any, q: Q) -> Q:
+class RelatedLeaf(ResolvedLeaf):
+    """Conditions through a reverse relation (``jobs__state="new"``): "some related object
+    matches ``inner``" (SQL's ``EXISTS``), for the object the forward ``split.prefix`` reaches.
+
+    ``inner`` is resolved against the related model; ``admits_missing`` says that an object
+    with no related object at all matches too (Django's LEFT JOIN: ``filter(jobs__assignee=
+    None)`` keeps a task without jobs, whose joined row has a null assignee). The executor
+    replaces the leaf, before planning, by ``<key> in [ids]`` conditions read off one listing
+    of the related objects (``subqueries``); the pair is ``(group, inner)``.
+    """
+
+    split: ReverseSplit
+    inner: Q
+    admits_missing: bool
+
+    def __new__(
+        cls, model: Any, split: ReverseSplit, inner: Q, admits_missing: bool
+    ) -> RelatedLeaf:
+        path = resolve_field(model, split.local_key(split.link.pairs[0][1]))
+        in_cls = get_lookup("in")
+        assert in_cls is not None
+        leaf = tuple.__new__(cls, (split.group, inner))
+        leaf.path = path
+        leaf.lookup = in_cls.trusted(path.kind, ())
+        leaf.split = split
+        leaf.inner = inner
+        leaf.admits_missing = admits_missing
+        return leaf
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self.path.model, self.split, self.inner, self.admits_missing)
+
+
+def resolve_q(model: Any, q: Q, *, negated: bool = False) -> Q:
     """The same tree with every leaf a ``ResolvedLeaf`` for ``model`` (what ``filter()``
-    stores); leaves already resolved for ``model`` are reused."""
-    return q.map_leaves(lambda leaf: resolve_leaf(model, leaf))
+    stores); leaves already resolved for ``model`` are reused.
+
+    ``q`` is one ``filter()`` call's conditions (``negated`` for ``exclude()``). Conditions
+    through a reverse relation become ``RelatedLeaf``s with Django's meaning for multi-valued
+    relations: outside any negation, the conditions of one node on the same relation are about
+    one related object (``filter(jobs__state="new", jobs__assignee=None)``: a job that is new
+    and unassigned); under a negation each condition is its own "no related object matches"
+    (``exclude(jobs__state="new", jobs__stage="validation")``: no new job and no job in
+    validation, as Django's ``exclude()``). Separate ``filter()`` calls are separate objects.
+    """
+    resolved = _resolve_node(model, q, negated)
+    _positive_groups(resolved, negated)
+    return resolved
+
+
+def _resolve_node(model: Any, q: Q, negated: bool) -> Q:
+    inside = negated != q.negated  # the context of this node's children
+    children: list[Any] = []
+    groups: dict[str, tuple[int, ReverseSplit, list[tuple[str, Any]]]] = {}
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_resolve_node(model, child, inside))
+            continue
+        if isinstance(child, ResolvedLeaf) and child.path.model is model:
+            children.append(child)
+            continue
+        split = split_reverse(model, child[0])
+        if split is None:
+            children.append(resolve_leaf(model, child))
+        elif inside:
+            children.append(_related_leaf(model, split, [(split.rest, child[1])], AND, False))
+        elif split.group in groups:
+            groups[split.group][2].append((split.rest, child[1]))
+        else:
+            groups[split.group] = (len(children), split, [(split.rest, child[1])])
+            children.append(None)
+    for index, split, items in groups.values():
+        children[index] = _related_leaf(model, split, items, q.connector, True)
+    return Q._make(tuple(children), q.connector, q.negated)
+
+
+def _related_leaf(
+    model: Any, split: ReverseSplit, items: list[tuple[str, Any]], connector: str, positive: bool
+) -> RelatedLeaf:
+    related = split.link.related_model
+    inner = resolve_q(related, Q._make(tuple(items), connector, False))
+    return RelatedLeaf(model, split, inner, positive and matches_missing(inner))
+
+
+def matches_missing(q: Q) -> bool:
+    """Whether ``q`` holds for an object that does not exist (every value null): the row a
+    LEFT JOIN adds for an object without related objects."""
+    results = []
+    for child in q.children:
+        if isinstance(child, Q):
+            results.append(matches_missing(child))
+        elif isinstance(child, RelatedLeaf):
+            results.append(child.admits_missing)
+        else:
+            assert isinstance(child, ResolvedLeaf)
+            results.append(child.lookup.matches(None))
+    result = all(results) if q.connector == AND else any(results)
+    return not result if q.negated else result
+
+
+def _positive_groups(q: Q, negated: bool = False) -> set[str]:
+    """The relations ``q`` is about outside negations; ``FieldError`` where Django would join
+    one relation once for conditions that this planner would read as several objects."""
+    inside = negated != q.negated
+    if inside:
+        return set()
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for child in q.children:
+        found = (
+            _positive_groups(child)
+            if isinstance(child, Q)
+            else ({child.split.group} if isinstance(child, RelatedLeaf) else set())
+        )
+        if q.connector == AND:
+            shared |= seen & found
+        seen |= found
+    if shared:
+        name = sorted(shared)[0]
+        raise FieldError(
+            f"conditions on '{name}' in several AND-ed parts of one filter() call: Django "
+            f"reads them all as one related object through a single join, which cannot be "
+            f"planned here. Put them in one Q(...) (one object) or in separate filter() calls "
+            f"(any objects)"
+        )
+    return seen
 
 
 @dataclass(frozen=True)
@@ -191,6 +323,13 @@ _MISSING = object()
 def _server_rule(
     path: FieldPath, lookup: Lookup, original: Any, caps: ResourceCapabilities
 ) -> Rule | None:
+    if path.transform is not None:
+        # A part of a datetime: compared as datetime ranges, on the datetime's own variable.
+        transform = get_transform(path.transform)
+        var = filter_var(path.resource, path.wire_path)
+        if transform is None or var is None or var not in caps.filter_fields:
+            return None
+        return transform.server_rule(lookup, var)
     if path.kind not in lookup.server_kinds:
         return None
     resource = path.resource
@@ -205,7 +344,28 @@ def _server_rule(
                 return None
     if var is None or var not in caps.filter_fields:
         return None
-    return lookup.server_rule(var, value)
+    rule = lookup.server_rule(var, value)
+    if rule is not None and _too_long(rule):
+        return None  # a long ``in`` list: checked locally, or walked in batches (make_plan)
+    return rule
+
+
+def _too_long(rule: Rule) -> bool:
+    return len(quote(jsonlogic.dumps(rule))) > MAX_FILTER_URL_CHARS
+
+
+def _batchable(condition: Node | Condition, caps: ResourceCapabilities) -> tuple[str, Any] | None:
+    """``(variable, values)`` of a top-level ``in`` condition too long for one URL, which the
+    executor can send as several requests (one per batch of values)."""
+    if not isinstance(condition, Condition) or condition.rule is not None:
+        return None
+    path, lookup = condition.path, condition.lookup
+    if lookup.name != "in" or path.transform is not None or path.kind not in lookup.server_kinds:
+        return None
+    var = filter_var(path.resource, path.wire_path)
+    if var is None or var not in caps.filter_fields:
+        return None
+    return var, lookup.wire_value()
 
 
 def compile_q(model: Any, q: Q, caps: ResourceCapabilities) -> Node:
@@ -217,6 +377,11 @@ def compile_q(model: Any, q: Q, caps: ResourceCapabilities) -> Node:
             if child:
                 children.append(compile_q(model, child, caps))
             continue
+        if isinstance(child, RelatedLeaf):
+            raise RuntimeError(
+                "a reverse-relation condition reached the planner unresolved: "
+                "cvatorm.query.subqueries.resolve_related() replaces it first"
+            )
         leaf = resolve_leaf(model, child)
         path, lookup, value = leaf.path, leaf.lookup, leaf.value
         children.append(Condition(path, lookup, value, _server_rule(path, lookup, value, caps)))
@@ -252,7 +417,8 @@ def resolve_ordering(
             raise FieldError("random ordering ('?') is not supported by CVAT")
         descending = term.startswith("-")
         path = resolve_field(model, term.lstrip("-"))
-        var = filter_var(path.resource, path.wire_path)
+        # a part of a datetime (``created_date__year``) sorts with ties the datetime breaks
+        var = None if path.transform else filter_var(path.resource, path.wire_path)
         resolved.append(OrderTerm(path, descending, var if var in caps.ordering_fields else None))
     pk = meta.pk_name
     pk_path = resolve_field(model, pk)
@@ -284,6 +450,12 @@ class Plan:
     #: Simple equality filters sent as they are (``?task_id=7``): a narrowing only, the
     #: conditions they come from stay in ``local_filter``.
     params: tuple[tuple[str, str], ...] = ()
+    #: An ``in`` condition too long for one URL, split: the walk is one walk per rule (each
+    #: AND-ed with ``server_filter``), merged by primary key. Empty: one walk.
+    batches: tuple[Rule, ...] = ()
+    #: A top-level ``in`` condition with no values (a reverse relation no object matched):
+    #: nothing matches, nothing is sent.
+    empty: bool = False
 
     @property
     def has_local_filter(self) -> bool:
@@ -324,6 +496,7 @@ def make_plan(
     server: list[Rule] = []
     local: list[Node | Condition] = []
     resolved: dict[str, FieldPath] = {}
+    empty = False
     if where:
         root = compile_q(model, where, caps)
         resolved = {path.key: path for path in root.paths()}
@@ -332,6 +505,8 @@ def make_plan(
         else:
             conjuncts = (root,)
         for conjunct in conjuncts:
+            if isinstance(conjunct, Condition) and conjunct.lookup.name == "in":
+                empty = empty or not conjunct.lookup.rhs
             if conjunct.rule is not None:
                 server.append(conjunct.rule)
             else:
@@ -352,6 +527,9 @@ def make_plan(
     keyset = None
     if pk_var is not None and len(sort) == 1 and sort[0].lstrip("-") == pk_var:
         keyset = "desc" if sort[0].startswith("-") else "asc"
+    batches: tuple[Rule, ...] = ()
+    if keyset is not None:
+        batches, local = _split_batches(local, server, caps)
     return Plan(
         model=model,
         resource=meta.resource,
@@ -365,7 +543,28 @@ def make_plan(
         high=high,
         ordering=terms,
         params=_simple_params(model, narrowing, caps, resolved),
+        batches=batches,
+        empty=empty,
     )
+
+
+def _split_batches(
+    local: list[Node | Condition], server: list[Rule], caps: ResourceCapabilities
+) -> tuple[tuple[Rule, ...], list[Node | Condition]]:
+    """The first long ``in`` conjunct as batches of values that fit a URL beside the server
+    rules (walks merged by primary key: the plan's order is the pk); the rest stays local."""
+    for index, condition in enumerate(local):
+        found = _batchable(condition, caps)
+        if found is None:
+            continue
+        var, values = found
+        room = MAX_FILTER_URL_CHARS - (
+            len(quote(jsonlogic.dumps(jsonlogic.all_of(server)))) if server else 0
+        )
+        chunks = membership_batches(values, max_chars=max(room, 200))
+        rules = tuple(jsonlogic.member_of(var, chunk) for chunk in chunks)
+        return rules, local[:index] + local[index + 1 :]
+    return (), local
 
 
 def _simple_params(

@@ -27,6 +27,7 @@ from cvatorm.exceptions import (
     ValidationError,
 )
 from cvatorm.progress import ProgressReporter, reporting, resolve_progress, tracked
+from cvatorm.query import bulk
 from cvatorm.query.executor import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Executor, RelatedLoader
 from cvatorm.query.parallel import parallel_batches
 from cvatorm.query.paths import FieldPath, resolve_field
@@ -34,6 +35,7 @@ from cvatorm.query.planner import Plan, make_plan, resolve_q
 from cvatorm.query.prefetch import check_prefetch, prefetch
 from cvatorm.query.q import Q
 from cvatorm.query.snapshot import snapshot_description
+from cvatorm.query.subqueries import resolve_related
 from cvatorm.wire.capabilities import capabilities_for
 
 if TYPE_CHECKING:
@@ -75,6 +77,8 @@ class QuerySet(Generic[M]):
     """The objects of ``model`` matching some conditions, in some order, maybe sliced."""
 
     #: Objects per page when walking a listing; ``iterator(chunk_size=)`` overrides it.
+    #: The walker of this queryset's pages (a list with odd answers adapts it).
+    executor_class: ClassVar[type[Executor]] = Executor
     default_page_size: ClassVar[int] = DEFAULT_PAGE_SIZE
     #: The largest page the planner may ask for to serve a slice in a single request.
     max_page_size: ClassVar[int] = MAX_PAGE_SIZE
@@ -189,7 +193,7 @@ class QuerySet(Generic[M]):
         self._refuse_if_sliced("filter")
         # Every name, lookup and value resolved now, once: ``FieldError`` before any request,
         # as Django; the planner reuses the resolved leaves.
-        q = resolve_q(self.model, Q(*args, **kwargs).materialized())
+        q = resolve_q(self.model, Q(*args, **kwargs).materialized(), negated=negate)
         clone = self._chain()
         if q:
             condition = ~q if negate else q
@@ -374,11 +378,15 @@ class QuerySet(Generic[M]):
     def _client(self) -> Client:
         return _client_for(self._using)
 
-    def _plan(self, client: Client) -> Plan:
+    def _plan(self, client: Client, steps: list[str] | None = None) -> Plan:
         caps = capabilities_for(client, self.model._meta.resource)
+        # reverse-relation conditions become ``id in [...]`` (steps: described, not sent)
+        where = resolve_related(
+            self.model, self._where, client, self._request_organization(client), steps=steps
+        )
         return make_plan(
             self.model,
-            self._where,
+            where,
             self._ordering,
             caps,
             low=self._low,
@@ -397,10 +405,12 @@ class QuerySet(Generic[M]):
             return getattr(client, "organization_slug", INHERIT)
         return self._organization
 
-    def _executor(self, page_size: int | None = None) -> Executor:
+    def _executor(
+        self, page_size: int | None = None, steps: list[str] | None = None
+    ) -> Executor:
         client = self._client()
-        return Executor(
-            self._plan(client),
+        return self.executor_class(
+            self._plan(client, steps),
             client,
             self._request_organization(client),
             page_size=page_size or self.default_page_size,
@@ -416,9 +426,9 @@ class QuerySet(Generic[M]):
         if self._empty or (self._high is not None and self._high <= self._low):
             return
         executor = self._executor(page_size)
-        batches = (
-            parallel_batches(executor, concurrency) if concurrency > 1 else executor.batches()
-        )
+        # a walk split in id batches (a long ``in``) or sending nothing is not parallelized
+        parallel = concurrency > 1 and not (executor.plan.batches or executor.plan.empty)
+        batches = parallel_batches(executor, concurrency) if parallel else executor.batches()
         if reporter is not None:
             yield from self._reported(batches, executor, reporter)
         else:
@@ -672,6 +682,23 @@ class QuerySet(Generic[M]):
         obj.save(using=self._client(), organization=self._organization)
         return obj
 
+    def bulk_create(
+        self, objs: Iterable[M], *, concurrency: int = 4, progress: object = None
+    ) -> list[M]:
+        """Create the new objects, one POST each (CVAT has no bulk endpoint), ``concurrency``
+        at a time; returns them, saved. Every object is checked before the first request;
+        when some POSTs fail the others are not undone and nothing is retried:
+        ``BulkCreateError`` lists what was created and what failed (``cvatorm/query/bulk.py``).
+        ``progress`` counts the objects."""
+        return bulk.bulk_create(
+            self.model,
+            objs,
+            client=self._client(),
+            organization=self._organization,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
     def retrieve(self, pk: Any) -> M:
         """The object with this primary key, read with one ``GET`` of its own URL (not a
         filtered listing); ``Model.DoesNotExist`` when there is none. cvat-sdk's name."""
@@ -795,11 +822,13 @@ class QuerySet(Generic[M]):
 
     def explain(self) -> str:
         """The request(s) that will be sent, and what is evaluated locally."""
-        executor = self._executor()
+        steps: list[str] = []
+        executor = self._executor(steps=steps)
         plan = executor.plan
         lines = [f"{self.model.__name__} objects (organization: {self._organization!r})"]
         if self._empty:
             return lines[0] + "\n  none(): no request"
+        lines.extend(f"  {text}" for text in steps)
         lines.extend(f"  server: {text}" for text in executor.describe())
         if plan.keyset is not None and not (plan.high is not None and not plan.needs_full_scan):
             lines.append(

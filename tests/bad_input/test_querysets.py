@@ -40,7 +40,7 @@ FILTERS = [
     (Task, "id__range", (1,), InvalidArgumentError, "range"),
     (Task, "size__gte", None, InvalidArgumentError, "None"),
     (Task, "created_date__gt", "yesterday", InvalidArgumentError, "yesterday"),
-    (Task, "created_date__year", 2020, FieldError, "year"),
+    (Task, "name__year", 2020, FieldError, "year"),
     (Task, "status", "finished", InvalidArgumentError, "finished"),
     (Task, "mode", "video", InvalidArgumentError, "video"),
     (Task, "dimension", "4d", InvalidArgumentError, "4d"),

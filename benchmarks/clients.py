@@ -102,6 +102,10 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def sdk_first_id(self, limit: int) -> int:
-        """The id above which the newest ``limit`` synthetic tasks lie (ids are contiguous)."""
+        """The id above which the newest ``limit`` tasks lie (synthetic ids are contiguous;
+        on a real server ``notes["task_ids"]`` holds them all, sorted)."""
+        ids: list[int] | None = self.notes.get("task_ids")
+        if ids:  # a real server: ids need not be contiguous
+            return ids[-limit - 1] if limit < len(ids) else 0
         last = self.data.first_task_id + self.data.tasks - 1
         return max(0, last - limit)

@@ -45,6 +45,25 @@ def describe_server(floor: Floor) -> tuple[SyntheticData, list[int], str]:
     return data, task_ids, version
 
 
+class _Relogin:
+    """Token auth that logs in again on a 401: on a shared server another client's logout
+    (``POST /api/auth/logout``) deletes the user's one DRF token."""
+
+    def __init__(self, floor: Floor) -> None:
+        self.floor = floor
+
+    def send(self, method: str, path: str, **kwargs: object) -> int:
+        for attempt in range(3):
+            floor = self.floor
+            response = floor.session.request(method, f"{floor.url}{path}", **kwargs)  # type: ignore[arg-type]
+            if response.status_code != 401 or attempt == 2:
+                if response.status_code >= 400 and response.status_code != 404:
+                    response.raise_for_status()
+                return response.status_code
+            self.floor = Floor(floor.url)
+        raise AssertionError("unreachable")
+
+
 def add(floor: Floor, count: int) -> int:
     existing = {task["name"] for task in floor.walk("tasks", 500, filter=_MINE)}
     names = [f"{PREFIX}{n:04d}" for n in range(count) if f"{PREFIX}{n:04d}" not in existing]
@@ -53,9 +72,9 @@ def add(floor: Floor, count: int) -> int:
         n = int(name.removeprefix(PREFIX))
         body = {"name": name, "labels": [{"name": "car"}],
                 "subset": RARE_SUBSET if n % 100 == 0 else ""}
-        response = floor.session.post(f"{floor.url}/api/tasks", json=body)
-        response.raise_for_status()
+        sender.send("POST", "/api/tasks", json=body)
 
+    sender = _Relogin(floor)
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(create, names))
     return len(names)
@@ -66,10 +85,9 @@ def remove(floor: Floor) -> int:
            if str(task["name"]).startswith(PREFIX)]
 
     def delete(task_id: int) -> None:
-        response = floor.session.delete(f"{floor.url}/api/tasks/{task_id}")
-        if response.status_code not in (204, 404):
-            response.raise_for_status()
+        sender.send("DELETE", f"/api/tasks/{task_id}")
 
+    sender = _Relogin(floor)
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(delete, ids))
     return len(ids)

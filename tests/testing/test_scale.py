@@ -296,3 +296,22 @@ def test_a_keyset_walk_under_concurrent_writes_sees_each_survivor_once(
     assert (before - set(deleted)) <= set(seen) <= before | set(created)
     for task_id in created:
         admin.delete(f"{url}/api/tasks/{task_id}")
+
+
+# ------------------------------------------------------------------------------ routing
+
+
+def test_the_router_remembers_matches_and_forgets_them_when_routes_are_added() -> None:
+    from cvatorm.testing.messages import Response
+    from cvatorm.testing.routing import Router
+
+    router = Router()
+    router.add("GET", "/api/things/{id}", lambda ctx: Response.empty(200))
+    route, params, allowed = router.match("GET", "/api/things/7")
+    assert route is not None and params == {"id": "7"} and allowed == ["GET"]
+    params["id"] = "changed by a handler"
+    assert router.match("GET", "/api/things/7")[1] == {"id": "7"}
+    router.add("DELETE", "/api/things/{id}", lambda ctx: Response.empty(204), public=True)
+    assert router.match("DELETE", "/api/things/7")[2] == ["GET", "DELETE"]
+    assert router.is_public("/api/things/7")
+    assert router.match("GET", "/api/other")[0] is None

@@ -20,7 +20,8 @@ from benchmarks.synthetic import SyntheticData
 class Floor:
     """Raw ``requests`` + ``json.loads``: what a client costs when it does nothing else."""
 
-    def __init__(self, url: str, username: str = USERNAME, password: str = PASSWORD) -> None:
+    def __init__(self, url: str, username: str = USERNAME, password: str = PASSWORD,
+                 *, session_auth: bool = False) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
         response = self.session.post(
@@ -28,6 +29,12 @@ class Floor:
         )
         response.raise_for_status()
         key = json.loads(response.content)["key"]
+        if session_auth:
+            # The session cookie (and CSRF token for unsafe methods): on a shared server,
+            # another client's logout deletes the user's one token, never this session.
+            self.session.headers["X-CSRFToken"] = self.session.cookies.get("csrftoken") or ""
+            self.session.headers["Referer"] = self.url + "/"
+            return
         # Token auth only: no session cookie, so unsafe methods need no CSRF token.
         self.session.cookies.clear()
         self.session.headers["Authorization"] = f"Token {key}"

@@ -60,7 +60,7 @@ class _Relogin:
                 if response.status_code >= 400 and response.status_code != 404:
                     response.raise_for_status()
                 return response.status_code
-            self.floor = Floor(floor.url)
+            self.floor = Floor(floor.url, session_auth=True)
         raise AssertionError("unreachable")
 
 
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost"):
         print("only a server on 127.0.0.1 or localhost", file=sys.stderr)
         return 2
-    floor = Floor(args.url)
+    floor = Floor(args.url, session_auth=True)
     if args.action == "add":
         print(f"created {add(floor, args.count)} tasks")
     else:

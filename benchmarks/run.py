@@ -43,8 +43,10 @@ def make_context(server: BenchServer, data: synthetic.SyntheticData, sdk_limit: 
     return make_context_for(server.url, data, sdk_limit)
 
 
-def make_context_for(url: str, data: synthetic.SyntheticData, sdk_limit: int) -> Context:
-    ctx = Context(url=url, data=data, floor=Floor(url), sdk_limit=sdk_limit)
+def make_context_for(url: str, data: synthetic.SyntheticData, sdk_limit: int,
+                     session_auth: bool = False) -> Context:
+    ctx = Context(url=url, data=data, floor=Floor(url, session_auth=session_auth),
+                  sdk_limit=sdk_limit)
     try:
         ctx.sdk = make_sdk(url)
     except Exception as error:
@@ -328,7 +330,7 @@ def execute_real(args: argparse.Namespace,
     info: dict[str, Any] = machine()
     info["cvat-sdk"] = sdk_version()
     started = time.perf_counter()
-    floor = Floor(url)
+    floor = Floor(url, session_auth=True)  # a shared server: see Floor
     data, task_ids, version = describe_server(floor)
     info["server"] = f"real CVAT {version} at {url}"
     info["sizes"] = (f"{data.total_tasks:,} tasks, {data.total_jobs:,} jobs on the server; "
@@ -336,7 +338,7 @@ def execute_real(args: argparse.Namespace,
                      "medians of interleaved rounds")
     floor.close()
     log(f"[real] {url}: CVAT {version}, {data}")
-    ctx = make_context_for(url, data, args.sdk_limit)
+    ctx = make_context_for(url, data, args.sdk_limit, session_auth=True)
     ctx.notes["task_ids"] = task_ids
     if args.floor_page_size:
         ctx.floor_page_size = args.floor_page_size

@@ -835,15 +835,21 @@ def visible_rows(
     return result
 
 
-class _Reversed(Sequence[Obj]):
-    """A list read backwards without copying it (a descending id order over :class:`Ordered`
-    rows): pagination reads its length and one slice."""
+class _View(Sequence[Obj]):
+    """``rows[start:stop]``, forwards or backwards, without copying it: a keyset page over
+    100,000 :class:`Ordered` rows reads its length and the one slice pagination asks for."""
 
-    def __init__(self, rows: list[Obj]) -> None:
+    def __init__(self, rows: list[Obj], start: int, stop: int, backwards: bool) -> None:
         self._rows = rows
+        self._start = start
+        self._len = max(0, stop - start)
+        self._backwards = backwards
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._len
+
+    def _at(self, i: int) -> int:
+        return self._start + (self._len - 1 - i if self._backwards else i)
 
     @overload
     def __getitem__(self, index: int) -> Obj: ...
@@ -852,23 +858,25 @@ class _Reversed(Sequence[Obj]):
     def __getitem__(self, index: slice) -> list[Obj]: ...
 
     def __getitem__(self, index: int | slice) -> Obj | list[Obj]:
-        n = len(self._rows)
         if isinstance(index, int):
-            return self._rows[n - 1 - index]
-        start, stop, step = index.indices(n)
+            if not -self._len <= index < self._len:
+                raise IndexError(index)
+            return self._rows[self._at(index % self._len)]
+        start, stop, step = index.indices(self._len)
         if step != 1 or stop <= start:
-            return [self._rows[n - 1 - i] for i in range(start, stop, step)]
-        return self._rows[n - stop : n - start][::-1]
+            return [self._rows[self._at(i)] for i in range(start, stop, step)]
+        if self._backwards:
+            return self._rows[self._at(stop - 1) : self._at(start) + 1][::-1]
+        return self._rows[self._at(start) : self._at(stop - 1) + 1]
 
 
-def _in_range(items: Ordered, ids: _IdRange) -> list[Obj]:
-    """The rows of ``items`` whose key lies in the range (binary search on the keys)."""
+def _bounds(items: Ordered, ids: _IdRange) -> tuple[int, int]:
+    """Where the rows of ``items`` whose key lies in the range start and stop (binary search
+    on the keys)."""
     keys = items.keys
     start = 0 if ids.low is None else bisect.bisect_left(keys, ids.low)
     stop = len(keys) if ids.high is None else bisect.bisect_right(keys, ids.high)
-    if start == 0 and stop == len(keys):
-        return items.rows
-    return items.rows[start:stop] if stop > start else []
+    return start, max(start, stop)
 
 
 def list_response(
@@ -905,11 +913,17 @@ def list_response(
     predicate, rules = _json_logic_rules(spec, query.get("filter", ""), rel)
 
     key_field = "key" if resource == "invitations" else "id"
+    by_id = ordering in ((key_field,), ("-" + key_field,))
     if isinstance(items, Ordered):
         ids = _id_range(spec, rules)
-        result = _in_range(items, ids)
+        start, stop = _bounds(items, ids)
         if ids.only:
             predicate = None  # the range is the whole filter
+        if by_id and ids.only and owner is None and not tests and not terms:
+            # a keyset page: the range itself, in id order, is the answer (O(page + log N))
+            view = _View(items.rows, start, stop, backwards=ordering[0].startswith("-"))
+            return paginate(view, query, base_url=base_url, path=path)
+        result = items.rows[start:stop]
     else:
         result = list(items)
     if owner is not None:
@@ -924,10 +938,8 @@ def list_response(
     if predicate is not None:
         result = [obj for obj in result if predicate(obj)]
     ordered: Sequence[Obj]
-    if isinstance(items, Ordered) and ordering == (key_field,):
-        ordered = result
-    elif isinstance(items, Ordered) and ordering == ("-" + key_field,):
-        ordered = _Reversed(result)
+    if isinstance(items, Ordered) and by_id:
+        ordered = _View(result, 0, len(result), backwards=ordering[0].startswith("-"))
     else:
         ordered = _order(spec, result, ordering, rel)
     return paginate(ordered, query, base_url=base_url, path=path)

@@ -20,7 +20,8 @@ from benchmarks.synthetic import SyntheticData
 class Floor:
     """Raw ``requests`` + ``json.loads``: what a client costs when it does nothing else."""
 
-    def __init__(self, url: str, username: str = USERNAME, password: str = PASSWORD) -> None:
+    def __init__(self, url: str, username: str = USERNAME, password: str = PASSWORD,
+                 *, session_auth: bool = False) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
         response = self.session.post(
@@ -28,6 +29,12 @@ class Floor:
         )
         response.raise_for_status()
         key = json.loads(response.content)["key"]
+        if session_auth:
+            # The session cookie (and CSRF token for unsafe methods): on a shared server,
+            # another client's logout deletes the user's one token, never this session.
+            self.session.headers["X-CSRFToken"] = self.session.cookies.get("csrftoken") or ""
+            self.session.headers["Referer"] = self.url + "/"
+            return
         # Token auth only: no session cookie, so unsafe methods need no CSRF token.
         self.session.cookies.clear()
         self.session.headers["Authorization"] = f"Token {key}"
@@ -102,6 +109,10 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def sdk_first_id(self, limit: int) -> int:
-        """The id above which the newest ``limit`` synthetic tasks lie (ids are contiguous)."""
+        """The id above which the newest ``limit`` tasks lie (synthetic ids are contiguous;
+        on a real server ``notes["task_ids"]`` holds them all, sorted)."""
+        ids: list[int] | None = self.notes.get("task_ids")
+        if ids:  # a real server: ids need not be contiguous
+            return ids[-limit - 1] if limit < len(ids) else 0
         last = self.data.first_task_id + self.data.tasks - 1
         return max(0, last - limit)

@@ -113,6 +113,8 @@ class Measurement:
     peak_bytes: int | None = None
     outcome: Outcome | None = None
     error: str | None = None
+    #: Interleaved rounds whose median ``wall`` and ``cpu`` are.
+    rounds: int = 1
 
     @property
     def total_requests(self) -> int:

@@ -36,8 +36,10 @@ class Target:
 class Workload:
     key: str = ""
     title: str = ""
-    #: Run each client this many times and keep the fastest (small workloads are noisy).
+    #: Interleaved rounds (every client once per round); figures are medians. At least 3
+    #: unless ``fixed_rounds`` (workloads whose rounds are costly, e.g. concurrent writers).
     repeats: int = 1
+    fixed_rounds: bool = False
     #: Measure peak memory (a second, untimed pass under tracemalloc).
     memory: bool = True
     #: Which LocalCVAT it runs on: "main" (N tasks), "writes" (small), "latency".

@@ -10,9 +10,11 @@ from benchmarks.measure import Measurement, Outcome, timed
 from benchmarks.workloads.base import Run, Target, Workload, orm_models, require
 
 
-def sdk_list_tasks(ctx: Context, limit: int, **filters: Any) -> list[Any]:
-    """Exactly what ``client.tasks.list()`` does (every page, default page size, one
-    ``Task`` entity per model), restricted to the newest ``limit`` tasks by an id filter."""
+def sdk_list_tasks(ctx: Context, limit: int, page_size: int | None = None,
+                   **filters: Any) -> list[Any]:
+    """Exactly what ``client.tasks.list()`` does (every page, default page size unless
+    ``page_size``, one ``Task`` entity per model), restricted to the newest ``limit`` tasks by
+    an id filter."""
     from cvat_sdk.core.helpers import get_paginated_collection
     from cvat_sdk.core.proxies.tasks import Task
 
@@ -20,8 +22,9 @@ def sdk_list_tasks(ctx: Context, limit: int, **filters: Any) -> list[Any]:
     logic: dict[str, Any] = {">": [{"var": "id"}, ctx.sdk_first_id(limit)]}
     if filters:
         logic = {"and": [logic, *({"==": [{"var": k}, v]} for k, v in filters.items())]}
+    extra: dict[str, Any] = {} if page_size is None else {"page_size": page_size}
     models = get_paginated_collection(
-        client.api_client.tasks_api.list_endpoint, filter=json.dumps(logic)
+        client.api_client.tasks_api.list_endpoint, filter=json.dumps(logic), **extra
     )
     return [Task(client, model) for model in models]
 

@@ -21,6 +21,7 @@ def other_state(state: Any) -> str:
 class SaveManyJobs(Workload):
     key = "6"
     title = "change one field on 500 jobs"
+    fixed_rounds = True
     memory = False  # every run changes the server's data; one timed pass is enough
     server = "writes"
 

@@ -364,7 +364,11 @@ def create_related(
 
 
 def _fill_key(
-    relation: ReverseRelation[Any], related: type[Model], values: dict[str, Any], key: str, value: Any
+    relation: ReverseRelation[Any],
+    related: type[Model],
+    values: dict[str, Any],
+    key: str,
+    value: Any,
 ) -> None:
     """Set ``values[key]`` to the instance's id; the same key given otherwise (as the field,
     its wire name or the forward relation) is refused rather than silently replaced."""

@@ -150,8 +150,13 @@ class App:
         store = self.store
         if not route.locked:
             response = route.handler(Context(self, request, params))
+        elif request.method in SAFE_METHODS:
+            # reads side by side; a write waits for them and then has the data alone, like
+            # a database transaction (a read that must write upgrades: see rwlock)
+            with store.reading():
+                response = route.handler(Context(self, request, params))
         else:
-            with store.lock:  # one request at a time on the data, like a database transaction
+            with store.lock:
                 response = route.handler(Context(self, request, params))
         response.headers.extend(("Set-Cookie", cookie) for cookie in request.set_cookies)
         request.set_cookies = []

@@ -75,11 +75,22 @@ class Route:
         self.regex = _compile(self.template)
 
 
+#: Paths whose matching routes a Router remembers (ids make paths many; this bounds them).
+_MATCH_CACHE_SIZE = 2048
+
+
 class Router:
-    """An ordered route table."""
+    """An ordered route table.
+
+    Every request asks several questions about its path (its route, the methods it allows, the
+    view's methods, whether it is public); each used to try every route's pattern (~340). The
+    routes matching a path are found once and remembered (:meth:`_matching`).
+    """
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self._cache: dict[str, list[tuple[Route, dict[str, str]]]] = {}
+        self._cached_routes = 0
 
     def add(
         self,
@@ -96,12 +107,30 @@ class Router:
             Route(method, template, handler, public, read_only_token, locked, view_methods)
         )
 
+    def _matching(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        """Every route whose pattern matches ``path``, in table order, with its parameters."""
+        if self._cached_routes != len(self.routes):  # routes were added: forget
+            self._cache = {}
+            self._cached_routes = len(self.routes)
+        found = self._cache.get(path)
+        if found is None:
+            found = []
+            for route in self.routes:
+                match = route.regex.fullmatch(path)
+                if match is not None:
+                    found.append((route, match.groupdict()))
+            if len(self._cache) >= _MATCH_CACHE_SIZE:
+                self._cache = {}
+            self._cache[path] = found
+        return found
+
     def view_methods(self, path: str) -> list[str] | None:
         """For a URL whose first matching route declares ``view_methods``: the methods of that
         route's template, in the viewset's order. Django resolves the first URL pattern that
         matches, so that view alone answers (``PATCH /api/webhooks/events`` is its 405, not the
         ``{id}`` route's); HEAD and OPTIONS are 405s like any method the view lacks."""
-        first = next((route for route in self.routes if route.regex.fullmatch(path)), None)
+        matching = self._matching(path)
+        first = matching[0][0] if matching else None
         if first is None or first.view_methods is None:
             return None
         present = {route.method for route in self.routes if route.template == first.template}
@@ -109,20 +138,17 @@ class Router:
 
     def is_public(self, path: str) -> bool:
         """Whether the view of this URL needs no authentication (``permission_classes=[]``)."""
-        return any(route.public and route.regex.fullmatch(path) for route in self.routes)
+        return any(route.public for route, _ in self._matching(path))
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """The route for (method, path), its path parameters, and the methods the path allows."""
         allowed: list[str] = []
         found: tuple[Route, dict[str, str]] | None = None
         wanted = "GET" if method == "HEAD" else method  # DRF answers HEAD with the GET view
-        for route in self.routes:
-            match = route.regex.fullmatch(path)
-            if match is None:
-                continue
+        for route, params in self._matching(path):
             allowed.append(route.method)
             if found is None and route.method == wanted:
-                found = (route, match.groupdict())
+                found = (route, dict(params))
         if found is None:
             return None, {}, allowed
         return found[0], found[1], allowed

@@ -123,7 +123,7 @@ def visible(ctx: Context, resource: str, items: list[dict[str, Any]]) -> list[di
 def list_page(
     ctx: Context,
     resource: str,
-    items: list[dict[str, Any]],
+    items: list[dict[str, Any]] | listing.Ordered,
     query: dict[str, str] | None = None,
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Response:
@@ -138,10 +138,11 @@ def list_page(
         base_url=ctx.app.base_url,
         path=ctx.request.path,
     )
-    # the items may be the stored rows themselves (list_visible): only the page is copied
-    body["results"] = [clone(item) for item in body["results"]]
+    # The items may be the stored rows themselves (list_visible): they are encoded right here,
+    # under the request's read hold (no write can change them meanwhile), and copied only for
+    # a transform, which may change what it is given.
     if transform is not None:
-        body["results"] = [transform(item) for item in body["results"]]
+        body["results"] = [transform(clone(item)) for item in body["results"]]
     return Response.json(body)
 
 
@@ -154,9 +155,26 @@ def list_visible(
     """The usual list endpoint: organization scope, visibility, then the listing engine."""
     scope(ctx)
     store = ctx.app.store
-    with store.lock:  # the stored rows are read in place, and only the page copied
-        rows = store.rows(resource) if items is None else items
-        return list_page(ctx, resource, visible(ctx, resource, rows))
+    with store.reading():  # the stored rows are read in place, and only the page copied
+        if items is not None:
+            return list_page(ctx, resource, visible(ctx, resource, items))
+        return list_page(ctx, resource, visible_rows(ctx, resource))
+
+
+def visible_rows(ctx: Context, resource: str) -> listing.Ordered:
+    """The rows of ``resource`` the request may see, in id order, kept until the next write
+    (a walk of 200 pages filters the table once): see :func:`listing.visible_rows`."""
+    query = ctx.request.query
+    current = scope(ctx)
+    who = (
+        actor(ctx).id,
+        actor(ctx).privilege,
+        None if current is None else ("org", current.org_id),
+        tuple(query.get(name) for name in ("job_id", "task_id", "project_id")),
+    )
+    return listing.visible_rows(
+        ctx.app.store, resource, who, lambda rows: visible(ctx, resource, rows)
+    )
 
 
 def ok(data: Any, status: int = 200) -> Response:

@@ -16,7 +16,7 @@ from cvatorm.testing.routes.common import (
     list_page,
     ok,
     scope,
-    visible,
+    visible_rows,
 )
 from cvatorm.testing.routes.projects import user_ref
 from cvatorm.testing.routes.validation import make_gt_layout, remove_layout
@@ -85,8 +85,8 @@ def as_seen(ctx: Context, job: dict[str, Any]) -> dict[str, Any]:
 def list_jobs(ctx: Context) -> Response:
     scope(ctx)
     store = ctx.app.store
-    with store.lock:
-        rows = visible(ctx, "jobs", store.rows("jobs"))
+    with store.reading():
+        rows = visible_rows(ctx, "jobs")
         return list_page(ctx, "jobs", rows, transform=lambda job: as_seen(ctx, job))
 
 

@@ -35,6 +35,7 @@ LEFT_OUT: dict[str, str] = {
         " save() lacks the request); an invitation's fields are set on creation, accept() "
         "accepts it"
     ),
+    "GET /api/events": "deprecated in 2.64: POST /api/events/export replaces it",
     "GET /api/tasks/{id}/status": (
         "deprecated in 2.64: task creation is waited for through /api/requests"
     ),

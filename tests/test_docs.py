@@ -36,13 +36,7 @@ CHECKED = [
     DOCS / "internals" / "test-suite.md",
 ]
 #: New pages of concurrent work, linked where they belong once moved (docs/<name> -> here).
-PENDING = {
-    DOCS / "guide" / name
-    for name in (
-        "access-tokens.md", "requests.md", "cloud-storages.md", "guides.md", "quality.md",
-        "consensus.md", "lambda.md", "events.md",
-    )
-} | {DOCS / "reference" / "api-coverage.md", DOCS / "internals" / "capabilities-cache.md"}
+PENDING: set[Path] = set()
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 

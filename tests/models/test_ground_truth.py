@@ -50,6 +50,7 @@ def test_random_ground_truth_jobs_take_the_requested_number_of_frames(
         assert {frame // 2 for frame in layout.validation_frames} == {0, 1}  # one per job
 
 
+@pytest.mark.covers("DELETE /api/jobs/{id}", call="job.delete() (a ground-truth job)")
 def test_a_second_ground_truth_job_is_refused_by_the_server(
     make_task: TaskMaker, gt_client: Any  # noqa: F811
 ) -> None:

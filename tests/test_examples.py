@@ -90,7 +90,39 @@ def _organizations(out: str, tmp: Path) -> None:
         assert "worker thread in org1: 1 tasks" in out
 
 
+def _background_requests(out: str, tmp: Path) -> None:
+    assert "GET /api/requests?action=export&project_id=" in out
+    assert "Found export:backup of <Project" in out and "Waited: finished" in out
+    assert "Cancel refused: Only requests that have not yet been started" in out
+    if ON_LOCAL:
+        assert "Detectors: ['YOLO v3']" in out
+    assert out.rstrip().endswith("Deleted the project")
+
+
+def _access_tokens(out: str, tmp: Path) -> None:
+    assert "The pipeline authenticates with <AccessToken" in out
+    assert "Renamed: <AccessToken" in out and "(renamed)" in out
+    assert out.rstrip().endswith("The pipeline is refused now")
+
+
+def _quality_report(out: str, tmp: Path) -> None:
+    assert "Validation frames: (0, 2)" in out
+    assert "accuracy 0.50, precision 0.50, recall 0.50 on 2 of 4 frames" in out
+    assert "conflict: mismatching_label on frame 2" in out
+    assert out.rstrip().endswith("Deleted the task")
+
+
+def _server_info(out: str, tmp: Path) -> None:
+    assert "Computer Vision Annotation Tool 2." in out
+    assert "did you mean 'CVAT for images 1.1'" in out
+    assert "the share, the first files found:" in out
+
+
 EXPECTED: dict[str, Callable[[str, Path], None]] = {
+    "background_requests.py": _background_requests,
+    "access_tokens.py": _access_tokens,
+    "quality_report.py": _quality_report,
+    "server_info.py": _server_info,
     "quickstart.py": _quickstart,
     "create_task_from_images.py": _create_task_from_images,
     "export_dataset.py": _export_dataset,

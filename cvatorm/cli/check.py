@@ -16,7 +16,7 @@ from cvatorm._version import __version__
 from cvatorm.connection import Client
 from cvatorm.connection.versions import is_supported, supported_range
 from cvatorm.models import Membership, Organization
-from cvatorm.wire.capabilities import read_schema_capabilities
+from cvatorm.wire.capabilities import bundled_table, read_schema_capabilities
 from cvatorm.wire.endpoints import SELF_USER
 from cvatorm.wire.resource import resources
 
@@ -73,8 +73,13 @@ def gather(client: Client, connected_from: str) -> Report:
     table = read_schema_capabilities(client)
     if table is not None:
         known = {r.collection_path(): r.name for r in resources}
+        # Only a filterable list tells from the schema whether the server has a resource: a
+        # model without one in CVAT 2.64 either (guides, assets, lambda) is not "missing".
+        lists_in_2_64 = set(bundled_table("2.64") or {})
         report.offered = sorted(name for path, name in known.items() if path in table)
-        report.missing = sorted(name for path, name in known.items() if path not in table)
+        report.missing = sorted(
+            name for path, name in known.items() if path not in table and path in lists_in_2_64
+        )
         report.other_lists = sorted(path for path in table if path not in known)
     return report
 

@@ -318,6 +318,7 @@ def with_related_create(qs: Any, relation: ReverseRelation[Any], instance: Model
                 "__doc__": base.__doc__,
                 "_creates_related": True,
                 "create": _related_queryset_create,
+                "__reduce__": _related_queryset_reduce,
             }
             cls = type(f"Related{base.__name__}", (base,), namespace)
             _RELATED_CLASSES[base] = cls
@@ -325,6 +326,22 @@ def with_related_create(qs: Any, relation: ReverseRelation[Any], instance: Model
     qs._relation = relation
     qs._instance = instance
     return qs
+
+
+def _related_queryset_reduce(qs: Any) -> tuple[Any, ...]:
+    """A related queryset pickles as its plain queryset plus where its ``create`` comes from
+    (the instance and the relation's name): the class made here has no importable name."""
+    base: Any = type(qs).__mro__[1]
+    plain = base.__new__(base)
+    plain.__dict__.update(
+        {k: v for k, v in qs.__dict__.items() if k not in ("_relation", "_instance")}
+    )
+    return (_restore_related, (plain, qs._instance, qs._relation.name))
+
+
+def _restore_related(plain: Any, instance: Model, name: str) -> Any:
+    relation = getattr(type(instance), name)
+    return with_related_create(plain, relation, instance)
 
 
 def create_related(

@@ -2,7 +2,7 @@
 
 Default sizes finish in about ten minutes on a 2-core machine. ``--real URL`` runs the
 workloads that make sense on a real CVAT (1-5, 8-10) against it instead (load it with
-``python -m benchmarks.real_load``). See docs/performance.md.
+``python -m benchmarks.real_load``). See docs/internals/performance.md.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from benchmarks.server import BenchServer
 from benchmarks.workloads import ALL, CLIENTS, Unavailable, Workload
 
 FLOOR_PAGE_SIZES = (100, 500, 1000, 5000)
-DEFAULT_WORKLOADS = ("1", "1b", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
+DEFAULT_WORKLOADS = ("1", "1b", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")
 #: What runs on a real server: no writes of 500 jobs (6), no injected latency (7), no
-#: LocalCVAT internals (11).
-REAL_WORKLOADS = ("1", "1b", "2", "3", "4", "5", "8", "9", "10")
+#: LocalCVAT internals (11), no assignee changes (13).
+REAL_WORKLOADS = ("1", "1b", "2", "3", "4", "5", "8", "9", "10", "12")
 
 
 def log(message: str) -> None:
@@ -270,8 +270,9 @@ def execute(args: argparse.Namespace) -> tuple[list[WorkloadResult], str]:
     info: dict[str, Any] = machine()
     info["cvat-sdk"] = sdk_version()
     info["sizes"] = (f"N={args.tasks:,} tasks (workloads 1-5, 8), {args.write_tasks:,} "
-                     f"(workload 6), {args.latency_tasks:,} with {args.latency * 1000:g} ms "
-                     f"latency (workload 7), {args.cold_tasks:,} with the schema served in "
+                     f"(workloads 6, 12, 13), {args.latency_tasks:,} with "
+                     f"{args.latency * 1000:g} ms latency (workload 7), {args.cold_tasks:,} "
+                     f"with the schema served in "
                      f"{args.schema_delay:g} s (9-10), {args.scale_tasks:,} (11); cvat-sdk "
                      f"lists at most {args.sdk_limit:,} per workload (4x that in 1b); "
                      "figures are medians of interleaved rounds")

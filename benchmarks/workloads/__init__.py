@@ -14,6 +14,7 @@ from benchmarks.workloads.w7_latency import LatencyWalk
 from benchmarks.workloads.w8_all_fields import AllFields
 from benchmarks.workloads.w9_cold import ColdStart, ScriptLife
 from benchmarks.workloads.w11_scale import Scale
+from benchmarks.workloads.w12_waits import BackgroundExport, UsernameSaves
 
 ALL: tuple[type[Workload], ...] = (
     IterateAll,
@@ -28,6 +29,8 @@ ALL: tuple[type[Workload], ...] = (
     ColdStart,
     ScriptLife,
     Scale,
+    BackgroundExport,
+    UsernameSaves,
 )
 
 __all__ = ["ALL", "CLIENTS", "Target", "Unavailable", "Workload"]

@@ -1,7 +1,7 @@
 """A tiny run of the benchmark (issues 6 and 12), so that it cannot rot.
 
 Only correctness and request counts are asserted, never a timing: the numbers of a run on a
-shared CI machine mean nothing, and docs/performance.md holds the measured ones.
+shared CI machine mean nothing, and docs/internals/performance.md holds the measured ones.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_floor_request_counts(run: tuple[dict[str, WorkloadResult], str]) -> Non
 
 def test_cvatorm_request_count_targets(run: tuple[dict[str, WorkloadResult], str]) -> None:
     results, _ = run
-    for key in ("3", "4", "5", "6"):
+    for key in ("3", "4", "5", "6", "13"):
         for target in results[key].targets:
             if target.met is None:
                 pytest.skip(f"({key}) cvatorm not available: {target.detail}")
@@ -89,5 +89,8 @@ def test_the_new_workloads_report_their_figures(
     assert cold["floor"].total_requests == 2  # login + one GET
     assert results["10"].results["cvatorm"].objects == results["10"].results["floor"].objects
     assert results["1b"].results["cvat-sdk"].page_sizes[0] == 500
+    assert "cvatorm: the server's time (created to finished)" in text  # (12)
+    saves = results["13"].results["cvatorm"]
+    assert saves.requests["PATCH"] == saves.objects > 0
     assert all(m.rounds == 1 for r in results.values() for m in r.results.values()
                if m.available and m.error is None)

@@ -37,9 +37,9 @@ from cvatorm.models.fields import (
     ListField,
     StringField,
 )
-from cvatorm.models.requests import ExecutorQuerySet, RequestResource
+from cvatorm.models.requests import RequestResource
 from cvatorm.operations._common import wait as wait_for_background
-from cvatorm.query import Manager
+from cvatorm.query import Manager, QuerySet
 from cvatorm.query.executor import Executor
 from cvatorm.wire.listing import PageResult
 from cvatorm.wire.resource import Resource
@@ -90,7 +90,7 @@ class _WholeListExecutor(Executor):
             yield chunk
 
 
-class LambdaQuerySet(ExecutorQuerySet[M]):
+class LambdaQuerySet(QuerySet[M]):
     """Every condition is checked on the listed objects (the server filters nothing)."""
 
     executor_class = _WholeListExecutor

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from cvatorm.exceptions import ValidationError
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from cvatorm.wire.listing import ListRequest
 
 __all__ = [
-    "ExecutorQuerySet",
     "Request",
     "RequestQuerySet",
     "RequestResource",
@@ -136,13 +135,6 @@ def _mixed_directions(ordering: tuple[str, ...] | None) -> bool:
     return len({term.startswith("-") for term in ordering or ()}) > 1
 
 
-class ExecutorQuerySet(QuerySet[M]):
-    """A queryset whose walks go through ``executor_class`` (an ``Executor`` adapted to one
-    list's answers)."""
-
-    executor_class: ClassVar[type[Executor]] = Executor
-
-
 class _RequestExecutor(Executor):
     """Pages of requests with their derived keys, before local filters and sorts read them."""
 
@@ -153,7 +145,7 @@ class _RequestExecutor(Executor):
         return page
 
 
-class RequestQuerySet(ExecutorQuerySet[M]):
+class RequestQuerySet(QuerySet[M]):
     """A queryset of background requests, planned around the real server's list.
 
     CVAT 2.64's JSON Logic for requests (``NonModelJsonLogicFilter``) fails with a 500 on any

@@ -1,8 +1,11 @@
 """When to retry a request, and how long to wait first: pure policy, no I/O.
 
-Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) are retried, on connection errors,
+Idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) are retried on connection errors,
 timeouts, 429 and 502/503/504. POST and PATCH are never retried blindly: a POST that timed out
-may have created the object, and sending it again would create a second one.
+may have created the object, and sending it again would create a second one. The one exception
+is a 429: the server's throttle refuses a request before any of its work (CVAT's
+``AnonRateThrottle`` answers ``POST /api/auth/login`` so, 100 a minute per address), so any
+method is sent again after the wait it names.
 
 Waits use exponential backoff with "full jitter" (a uniform random value between 0 and the
 exponential bound), so that many clients failing together do not come back in lockstep; a
@@ -18,10 +21,19 @@ from dataclasses import dataclass, field
 
 from cvatorm.exceptions import seconds_from_retry_after
 
-__all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "REFUSED_STATUSES",
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "parse_retry_after",
+]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses that say the request was refused before the server did anything: retried whatever
+#: the method (when the policy retries the status at all).
+REFUSED_STATUSES = frozenset({429})
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
@@ -45,7 +57,9 @@ class RetryPolicy:
         return method.upper() in self.methods
 
     def retries_status(self, method: str, status: int) -> bool:
-        return self.allows_method(method) and status in self.statuses
+        if status not in self.statuses:
+            return False
+        return status in REFUSED_STATUSES or self.allows_method(method)
 
     def backoff(self, retry_number: int) -> float:
         """The jittered wait before retry ``retry_number`` (0 for the first retry)."""

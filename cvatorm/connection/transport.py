@@ -53,7 +53,7 @@ from cvatorm.connection.redaction import (
     redact_url,
     track,
 )
-from cvatorm.connection.retry import RetryPolicy
+from cvatorm.connection.retry import REFUSED_STATUSES, RetryPolicy
 from cvatorm.exceptions import (
     ApiException,
     DeadlineExceededError,
@@ -227,11 +227,16 @@ class _Rewinder:
 class _Attempt(Exception):
     """An attempt that failed in a way a retry may cure (raised and caught inside ``send``)."""
 
-    def __init__(self, error: Exception, *, maybe_applied: bool, headers: Any = None) -> None:
+    def __init__(
+        self, error: Exception, *, maybe_applied: bool, headers: Any = None, refused: bool = False
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.maybe_applied = maybe_applied
         self.headers = headers
+        #: The server refused the request before doing anything (a 429): safe to resend
+        #: whatever the method.
+        self.refused = refused
 
 
 class Transport:
@@ -298,7 +303,7 @@ class Transport:
         method = method.upper()
         timeout = self.config.timeout if timeout is None else timeout
         rewinder = _Rewinder(data, files)
-        may_retry = rewinder.retryable and self.retry.allows_method(method)
+        may_retry = self.retry.allows_method(method)
         shown_url = self._show_url(url, params)
         limit = self.config.download_deadline if stream else self.config.request_deadline
         started = time.monotonic()
@@ -324,7 +329,8 @@ class Transport:
                     raise self._error(method, shown_url, response)
                 return response
             maybe_applied = maybe_applied or failed.maybe_applied
-            wait = self.retry.wait_before(attempt, failed.headers) if may_retry else None
+            retry_this = rewinder.retryable and (may_retry or failed.refused)
+            wait = self.retry.wait_before(attempt, failed.headers) if retry_this else None
             if wait is not None and deadline is not None and time.monotonic() + wait >= deadline:
                 wait = None  # no time left for another attempt: report this failure
             if wait is None:
@@ -466,6 +472,7 @@ class Transport:
                         api_error,
                         maybe_applied=status in _MAYBE_APPLIED_STATUSES,
                         headers=response.headers,
+                        refused=status in REFUSED_STATUSES,
                     )
                 return checked
             self._check_success(method, shown_url, checked, stream)

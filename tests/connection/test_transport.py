@@ -95,6 +95,19 @@ def test_post_and_patch_are_never_retried(
     assert sleeps == []
 
 
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_post_and_patch_are_sent_again_after_a_429_the_throttle_refused_them_first(
+    transport: Transport, stub: StubCVAT, sleeps: Sleeps, method: str
+) -> None:
+    # CVAT throttles anonymous requests (POST /api/auth/login) at 100 a minute per address:
+    # the 429 comes before the view runs, so sending the request again creates nothing twice.
+    stub.queue(method, "/api/echo", Canned(429, {"detail": "throttled"}, {"Retry-After": "2"}))
+    response = transport.send(method, stub.url + "/api/echo", json={"name": "x"})
+    assert response.status_code == 200
+    assert stub.paths() == [(method, "/api/echo")] * 2
+    assert sleeps == [2.0]
+
+
 def test_retries_are_bounded(transport: Transport, stub: StubCVAT, sleeps: Sleeps) -> None:
     stub.queue("GET", "/api/echo", *_503(5))
     with pytest.raises(ServerError) as info:

@@ -1,10 +1,11 @@
 """Workloads 12 and 13: what a pipeline waits for besides listings (issue 12's last targets).
 
-- 12: export a task's annotations (a background request on the server). The server's own time
-  is the request's ``finished_date - created_date`` (``GET /api/requests/<id>``, read after the
-  clock stops); what a client adds on top of it is its polling: cvat-sdk sleeps its
-  ``status_check_period`` (5 s) before each check, cvatorm polls from 0.05 s backing off toward
-  it, the floor polls every 10 ms (the least a client can wait).
+- 12: export a task's annotations (a background request on the server). The floor polls every
+  10 ms: its wall time is the server's time as a client can see it (the export request, the
+  work, the polls and the download, each request a round trip). The request's own
+  ``finished_date - created_date`` (``GET /api/requests/<id>``, read after the clock stops) is
+  printed beside it. cvat-sdk sleeps its ``status_check_period`` (5 s) before each check,
+  cvatorm polls from 0.05 s backing off toward it.
 - 13: assign a username to 100 loaded jobs and save each, from a client that has not resolved
   that username yet: the requests a save loop sends (the floor knows the user id already).
 """
@@ -148,15 +149,22 @@ class BackgroundExport(Workload):
         return lines
 
     def targets(self, ctx: Context, results: dict[str, Measurement]) -> list[Target]:
-        text = "(12) a background operation returns within the server's time + 100 ms"
-        rounds = self._overheads(ctx, "cvatorm")
-        if not rounds:
+        # "The server's time" as any client can see it: the floor's wall time, which polls
+        # every 10 ms and so adds at most that to the export request, its polls and the
+        # download (each a round trip: 30-50 ms apiece on a real CVAT). The request's own
+        # finished - created is printed beside it (observations).
+        text = ("(12) a background operation returns within the server's time + 100 ms "
+                "(the floor's wall time: POST, polls every 10 ms, download)")
+        floor, orm = results.get("floor"), results.get("cvatorm")
+        if not (floor and orm and orm.available and orm.error is None and floor.error is None):
             return [Target(text, None, "cvatorm not measured")]
-        beyond = statistics.median(o for o, _ in rounds)
-        server = statistics.median(s for _, s in rounds)
+        beyond = orm.wall - floor.wall
+        rounds = self._overheads(ctx, "cvatorm")
+        server = statistics.median(s for _, s in rounds) if rounds else float("nan")
         return [Target(text, beyond <= 0.1,
-                       f"+{beyond * 1000:.0f} ms beyond the server's {server * 1000:.0f} ms "
-                       f"(median of {len(rounds)}; the whole call, download included)")]
+                       f"{beyond * 1000:+.0f} ms ({orm.wall * 1000:.0f} vs "
+                       f"{floor.wall * 1000:.0f} ms, medians of {orm.rounds}; the request "
+                       f"itself took {server * 1000:.0f} ms on the server)")]
 
 
 def _jobs(ctx: Context) -> list[dict[str, Any]]:

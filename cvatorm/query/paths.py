@@ -15,6 +15,7 @@ in batches (one request per related resource per page, never one per object).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -270,8 +271,13 @@ def _walk(model: Any, parts: list[str], key: str, *, allow_lookup: bool) -> tupl
     return path, lookup
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_lookup(model: Any, key: str) -> tuple[FieldPath, str]:
-    """``"project__name__icontains"`` -> (path to Project.name, ``"icontains"``)."""
+    """``"project__name__icontains"`` -> (path to Project.name, ``"icontains"``).
+
+    Kept per model and key (a path is immutable and depends on nothing else): a model's
+    reverse relations filter by the same key for every object (``task.labels`` on each task
+    of a page of 500), and a key that fails raises each time (exceptions are not kept)."""
     return _walk(model, key.split(LOOKUP_SEP), key, allow_lookup=True)
 
 
@@ -351,9 +357,11 @@ class ReverseSplit:
         return f"{self.prefix}__{local}" if self.prefix else local
 
 
+@functools.lru_cache(maxsize=1024)
 def split_reverse(model: Any, key: str) -> ReverseSplit | None:
     """Where ``key`` crosses a reverse relation, after forward steps only; None if it does
-    not (unknown names are left to ``resolve_lookup``'s errors)."""
+    not (unknown names are left to ``resolve_lookup``'s errors). Kept per model and key, as
+    :func:`resolve_lookup`."""
     parts = key.split(LOOKUP_SEP)
     current = model
     for index, given in enumerate(parts):

@@ -9,7 +9,8 @@ method is sent again after the wait it names.
 
 Waits use exponential backoff with "full jitter" (a uniform random value between 0 and the
 exponential bound), so that many clients failing together do not come back in lockstep; a
-``Retry-After`` from the server replaces the computed wait.
+``Retry-After`` from the server replaces the computed wait (plus a random fraction of a second:
+the header holds whole seconds, often truncated).
 """
 
 from __future__ import annotations
@@ -78,5 +79,10 @@ class RetryPolicy:
             return None
         retry_after = parse_retry_after((headers or {}).get("Retry-After"))
         if retry_after is not None:
-            return retry_after if retry_after <= self.max_retry_after else None
+            if retry_after > self.max_retry_after:
+                return None
+            # Up to a second more: delta-seconds are whole and servers truncate them (Django
+            # REST framework sends '%d' of 4.7 s as 4, so a retry after 4 s is throttled
+            # again), and a random fraction keeps throttled clients from returning together.
+            return retry_after + self.rng.uniform(0.0, 1.0)
         return self.backoff(retry_number)

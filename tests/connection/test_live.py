@@ -314,7 +314,7 @@ def test_429_retry_after_is_honoured(admin_client: Client, local_cvat: Any, traf
     traffic.clear()
     admin_client.request("GET", "/api/users/self")
     assert [e.status for e in traffic] == [429, 200]
-    assert waits == [4.0]
+    assert len(waits) == 1 and 4.0 <= waits[0] <= 5.0
 
 
 @pytest.mark.local_only

@@ -105,7 +105,7 @@ def test_post_and_patch_are_sent_again_after_a_429_the_throttle_refused_them_fir
     response = transport.send(method, stub.url + "/api/echo", json={"name": "x"})
     assert response.status_code == 200
     assert stub.paths() == [(method, "/api/echo")] * 2
-    assert sleeps == [2.0]
+    assert len(sleeps) == 1 and 2.0 <= sleeps[0] <= 3.0
 
 
 def test_retries_are_bounded(transport: Transport, stub: StubCVAT, sleeps: Sleeps) -> None:
@@ -130,7 +130,8 @@ def test_retry_after_seconds_is_honoured(
 ) -> None:
     stub.queue("GET", "/api/echo", Canned(429, {"detail": "slow down"}, {"Retry-After": "7"}))
     transport.send("GET", stub.url + "/api/echo")
-    assert sleeps == [7.0]
+    # at least what the server asks, and less than a second more (the header truncates)
+    assert len(sleeps) == 1 and 7.0 <= sleeps[0] <= 8.0
 
 
 def test_a_too_long_retry_after_fails_at_once(stub: StubCVAT, sleeps: Sleeps) -> None:
@@ -160,7 +161,8 @@ def test_backoff_is_jittered_and_capped() -> None:
         assert all(0.0 <= w <= bound for w in waits)
         assert len(set(waits)) > 1  # jitter: not one fixed value
     assert policy.wait_before(10) is None
-    assert policy.wait_before(0, {"Retry-After": "2"}) == 2.0
+    waits = [policy.wait_before(0, {"Retry-After": "2"}) for _ in range(20)]
+    assert all(w is not None and 2.0 <= w <= 3.0 for w in waits) and len(set(waits)) > 1
 
 
 def test_connection_drop_on_get_is_retried(transport: Transport, stub: StubCVAT) -> None:

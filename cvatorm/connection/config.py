@@ -62,7 +62,9 @@ class Config:
     CVAT's (a malformed body, an HTML page); the wait before retry ``n`` (0-based) is a random
     value in ``[0, min(backoff_cap, backoff_base * 2**n)]`` ("full jitter"), or the server's
     ``Retry-After`` when it sent one, as long as that is at most ``max_retry_after``; a longer
-    ``Retry-After`` ends the retries at once.
+    ``Retry-After`` ends the retries at once. A 429 (any method: a throttle refuses before any
+    work) that names its wait is waited out without counting against ``max_retries``, while
+    those waits add up to at most ``max_retry_after``.
 
     Every field is checked when the config is built: a wrong type or value is an
     :class:`~cvatorm.exceptions.InvalidArgumentError` naming the field, the value and what is

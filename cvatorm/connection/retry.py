@@ -67,6 +67,17 @@ class RetryPolicy:
         bound = min(self.backoff_cap, self.backoff_base * (2**retry_number))
         return self.rng.uniform(0.0, bound)
 
+    def throttled_wait(
+        self, waited: float, headers: Mapping[str, str] | None = None
+    ) -> float | None:
+        """How long to wait out a throttle (a 429) that says how long (``Retry-After``), not
+        counted against ``max_retries``; ``None`` without the header, or when the waits would
+        add up to more than ``max_retry_after``."""
+        retry_after = parse_retry_after((headers or {}).get("Retry-After"))
+        if retry_after is None or waited + retry_after > self.max_retry_after:
+            return None
+        return retry_after + self.rng.uniform(0.0, 1.0)
+
     def wait_before(
         self, retry_number: int, headers: Mapping[str, str] | None = None
     ) -> float | None:

@@ -310,6 +310,8 @@ class Transport:
         deadline = None if limit is None else started + limit
         maybe_applied = False
         attempt = 0
+        retries = 0  # retries counted against max_retries
+        throttled = 0.0  # seconds waited on the server's throttle (429 with Retry-After)
         while True:
             if attempt:
                 rewinder.rewind()
@@ -330,7 +332,15 @@ class Transport:
                 return response
             maybe_applied = maybe_applied or failed.maybe_applied
             retry_this = rewinder.retryable and (may_retry or failed.refused)
-            wait = self.retry.wait_before(attempt, failed.headers) if retry_this else None
+            wait = None
+            if retry_this and failed.refused:
+                # A throttle that names its wait is waited out beyond max_retries (other
+                # clients of the same address may take each freed slot first), as long as
+                # the waits add up to at most max_retry_after.
+                wait = self.retry.throttled_wait(throttled, failed.headers)
+            counted = wait is None
+            if wait is None and retry_this:
+                wait = self.retry.wait_before(retries, failed.headers)
             if wait is not None and deadline is not None and time.monotonic() + wait >= deadline:
                 wait = None  # no time left for another attempt: report this failure
             if wait is None:
@@ -340,9 +350,14 @@ class Transport:
             reason = str(failed.error)
             if not reason.startswith(method):
                 reason = f"{method} {shown_url}: {reason}"
-            self.logger.warning(
-                "%s; retry %d/%d in %.2fs", reason, attempt + 1, self.retry.max_retries, wait
-            )
+            if counted:
+                retries += 1
+                self.logger.warning(
+                    "%s; retry %d/%d in %.2fs", reason, retries, self.retry.max_retries, wait
+                )
+            else:
+                throttled += wait
+                self.logger.warning("%s; throttled: again in %.2fs", reason, wait)
 
             if wait > 0:
                 self._sleep(wait)

@@ -134,6 +134,30 @@ def test_retry_after_seconds_is_honoured(
     assert len(sleeps) == 1 and 7.0 <= sleeps[0] <= 8.0
 
 
+def _throttled(n: int, seconds: str) -> list[Canned]:
+    return [Canned(429, {"detail": "throttled"}, {"Retry-After": seconds}) for _ in range(n)]
+
+
+def test_a_throttle_is_waited_out_beyond_max_retries(stub: StubCVAT, sleeps: Sleeps) -> None:
+    # Other clients of the same address (CVAT's OPA polls its rules anonymously) may take each
+    # slot the throttle frees: waits the server names do not use up max_retries.
+    t = Transport(Config(max_retries=2), logger=LOGGER, sleep=sleeps)
+    stub.queue("POST", "/api/echo", *_throttled(5, "1"))
+    assert t.send("POST", stub.url + "/api/echo", json={}).status_code == 200
+    assert len(stub.received) == 6
+    assert len(sleeps) == 5 and all(1.0 <= s <= 2.0 for s in sleeps)
+
+
+def test_throttle_waits_are_bounded_by_max_retry_after(stub: StubCVAT, sleeps: Sleeps) -> None:
+    # 2 s fits once in max_retry_after=3; then the counted retries (max_retries=2) remain.
+    t = Transport(Config(max_retries=2, max_retry_after=3), logger=LOGGER, sleep=sleeps)
+    stub.queue("GET", "/api/echo", *_throttled(10, "2"))
+    with pytest.raises(TooManyRequestsError):
+        t.send("GET", stub.url + "/api/echo")
+    assert len(stub.received) == 4
+    assert len(sleeps) == 3
+
+
 def test_a_too_long_retry_after_fails_at_once(stub: StubCVAT, sleeps: Sleeps) -> None:
     t = Transport(Config(max_retry_after=60), logger=LOGGER, sleep=sleeps)
     stub.queue("GET", "/api/echo", Canned(429, {"detail": "later"}, {"Retry-After": "3600"}))

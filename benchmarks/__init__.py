@@ -1,4 +1,4 @@
 """Benchmarks of cvatorm against cvat-sdk and the raw floor (issue 6).
 
-Run ``python -m benchmarks`` (see docs/internals/performance.md).
+Run ``python -m benchmarks`` (see docs/performance.md).
 """

@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: see benchmarks/run.py and docs/internals/performance.md."""
+"""``python -m benchmarks``: see benchmarks/run.py and docs/performance.md."""
 
 from __future__ import annotations
 

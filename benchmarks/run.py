@@ -2,7 +2,7 @@
 
 Default sizes finish in about ten minutes on a 2-core machine. ``--real URL`` runs the
 workloads that make sense on a real CVAT (1-5, 8-10) against it instead (load it with
-``python -m benchmarks.real_load``). See docs/internals/performance.md.
+``python -m benchmarks.real_load``). See docs/performance.md.
 """
 
 from __future__ import annotations

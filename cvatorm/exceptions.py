@@ -450,8 +450,8 @@ class RedirectError(ApiException):
     cvatorm follows a redirect only for ``GET``/``HEAD``/``OPTIONS`` to the same origin and the
     same resource (the path differing by a trailing slash); anything else would send the
     credentials elsewhere, replay an unsafe request, or take another resource's answer for the
-    one asked for (see docs/errors.md, "Redirects"). ``location`` is where it pointed (secret
-    query values masked).
+    one asked for (see docs/reference/errors.md, "Redirects"). ``location`` is where it
+    pointed (secret query values masked).
     """
 
     @property

@@ -17,7 +17,7 @@ installed (``-p no:cvatorm`` turns it off). It gives:
   ``CVAT_URL`` is set.
 
 This module sits above the models (it imports ``cvatorm`` and the test server), beside
-``cvatorm.embedded``; docs/guide/testing.md shows a whole test module.
+``cvatorm.embedded``; docs/testing.md shows a whole test module.
 """
 
 from __future__ import annotations

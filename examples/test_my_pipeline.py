@@ -10,7 +10,7 @@ Install cvatorm (its pytest plugin is registered automatically) and run::
 polling background requests every 0.05 s. On LocalCVAT every test starts from the seed data
 (CVAT's own test database); on a real server the objects a test created are deleted after it.
 Tests that also ask for ``cvat_server`` break LocalCVAT on purpose (faults, failing background
-requests): they are skipped against a real server. See docs/guide/testing.md.
+requests): they are skipped against a real server. See docs/testing.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``docs/reference/api-coverage.md``: every operation of the bundled CVAT schema, the
+"""``docs/api-coverage.md``: every operation of the bundled CVAT schema, the
 high-level call that performs it and the test that exercised it, generated from the tests'
 ``covers`` markers.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "cvatorm" / "testing" / "data" / "schema.json"
-PAGE = ROOT / "docs" / "reference" / "api-coverage.md"
+PAGE = ROOT / "docs" / "api-coverage.md"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 #: Operations no high-level call performs, and why. At most ten.

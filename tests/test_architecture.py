@@ -1,4 +1,5 @@
-"""The package's structure, as docs/architecture.md states it, checked on the source (AST):
+"""The package's structure, as docs/internals/architecture.md states it, checked on the
+source (AST):
 
 - subpackages import each other one way: no cycle between them, counting every import that
   runs (``if TYPE_CHECKING:`` blocks don't), at module level or inside a function;

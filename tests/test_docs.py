@@ -1,8 +1,6 @@
-"""The documentation's links lead somewhere: every relative link of the README and of the pages
-the docs reorganisation wrote resolves to a file (and a ``#fragment`` to one of its headings).
-
-Pages other sessions add at ``docs/`` top level are linked at the place the index gives them
-(``PENDING``): the lead moves them there when merging, and then empties ``PENDING``.
+"""The documentation's links lead somewhere: every relative link of the README and of every
+page under docs/ resolves to a file (and a ``#fragment`` to one of its headings), and the index
+links every page.
 """
 
 from __future__ import annotations
@@ -14,31 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-CHECKED = [
-    ROOT / "README.md",
-    DOCS / "README.md",
-    DOCS / "guide" / "README.md",
-    DOCS / "guide" / "testing.md",
-    DOCS / "guide" / "command-line.md",
-    *(DOCS / "guide" / f"{name}.md" for name in (
-        "authentication", "organizations", "task-data", "annotations", "datasets-and-backups",
-        "frames", "models", "connecting", "progress", "server-info", "cloud-storages",
-        "requests", "lambda", "access-tokens", "events",
-    )),
-    DOCS / "reference" / "pagination.md",
-    DOCS / "reference" / "errors.md",
-    DOCS / "internals" / "capabilities-cache.md",
-    DOCS / "reference" / "logging.md",
-    DOCS / "internals" / "architecture.md",
-    DOCS / "reference" / "local-cvat.md",
-    DOCS / "reference" / "versions.md",
-    DOCS / "reference" / "repositories.md",
-    DOCS / "internals" / "test-suite.md",
-]
-#: New pages of concurrent work, linked where they belong once moved (docs/<name> -> here).
-PENDING: set[Path] = set()
+#: Every page: the README and all of docs/.
+CHECKED = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+
+
+def _links(page: Path) -> list[str]:
+    """The page's link targets, outside code (a `![...](link)` in backticks is text)."""
+    return _LINK.findall(_CODE.sub("", page.read_text(encoding="utf-8")))
 
 
 def _anchors(page: Path) -> set[str]:
@@ -54,13 +39,11 @@ def _anchors(page: Path) -> set[str]:
 @pytest.mark.parametrize("page", CHECKED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_resolve(page: Path) -> None:
     broken = []
-    for target in _LINK.findall(page.read_text(encoding="utf-8")):
-        if re.match(r"^[a-z]+:", target):
-            continue  # https:, mailto:
+    for target in _links(page):
+        if re.match(r"^[a-z]+:", target) or target.startswith("/"):
+            continue  # https:, mailto:, and a server path (/api/assets/... in a guide's markdown)
         path_part, _, fragment = target.partition("#")
         resolved = (page.parent / path_part).resolve() if path_part else page
-        if resolved in PENDING:
-            continue
         missing_anchor = (
             resolved.exists()
             and bool(fragment)
@@ -84,3 +67,25 @@ def test_the_readme_keeps_its_two_commands() -> None:
     assert ".venv/bin/pip install -q -e . && .venv/bin/python examples/quickstart.py" in readme
     assert ".venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert "pip install cvatorm" in readme
+
+
+def test_every_docs_path_named_in_the_code_exists() -> None:
+    """Docstrings and comments send readers to ``docs/<page>.md``: the page must be there."""
+    named = re.compile(r"\bdocs/[\w/-]+\.md\b")
+    sources = [
+        *(
+            p
+            for top in ("cvatorm", "tests", "benchmarks", "examples")
+            for p in (ROOT / top).rglob("*.py")
+        ),
+        ROOT / "pyproject.toml",
+        ROOT / "tox.ini",
+        *CHECKED,
+    ]
+    missing = sorted(
+        f"{source.relative_to(ROOT)}: {path}"
+        for source in sources
+        for path in set(named.findall(source.read_text(encoding="utf-8")))
+        if not (ROOT / path).exists()
+    )
+    assert missing == []

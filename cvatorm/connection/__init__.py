@@ -1,6 +1,6 @@
 """The connection layer: clients, credentials, configuration and named connections.
 
-See docs/connecting.md. Import from here (or from ``cvatorm``): the submodules are an
+See docs/guide/connecting.md. Import from here (or from ``cvatorm``): the submodules are an
 implementation detail, each with one job (config, credentials, transport, retry, redaction,
 api_map, organization, versions, background, context, client, registry). The embedded
 default, ``cvatorm.connect_or_embedded``, lives above this layer (``cvatorm.embedded``).

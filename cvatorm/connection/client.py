@@ -6,7 +6,7 @@ plus CSRF, or a personal access token), the organization context (``X-Organizati
 server version check, background requests, the server's capabilities (read once from its
 schema), and ``client.tasks``-style managers for every resource the models layer registers.
 
-Everything the ORM needs goes through :meth:`Client.request` (see docs/architecture.md).
+Everything the ORM needs goes through :meth:`Client.request` (see docs/internals/architecture.md).
 """
 
 from __future__ import annotations
@@ -493,9 +493,10 @@ class Client(ServerInfoMixin, AccountMixin):
     def capabilities(self, list_path: str) -> ResourceCapabilities:
         """What the list at ``list_path`` (``/api/tasks``) can filter, sort and search on.
 
-        Found without downloading the schema when possible (docs/capabilities-cache.md): the
-        table bundled for the server's version (2.64.x), else one this process or an earlier
-        one (``Config.cache_dir``) read from the same server and version, else the server's
+        Found without downloading the schema when possible
+        (docs/internals/capabilities-cache.md): the table bundled for the server's version
+        (2.64.x), else one this process or an earlier one (``Config.cache_dir``) read from the
+        same server and version, else the server's
         schema, read once per server and version per process. The bundled 2.64 table answers a
         list the schema does not describe, or a schema that cannot be used.
         """

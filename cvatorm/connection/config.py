@@ -38,8 +38,8 @@ class Config:
 
     ``cache_dir`` keeps, between processes, the capabilities of servers whose version cvatorm
     does not bundle (one small JSON file per server and version under ``capabilities/``; see
-    docs/capabilities-cache.md). It is created when first needed; a directory that cannot be
-    written is ignored.
+    docs/internals/capabilities-cache.md). It is created when first needed; a directory that
+    cannot be written is ignored.
 
     ``status_check_period`` is the longest pause between two polls of a background request:
     waits start at 0.05 s and back off to it (:mod:`cvatorm.connection.background`).

@@ -7,7 +7,8 @@ an absolute URL and either returns a successful response or raises a ``CvatOrmEr
 - ``ApiException.for_status(status)`` for an error status (after retries, for retryable ones),
   carrying the status, reason, parsed body, response headers (secret ones masked), method and
   URL;
-- ``RedirectError`` for a redirect it does not follow (see "Redirects" in docs/errors.md: only
+- ``RedirectError`` for a redirect it does not follow (see "Redirects" in
+  docs/reference/errors.md: only
   ``GET``/``HEAD``/``OPTIONS`` to the same origin and the same resource are followed, so
   credentials never leave the origin, are never sent over a downgrade, an unsafe request is
   never replayed elsewhere, and another resource's answer is never taken for the one asked for);

@@ -1,8 +1,9 @@
 """The ORM's models: one class per CVAT resource, their fields, relations and registry.
 
 ``Task``, ``Job``, ``Project``, ``Organization``, ``User``, ``Label``, ``Issue``, ``Comment``,
-``Membership``, ``Invitation`` and ``Webhook`` wrap the server's JSON (``docs/models.md``); each
-model's manager is also ``client.<resource>``, with cvat-sdk's names (``client.tasks.retrieve(7)``).
+``Membership``, ``Invitation`` and ``Webhook`` wrap the server's JSON
+(``docs/guide/models.md``); each model's manager is also ``client.<resource>``, with
+cvat-sdk's names (``client.tasks.retrieve(7)``).
 """
 
 from __future__ import annotations

@@ -291,9 +291,9 @@ class TaskDataMixin(AnnotatedMixin, BackupMixin):
         """Attach files and (by default) wait until the server made frames and jobs; then the
         task is refreshed (``size``, ``jobs``). Files are checked before any request.
         Files up to ``max_request_size`` travel grouped in multipart requests, bigger ones by
-        TUS in ``chunk_size`` pieces (docs/task-data.md). With ``cloud_storage`` (a
+        TUS in ``chunk_size`` pieces (docs/guide/task-data.md). With ``cloud_storage`` (a
         ``CloudStorage`` or its id) the resources are keys in its bucket
-        (docs/cloud-storages.md)."""
+        (docs/guide/cloud-storages.md)."""
         resource_type, data_params, storage_id = _cloud_form(
             cloud_storage, resource_type, data_params
         )
@@ -379,7 +379,10 @@ class RestoringManager(Manager[M]):
         timeout: float | None = None,
         pbar: object = None,
     ) -> M:
-        """Restore an object from a backup file (docs/datasets-and-backups.md) and return it."""
+        """Restore an object from a backup file and return it.
+
+        See docs/guide/datasets-and-backups.md.
+        """
         model = self._model()
         context = self._context(
             using, organization, _progress(progress, pbar), status_check_period, timeout
@@ -420,11 +423,11 @@ class TaskManager(RestoringManager[M]):
         ``resources`` and wait for the server; optionally import annotations. Returns the task,
         refreshed (``task.size`` and ``task.jobs`` are there at once).
 
-        Everything knowable locally is checked first (docs/task-data.md). When the upload or
+        Everything knowable locally is checked first (docs/guide/task-data.md). When the upload or
         the server's processing fails, the task is deleted again (unless
         ``keep_on_failure=True``) and the original error is raised. With ``cloud_storage``
         (a ``CloudStorage`` or its id) the resources are keys in its bucket; a bucket the
-        server cannot use is a ``CloudStorageUnavailableError`` (docs/cloud-storages.md).
+        server cannot use is a ``CloudStorageUnavailableError`` (docs/guide/cloud-storages.md).
         """
         model = self._model()
         checked_spec = task_data.check_spec(spec)

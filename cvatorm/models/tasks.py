@@ -46,8 +46,8 @@ class Task(TaskDataMixin, TaskValidationMixin, QualityMixin, ConsensusMergeMixin
 
     Data, annotations, datasets and backups are methods (``task.upload_data(...)``, from
     ``TaskDataMixin``); ``Task.objects.create_from_data(...)`` creates a task with its data.
-    Validation frames, quality reports and consensus merges too (docs/quality.md,
-    docs/consensus.md).
+    Validation frames, quality reports and consensus merges too (docs/guide/quality.md,
+    docs/guide/consensus.md).
     """
 
     objects: TaskManager[Task] = TaskManager()

@@ -1,7 +1,7 @@
 """Queries: ``Q``, lookups, the planner, pagination, ``QuerySet`` and ``Manager``.
 
 This layer knows nothing of HTTP: it asks ``cvatorm.wire`` how CVAT spells things and the
-client (``docs/architecture.md``) to send requests. See docs/querysets.md.
+client (``docs/internals/architecture.md``) to send requests. See docs/guide/querysets.md.
 """
 
 from __future__ import annotations

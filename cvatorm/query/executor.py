@@ -1,7 +1,8 @@
 """Runs a ``Plan``: sends list requests through the client and streams raw objects back.
 
 The only module of ``query`` that talks to a client, through the contract of
-``docs/architecture.md``: ``client.request("GET", path, params=..., organization=...)``. It
+``docs/internals/architecture.md``:
+``client.request("GET", path, params=..., organization=...)``. It
 chooses page sizes and pages (``pagination``), walks long listings by keyset when the order is
 the primary key (``id > last`` added to the filter each round, so objects created or deleted
 during the walk are neither skipped nor repeated), applies the plan's local part page by page

@@ -555,7 +555,7 @@ class QuerySet(Generic[M]):
 
         Every object is handed out exactly once, in any order, even while the loop changes
         them: orders other than the primary key are walked from a snapshot of the ids
-        (``cvatorm/query/snapshot.py``, docs/pagination.md).
+        (``cvatorm/query/snapshot.py``, docs/reference/pagination.md).
 
         ``concurrency=n`` (opt-in) walks ``n`` disjoint id ranges at once, for throughput on
         long listings: objects then come *unordered* across pages, still each exactly once

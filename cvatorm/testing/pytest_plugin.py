@@ -12,7 +12,7 @@ stays an independent judge of the client. One :class:`LocalCVAT` is started per 
 
 Options: ``--cvat-latency=SECONDS`` adds a delay to every request; ``--cvat-data=PATH`` seeds
 from a folder of JSON files instead of the bundled assets (``empty`` for just ``admin1``).
-``cvat_server`` is always a LocalCVAT, whatever ``CVAT_URL`` says (docs/guide/testing.md).
+``cvat_server`` is always a LocalCVAT, whatever ``CVAT_URL`` says (docs/testing.md).
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ is read only when needed. The table of schema 2.64 is bundled (``_defaults.py``,
 ``_generate_defaults.py``): a server whose ``/api/server/about`` version has the same
 major.minor uses it (:func:`bundled_table`). For other versions the connection layer keeps the
 table it read on disk and in the process (``cvatorm.connection.capability_store``; see
-docs/capabilities-cache.md). This module parses schemas and converts tables to and from their
-JSON form (:func:`table_to_json`, :func:`table_from_json`, which refuses anything else); it reads
-no file. ``CapabilityCache`` is the simplest client-side keeper (the schema read once, the
-bundled table as fallback), for clients that know no version.
+docs/internals/capabilities-cache.md). This module parses schemas and converts tables to and
+from their JSON form (:func:`table_to_json`, :func:`table_from_json`, which refuses anything
+else); it reads no file. ``CapabilityCache`` is the simplest client-side keeper (the schema
+read once, the bundled table as fallback), for clients that know no version.
 """
 
 from __future__ import annotations

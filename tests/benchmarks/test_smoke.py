@@ -1,7 +1,7 @@
 """A tiny run of the benchmark (issues 6 and 12), so that it cannot rot.
 
 Only correctness and request counts are asserted, never a timing: the numbers of a run on a
-shared CI machine mean nothing, and docs/internals/performance.md holds the measured ones.
+shared CI machine mean nothing, and docs/performance.md holds the measured ones.
 """
 
 from __future__ import annotations

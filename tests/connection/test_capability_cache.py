@@ -1,6 +1,6 @@
 """Capabilities without the schema download: bundled for 2.64.x, kept on disk per server and
 version (``Config.cache_dir``), kept in the process, read from the server at most once per
-server and version per process (docs/capabilities-cache.md)."""
+server and version per process (docs/internals/capabilities-cache.md)."""
 
 from __future__ import annotations
 

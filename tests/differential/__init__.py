@@ -1,1 +1,4 @@
-"""LocalCVAT compared with a real CVAT: same requests, same answers (docs/testing.md)."""
+"""LocalCVAT compared with a real CVAT: same requests, same answers.
+
+See docs/internals/test-suite.md.
+"""

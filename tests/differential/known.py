@@ -1,6 +1,6 @@
 """Differences between LocalCVAT and the real server that stay, with the reason.
 
-Keyed by scenario name and step number; each entry also appears in docs/testing.md
+Keyed by scenario name and step number; each entry also appears in docs/internals/test-suite.md
 ("Differences from a real server"). A difference not listed here fails the differential tests.
 """
 

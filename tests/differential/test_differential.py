@@ -4,7 +4,8 @@ Always: every scenario is sent to a LocalCVAT freshly reset to its seed data and
 the real server's recorded answers (``recorded/*.json``, written by ``record.py``). With
 ``CVAT_URL`` set, every scenario is also sent live to that server and to LocalCVAT, and the two
 are compared with each other. Differences that stay are listed in ``known.py`` (and in
-docs/testing.md) with their reason; they are left out of the comparison, nothing else is.
+docs/internals/test-suite.md) with their reason; they are left out of the comparison, nothing
+else is.
 """
 
 from __future__ import annotations

@@ -74,7 +74,10 @@ class Response:
 
 @dataclass
 class FakeClient:
-    """``request()`` as in docs/architecture.md; ``log`` records (method, path, params)."""
+    """``request()`` as in docs/internals/architecture.md; ``log`` records the calls.
+
+    Each call is logged as (method, path, params).
+    """
 
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)

@@ -4,7 +4,7 @@
 says the test performs that operation of the schema through that high-level call. The marker is
 checked when the test ends (``tests/conftest.py``): the test's recorded ``traffic`` must hold a
 request with that method on a path the template matches, else the test fails. The markers are
-what ``docs/reference/api-coverage.md`` is generated from (``tests/test_api_coverage.py``), so
+what ``docs/api-coverage.md`` is generated from (``tests/test_api_coverage.py``), so
 the page can only name a test that really sent the operation.
 """
 

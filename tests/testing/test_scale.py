@@ -2,7 +2,7 @@
 the list engine's fast path (an id range cut by binary search, no sort for an id ordering),
 which must answer exactly what the general path answers.
 
-No timings here: speed is measured by ``python -m benchmarks`` (docs/internals/performance.md).
+No timings here: speed is measured by ``python -m benchmarks`` (docs/performance.md).
 """
 
 from __future__ import annotations
